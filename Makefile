@@ -1,0 +1,126 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bpfence build. The chain is bpf/*.bpf.c -> .output/*.bpf.o -> .output/*.skel.h -> binaries.
+# Every generated file lives in .output/. `make V=1` shows the commands.
+#
+#   make            build everything (installs missing build packages from Debian first)
+#   make test       host tests, then the in-VM enforcement suite (tools/vmtest)
+#   make demo       a restricted function being denied, inside the VM, with its audit log
+#   make install    DESTDIR=... prefix=/usr/local
+#   make clean
+
+OUTPUT := .output
+CLANG ?= clang
+BPFTOOL ?= bpftool
+CC ?= gcc
+prefix ?= /usr/local
+DESTDIR ?=
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
+USER_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iloader
+USER_LDLIBS := -lbpf -lelf -lz -lseccomp -lm
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUTPUT) -Ibpf -MMD -MP
+
+# What each stage needs from Debian; tools/deps installs what is missing (and nothing else).
+BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libseccomp-dev make pkg-config
+TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace
+DEPS_STAMP := $(OUTPUT)/.deps-build
+
+LIB_SRCS := $(wildcard loader/*.c)
+LIB_SRCS := $(filter-out loader/bpfenced.c,$(LIB_SRCS))
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+CLI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard cli/*.c))
+BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
+TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe
+
+.PHONY: all deps test test-host test-vm test-unit demo install clean
+all: $(BINS) $(TEST_BINS)
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP):
+	$(Q)mkdir -p $(OUTPUT)
+	$(Q)tools/deps $(BUILD_PKGS)
+	$(Q)touch $@
+
+$(OUTPUT)/vmlinux.h: | $(DEPS_STAMP)
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(OUTPUT)/bpfence.bpf.o: bpf/bpfence.bpf.c bpf/bpfence.h $(OUTPUT)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.full
+	$(Q)llvm-strip -g $@.full -o $@ && rm -f $@.full
+
+$(OUTPUT)/bpfence.skel.h: $(OUTPUT)/bpfence.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bpfence_bpf > $@
+
+$(OUTPUT)/%.o: %.c | $(DEPS_STAMP) $(OUTPUT)/bpfence.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/libbpfence.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)$(AR) rcs $@ $^
+
+$(OUTPUT)/bpfence: $(CLI_OBJS) $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+$(OUTPUT)/bpfenced: $(OUTPUT)/loader/bpfenced.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+$(OUTPUT)/tests/test_policy: $(OUTPUT)/tests/unit/test_policy.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+# The probe runs inside restricted invocations: static, so its only file opens are the ones it
+# is asked to make.
+$(OUTPUT)/tests/probe: tests/helpers/probe.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
+
+test: test-host test-vm
+
+test-unit: $(OUTPUT)/tests/test_policy
+	$(Q)$(OUTPUT)/tests/test_policy tests/data/policies .
+
+test-host: all test-unit
+	$(Q)tools/deps $(TEST_PKGS)
+	$(Q)bats tests/host
+
+test-vm: all
+	$(Q)tools/deps $(TEST_PKGS)
+	$(Q)tools/vmtest -- bats tests/vm
+
+demo: all
+	$(Q)tools/deps $(TEST_PKGS)
+	$(Q)tools/vmtest -- tools/demo
+
+install: $(BINS)
+	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/bpfence/policies
+	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(prefix)/sbin/
+	install -m 0644 policies/*.policy $(DESTDIR)$(prefix)/share/bpfence/policies/
+
+clean:
+	rm -rf $(OUTPUT)/*.o $(OUTPUT)/*.a $(OUTPUT)/*.d $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
+		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(BINS) $(DEPS_STAMP)
+
+-include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)

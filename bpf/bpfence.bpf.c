@@ -1,0 +1,839 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bpfence kernel side: BPF-LSM programs that restrict tasks inside tagged cgroups.
+ *
+ * Cost model: every hook starts with tag_of_current(), one hash lookup keyed by the current cgroup
+ * id. Untagged tasks return there. Everything else (policy, rules, events) is paid only by tagged
+ * tasks.
+ *
+ * Decisions are made on kernel objects (dentries and their mounts, sockets, inodes), never on the
+ * strings a task passed to a syscall: strings would let symlinks, /proc/self/root, bind mounts and
+ * hardlinks choose the answer.
+ *
+ * Chaining: each LSM program receives the verdict of the BPF programs before it in `ret`, and
+ * returns it unchanged when it is already a denial.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "bpfence.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+#define EPERM 1
+#define EACCES 13
+
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define IPPROTO_IP 0
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_EXEC 0x20
+
+#define CLONE_INTO_CGROUP 0x200000000ULL
+
+/* Filesystems a tagged task must never write, whatever its policy grants: they hold the
+ * machinery that restricts it (cgroups, pins, LSM state). */
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define BPF_FS_MAGIC 0xcafe4a11
+#define SECURITYFS_MAGIC 0x73636673
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_TAGS);
+	__type(key, __u64); /* cgroup id */
+	__type(value, struct bpfence_tag);
+} tags SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_INVOCATIONS);
+	__type(key, __u64); /* invocation */
+	__type(value, struct bpfence_policy);
+} policies SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_FILE_RULES);
+	__type(key, struct bpfence_file_key);
+	__type(value, __u32); /* BPFENCE_PERM_* granted on the subtree */
+} file_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, BPFENCE_MAX_NET_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct bpfence_net_key);
+	__type(value, struct bpfence_net_ports);
+} net_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_NET_RULES);
+	__type(key, struct bpfence_broker_key);
+	__type(value, __u32);
+} net_broker SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_UNIX_RULES);
+	__type(key, struct bpfence_unix_key);
+	__type(value, __u32); /* BPFENCE_UNIX_* */
+} unix_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_UNIX_RULES);
+	__type(key, struct bpfence_unix_abstract_key);
+	__type(value, __u32); /* BPFENCE_UNIX_* */
+} unix_abstract SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_INVOCATIONS);
+	__type(key, __u64); /* invocation */
+	__type(value, struct bpfence_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, BPFENCE_RINGBUF_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* events that could not be reserved */
+} drops SEC(".maps");
+
+/* The context of one decision for a tagged task. */
+struct verdict {
+	const struct bpfence_tag *tag;
+	const struct bpfence_policy *policy; /* NULL: tagged without policy, deny all */
+	__u64 cgroup;
+};
+
+static __always_inline const struct bpfence_tag *tag_of_current(__u64 *cgroup)
+{
+	*cgroup = bpf_get_current_cgroup_id();
+	return bpf_map_lookup_elem(&tags, cgroup);
+}
+
+static __always_inline bool audit_mode(const struct verdict *v)
+{
+	return v->policy && (v->policy->flags & BPFENCE_POLICY_AUDIT);
+}
+
+/*
+ * Record a denial: counters first (exact, independent of delivery), then the event if the ring
+ * buffer has room. Returns what the hook must return: -err, or 0 under audit mode. `system`
+ * denials protect bpfence itself and stand even under audit mode.
+ */
+static __always_inline int deny(const struct verdict *v, int hook, int class, int err,
+				bool system, struct bpfence_event *obj)
+{
+	bool audit = !system && audit_mode(v);
+	__u64 inv = v->tag->invocation;
+	struct bpfence_counters *c;
+	struct bpfence_event *e;
+	__u64 id;
+
+	if (!v->policy && class != BPFENCE_CLASS_SYSTEM)
+		class = BPFENCE_CLASS_NOPOLICY;
+	if (class < 0 || class >= BPFENCE_CLASS_MAX)
+		class = BPFENCE_CLASS_SYSTEM;
+
+	c = bpf_map_lookup_elem(&counters, &inv);
+	if (c) {
+		if (audit)
+			__sync_fetch_and_add(&c->audited[class], 1);
+		else
+			__sync_fetch_and_add(&c->denied[class], 1);
+	}
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__u32 zero = 0;
+		__u64 *d = bpf_map_lookup_elem(&drops, &zero);
+
+		if (d)
+			__sync_fetch_and_add(d, 1);
+		return audit ? 0 : -err;
+	}
+	if (obj)
+		__builtin_memcpy(e, obj, sizeof(*e));
+	else
+		__builtin_memset(e, 0, sizeof(*e));
+	e->ts_ns = bpf_ktime_get_boot_ns();
+	e->cgroup = v->cgroup;
+	e->invocation = inv;
+	id = bpf_get_current_pid_tgid();
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->hook = hook;
+	e->class = class;
+	e->action = audit ? BPFENCE_ACTION_AUDITED : BPFENCE_ACTION_DENIED;
+	e->err = audit ? 0 : err;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+	return audit ? 0 : -err;
+}
+
+/* Per-CPU scratch for building an event's object part: the record is too large for the stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpfence_event);
+} scratch SEC(".maps");
+
+static __always_inline struct bpfence_event *scratch_event(void)
+{
+	__u32 zero = 0;
+	struct bpfence_event *e = bpf_map_lookup_elem(&scratch, &zero);
+
+	if (e)
+		__builtin_memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* Returns false for untagged tasks (the fast path). */
+static __always_inline bool load_verdict(struct verdict *v)
+{
+	__u64 inv;
+
+	v->tag = tag_of_current(&v->cgroup);
+	if (!v->tag)
+		return false;
+	inv = v->tag->invocation;
+	v->policy = bpf_map_lookup_elem(&policies, &inv);
+	return true;
+}
+
+static __always_inline __u32 kdev_of(struct inode *inode)
+{
+	return BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+static __always_inline unsigned long magic_of(struct dentry *dentry)
+{
+	return BPF_CORE_READ(dentry, d_sb, s_magic);
+}
+
+static __always_inline bool is_system_fs(unsigned long magic)
+{
+	return magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC ||
+	       magic == BPF_FS_MAGIC || magic == SECURITYFS_MAGIC;
+}
+
+static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry *dentry, __u32 want)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+
+	e->object = BPFENCE_OBJ_FILE;
+	e->mask = want;
+	if (inode) {
+		e->ino = BPF_CORE_READ(inode, i_ino);
+		e->dev = kdev_of(inode);
+	}
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), name);
+}
+
+/*
+ * Does the policy grant `want` on dentry, reached through mount `vfsmnt`? Walks from the object
+ * up through its real ancestry, crossing from a mount's root to its mountpoint in the parent
+ * mount, so the answer depends on where the object is, not on the name used to reach it. Grants
+ * accumulate (a rule grants its subtree). A walk that reaches the top without a grant, or runs
+ * past BPFENCE_WALK_MAX steps, is a denial.
+ */
+static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struct vfsmount *vfsmnt,
+					 __u32 want)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	struct bpfence_file_key key = { .invocation = inv };
+	__u32 got = 0;
+
+	for (int i = 0; i < BPFENCE_WALK_MAX; i++) {
+		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+		struct dentry *mnt_root, *parent;
+		__u32 *perm;
+
+		if (inode) {
+			key.ino = BPF_CORE_READ(inode, i_ino);
+			key.dev = kdev_of(inode);
+			perm = bpf_map_lookup_elem(&file_rules, &key);
+			if (perm) {
+				got |= *perm;
+				if ((got & want) == want)
+					return true;
+			}
+		}
+		mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
+		if (dentry == mnt_root) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt)
+				return false; /* the root of the mount tree, or a detached mount */
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			continue;
+		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (parent == dentry)
+			return false;
+		dentry = parent;
+	}
+	return false;
+}
+
+SEC("lsm/file_open")
+int BPF_PROG(file_open, struct file *file, int ret)
+{
+	struct verdict v;
+	struct dentry *dentry;
+	unsigned int fmode;
+	unsigned long magic;
+	struct bpfence_event *e;
+	__u32 want = 0;
+
+	if (ret)
+		return ret;
+	if (!load_verdict(&v))
+		return 0;
+
+	dentry = BPF_CORE_READ(file, f_path.dentry);
+	fmode = BPF_CORE_READ(file, f_mode);
+	magic = magic_of(dentry);
+	/* An exec open carries FMODE_READ too; executing is governed by the exec set alone. */
+	if (fmode & FMODE_EXEC)
+		want = BPFENCE_PERM_EXEC;
+	else {
+		if (fmode & FMODE_READ)
+			want |= BPFENCE_PERM_READ;
+		if (fmode & FMODE_WRITE)
+			want |= BPFENCE_PERM_WRITE;
+	}
+
+	e = scratch_event();
+	if (e)
+		fill_file_obj(e, dentry, want);
+
+	/* cgroupfs opens are denied outright: a directory fd is enough for clone3(CLONE_INTO_CGROUP)
+	 * and cgroup.procs writes move tasks. bpffs and securityfs: no writes. */
+	if (magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC ||
+	    (is_system_fs(magic) && (want & BPFENCE_PERM_WRITE)))
+		return deny(&v, BPFENCE_HOOK_FILE_OPEN, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
+	if (!v.policy)
+		return deny(&v, BPFENCE_HOOK_FILE_OPEN, BPFENCE_CLASS_NOPOLICY, EACCES, false, e);
+	/* Reopening a pipe or socket the task already holds (/dev/stdout, /proc/self/fd/N) names
+	 * no file in any tree; it grants nothing the fd did not. */
+	if (magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC)
+		return 0;
+	if (file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt), want))
+		return 0;
+	return deny(&v, BPFENCE_HOOK_FILE_OPEN, BPFENCE_CLASS_FILE, EACCES, false, e);
+}
+
+/*
+ * Path operations that change the tree (create, remove, link, rename, truncate, chmod, chown)
+ * need the write grant on the directory (or object) they change. On cgroupfs, bpffs and
+ * securityfs they are denied whatever the policy says.
+ */
+static __always_inline int path_write(int hook, struct dentry *dentry, struct vfsmount *mnt)
+{
+	struct verdict v;
+	struct bpfence_event *e;
+
+	if (!load_verdict(&v))
+		return 0;
+	e = scratch_event();
+	if (e)
+		fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
+	if (is_system_fs(magic_of(dentry)))
+		return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
+	if (v.policy && file_granted(v.tag->invocation, dentry, mnt, BPFENCE_PERM_WRITE))
+		return 0;
+	return deny(&v, hook, BPFENCE_CLASS_FILE, EACCES, false, e);
+}
+
+SEC("lsm/path_mknod")
+int BPF_PROG(path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_MKNOD, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_MKDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_RMDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_UNLINK, BPF_CORE_READ(dir, dentry),
+			  BPF_CORE_READ(dir, mnt));
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_SYMLINK, BPF_CORE_READ(dir, dentry),
+			  BPF_CORE_READ(dir, mnt));
+}
+
+/* A hardlink makes the old object reachable from the new directory: both need the write grant,
+ * so a denied file can't be linked into a writable directory. Links never cross mounts. */
+SEC("lsm/path_link")
+int BPF_PROG(path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
+
+	if (ret)
+		return ret;
+	ret = path_write(BPFENCE_HOOK_PATH_LINK, BPF_CORE_READ(new_dir, dentry), mnt);
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_LINK, old_dentry, mnt);
+}
+
+/* Rename moves an object between subtrees: the object itself and both directories need the write
+ * grant, so nothing denied can be moved into a granted tree or a granted tree moved elsewhere. */
+SEC("lsm/path_rename")
+int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	struct vfsmount *mnt = BPF_CORE_READ(old_dir, mnt);
+
+	if (ret)
+		return ret;
+	ret = path_write(BPFENCE_HOOK_PATH_RENAME, old_dentry, mnt);
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_RENAME, BPF_CORE_READ(new_dir, dentry),
+			  BPF_CORE_READ(new_dir, mnt));
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(path_truncate, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_TRUNCATE, BPF_CORE_READ(path, dentry),
+			  BPF_CORE_READ(path, mnt));
+}
+
+SEC("lsm/path_chmod")
+int BPF_PROG(path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_CHMOD, BPF_CORE_READ(path, dentry),
+			  BPF_CORE_READ(path, mnt));
+}
+
+SEC("lsm/path_chown")
+/* kuid_t/kgid_t are one-word structs passed by value: read them as plain words. */
+int BPF_PROG(path_chown, const struct path *path, unsigned int uid, unsigned int gid, int ret)
+{
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_CHOWN, BPF_CORE_READ(path, dentry),
+			  BPF_CORE_READ(path, mnt));
+}
+
+/*
+ * Socket creation: the family must be granted; for inet families only plain TCP and UDP exist
+ * (no raw, ICMP ping, SCTP, MPTCP, UDP-Lite): connect/sendmsg below understand exactly those.
+ */
+SEC("lsm/socket_create")
+int BPF_PROG(socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	struct verdict v;
+	struct bpfence_event *e;
+
+	if (ret)
+		return ret;
+	if (kern)
+		return 0;
+	if (!load_verdict(&v))
+		return 0;
+	e = scratch_event();
+	if (e) {
+		e->object = BPFENCE_OBJ_SOCKET;
+		e->family = family;
+		e->proto = protocol;
+		e->port = type;
+	}
+	if (!v.policy)
+		return deny(&v, BPFENCE_HOOK_SOCKET_CREATE, BPFENCE_CLASS_NOPOLICY, EACCES, false, e);
+	if (family < 0 || family >= 64 || !(v.policy->families & (1ULL << family)))
+		return deny(&v, BPFENCE_HOOK_SOCKET_CREATE, BPFENCE_CLASS_SOCKET, EACCES, false, e);
+	if (family == AF_INET || family == AF_INET6) {
+		bool ok = (type == SOCK_STREAM && (protocol == IPPROTO_IP || protocol == IPPROTO_TCP)) ||
+			  (type == SOCK_DGRAM && (protocol == IPPROTO_IP || protocol == IPPROTO_UDP));
+
+		if (!ok)
+			return deny(&v, BPFENCE_HOOK_SOCKET_CREATE, BPFENCE_CLASS_SOCKET, EACCES, false,
+				    e);
+	}
+	return 0;
+}
+
+static __always_inline bool addr_is_local_class(const __u8 a[16])
+{
+	__u32 w0, w1, w2, w3;
+
+	__builtin_memcpy(&w0, a, 4);
+	__builtin_memcpy(&w1, a + 4, 4);
+	__builtin_memcpy(&w2, a + 8, 4);
+	__builtin_memcpy(&w3, a + 12, 4);
+	if (w0 == 0 && w1 == 0) {
+		/* ::, ::1 */
+		if (w2 == 0 && (w3 == 0 || w3 == bpf_htonl(1)))
+			return true;
+		/* ::ffff:0.0.0.0 and ::ffff:127.0.0.0/8 */
+		if (w2 == bpf_htonl(0xffff) && (w3 == 0 || a[12] == 127))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The decision for an inet destination: broker first (denied even when the network is open),
+ * then connect = allow, then the longest matching allow rule.
+ */
+static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[16], __u16 port,
+				       __u8 proto, int hook, struct bpfence_event *e)
+{
+	const struct bpfence_policy *p = v->policy;
+	struct bpfence_broker_key bk = {};
+	struct bpfence_net_key nk = {};
+	struct bpfence_net_ports *ports;
+	__u64 inv = v->tag->invocation;
+
+	if (e) {
+		e->object = BPFENCE_OBJ_INET;
+		e->proto = proto;
+		e->port = port;
+		__builtin_memcpy(e->addr, addr, 16);
+	}
+	if (!p)
+		return deny(v, hook, BPFENCE_CLASS_NOPOLICY, EPERM, false, e);
+
+	if (addr_is_local_class(addr)) {
+		for (int i = 0; i < BPFENCE_BROKER_LOCAL_MAX; i++) {
+			if (i >= p->n_broker_local)
+				break;
+			if (p->broker_local_ports[i] == port)
+				return deny(v, hook, BPFENCE_CLASS_BROKER, EPERM, false, e);
+		}
+	}
+	bk.invocation = inv;
+	__builtin_memcpy(bk.addr, addr, 16);
+	bk.port = port;
+	if (bpf_map_lookup_elem(&net_broker, &bk))
+		return deny(v, hook, BPFENCE_CLASS_BROKER, EPERM, false, e);
+
+	if (p->flags & BPFENCE_POLICY_CONNECT_ALLOW)
+		return 0;
+
+	nk.prefixlen = 64 + 128;
+	__builtin_memcpy(nk.data, &inv, 8);
+	__builtin_memcpy(nk.data + 8, addr, 16);
+	ports = bpf_map_lookup_elem(&net_rules, &nk);
+	if (ports) {
+		for (int i = 0; i < BPFENCE_NET_PORTS_MAX; i++) {
+			if (i >= ports->n)
+				break;
+			if ((!ports->p[i].proto || ports->p[i].proto == proto) &&
+			    (!ports->p[i].port || ports->p[i].port == port))
+				return 0;
+		}
+	}
+	return deny(v, hook, BPFENCE_CLASS_CONNECT, EPERM, false, e);
+}
+
+/*
+ * Read the destination from a kernel sockaddr of `len` bytes into v4-mapped/v6 form. `unspec_v4`:
+ * udp_sendmsg treats AF_UNSPEC as AF_INET, so sendmsg on an inet socket must too.
+ * Returns 0, 1 for "no destination" (AF_UNSPEC disconnect), or -1 for "malformed: deny".
+ */
+static __always_inline int read_inet_addr(const void *sa, int len, bool unspec_v4, __u8 addr[16],
+					  __u16 *port)
+{
+	struct sockaddr_in6 s6 = {};
+	struct sockaddr_in s4 = {};
+	__u16 family;
+
+	if (len < (int)sizeof(family))
+		return -1;
+	if (bpf_probe_read_kernel(&family, sizeof(family), sa))
+		return -1;
+	if (family == AF_UNSPEC && !unspec_v4)
+		return 1;
+	if (family == AF_INET || family == AF_UNSPEC) {
+		if (len < (int)sizeof(s4) || bpf_probe_read_kernel(&s4, sizeof(s4), sa))
+			return -1;
+		__builtin_memset(addr, 0, 10);
+		addr[10] = 0xff;
+		addr[11] = 0xff;
+		__builtin_memcpy(addr + 12, &s4.sin_addr.s_addr, 4);
+		*port = bpf_ntohs(s4.sin_port);
+		return 0;
+	}
+	if (family == AF_INET6) {
+		/* SIN6_LEN_RFC2133: the kernel accepts 24 bytes (no scope id). */
+		if (len < 24 || bpf_probe_read_kernel(&s6, 24, sa))
+			return -1;
+		__builtin_memcpy(addr, &s6.sin6_addr, 16);
+		*port = bpf_ntohs(s6.sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
+static __always_inline __u8 proto_of(struct socket *sock)
+{
+	return BPF_CORE_READ(sock, type) == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+}
+
+static __always_inline int inet_check(struct socket *sock, const void *sa, int len, bool unspec_v4,
+				      int hook)
+{
+	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	struct bpfence_event *e;
+	struct verdict v;
+	__u8 addr[16];
+	__u16 port = 0;
+	int r;
+
+	if (family != AF_INET && family != AF_INET6)
+		return 0; /* unix: decided on the peer below; others exist only if granted */
+	if (!load_verdict(&v))
+		return 0;
+	if (!sa && hook == BPFENCE_HOOK_SOCKET_SENDMSG)
+		return 0; /* connected socket: its destination was checked at connect */
+	e = scratch_event();
+	r = sa ? read_inet_addr(sa, len, unspec_v4, addr, &port) : -1;
+	if (r == 1)
+		return 0;
+	if (r < 0) {
+		if (e) {
+			e->object = BPFENCE_OBJ_INET;
+			e->family = family;
+		}
+		return deny(&v, hook, BPFENCE_CLASS_CONNECT, EPERM, false, e);
+	}
+	if (e)
+		e->family = family;
+	return inet_decide(&v, addr, port, proto_of(sock), hook, e);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	if (ret)
+		return ret;
+	return inet_check(sock, address, addrlen, false, BPFENCE_HOOK_SOCKET_CONNECT);
+}
+
+/* Every datagram destination is checked here, not only connect(): unconnected UDP sendto,
+ * sendmsg, sendmmsg, TCP fast open, io_uring sends. */
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	if (ret)
+		return ret;
+	return inet_check(sock, BPF_CORE_READ(msg, msg_name), BPF_CORE_READ(msg, msg_namelen), true,
+			  BPFENCE_HOOK_SOCKET_SENDMSG);
+}
+
+/*
+ * Unix sockets are decided on the peer socket object, never on sun_path: its bound inode (so
+ * every alias of the broker path is the same broker), its abstract name, and the cgroup of the
+ * task that created it (sockets made inside the same invocation are the function's own).
+ */
+static __always_inline int unix_peer_check(struct sock *other, int hook)
+{
+	struct unix_sock *u = (struct unix_sock *)other; /* sk is the first member */
+	struct bpfence_unix_abstract_key *ak;
+	struct bpfence_event *e;
+	struct unix_address *ua;
+	struct dentry *dentry;
+	struct verdict v;
+	__u64 peer_cg;
+	const struct bpfence_tag *peer_tag;
+	__u32 *verdict = NULL;
+
+	if (!load_verdict(&v))
+		return 0;
+	e = scratch_event();
+	if (e)
+		e->object = BPFENCE_OBJ_UNIX;
+	if (!v.policy)
+		return deny(&v, hook, BPFENCE_CLASS_NOPOLICY, EACCES, false, e);
+	if (!other)
+		return deny(&v, hook, BPFENCE_CLASS_UNIX, EACCES, false, e);
+
+	dentry = BPF_CORE_READ(u, path.dentry);
+	ua = BPF_CORE_READ(u, addr);
+	if (dentry) {
+		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+		struct bpfence_unix_key k = { .invocation = v.tag->invocation };
+
+		k.ino = BPF_CORE_READ(inode, i_ino);
+		k.dev = kdev_of(inode);
+		if (e) {
+			e->ino = k.ino;
+			e->dev = k.dev;
+			bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+						  BPF_CORE_READ(dentry, d_name.name));
+		}
+		verdict = bpf_map_lookup_elem(&unix_rules, &k);
+	} else if (ua && e) {
+		/* Abstract: sun_path[0] == 0 and the name follows; len counts sun_family and that
+		 * NUL. The key is built in the event's path buffer (per-CPU, zeroed, large enough),
+		 * then the buffer is rewritten as "@name" for the audit record. */
+		__u32 n = BPF_CORE_READ(ua, len) - sizeof(__u16) - 1;
+		const char *src = (const char *)ua->name[0].sun_path + 1;
+
+		ak = (struct bpfence_unix_abstract_key *)e->path;
+		if (n >= 1 && n < BPFENCE_UNIX_NAME_MAX) {
+			ak->invocation = v.tag->invocation;
+			ak->len = n;
+			bpf_probe_read_kernel(ak->name, n, src);
+			verdict = bpf_map_lookup_elem(&unix_abstract, ak);
+			__builtin_memset(e->path, 0, sizeof(struct bpfence_unix_abstract_key));
+			e->path[0] = '@';
+			bpf_probe_read_kernel(e->path + 1, n, src);
+		}
+	}
+	if (verdict && *verdict == BPFENCE_UNIX_BROKER)
+		return deny(&v, hook, BPFENCE_CLASS_BROKER, EACCES, false, e);
+
+	peer_cg = BPF_CORE_READ(other, sk_cgrp_data.cgroup, kn, id);
+	peer_tag = bpf_map_lookup_elem(&tags, &peer_cg);
+	if (peer_tag && peer_tag->invocation == v.tag->invocation)
+		return 0;
+	if (verdict && *verdict == BPFENCE_UNIX_ALLOW)
+		return 0;
+	return deny(&v, hook, BPFENCE_CLASS_UNIX, EACCES, false, e);
+}
+
+SEC("lsm/unix_stream_connect")
+int BPF_PROG(unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return unix_peer_check(other, BPFENCE_HOOK_UNIX_STREAM_CONNECT);
+}
+
+SEC("lsm/unix_may_send")
+int BPF_PROG(unix_may_send, struct socket *sock, struct socket *other, int ret)
+{
+	if (ret)
+		return ret;
+	return unix_peer_check(BPF_CORE_READ(other, sk), BPFENCE_HOOK_UNIX_MAY_SEND);
+}
+
+/* bpf(): a tagged task could detach links or rewrite the maps that restrict it. The hook gained
+ * a `kernel` argument in 6.9, which moves `ret` one slot on. */
+SEC("lsm/bpf")
+int BPF_PROG(bpf_syscall, int cmd)
+{
+	int ret = LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 9, 0) ? (int)ctx[4] : (int)ctx[3];
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (!load_verdict(&v))
+		return 0;
+	return deny(&v, BPFENCE_HOOK_BPF, BPFENCE_CLASS_SYSTEM, EPERM, true, NULL);
+}
+
+/* clone3(CLONE_INTO_CGROUP) would start a child in a cgroup of the caller's choosing, outside
+ * the invocation; opening cgroupfs is already denied, but an fd could come from elsewhere. */
+SEC("lsm/task_alloc")
+int BPF_PROG(task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (!(clone_flags & CLONE_INTO_CGROUP))
+		return 0;
+	if (!load_verdict(&v))
+		return 0;
+	return deny(&v, BPFENCE_HOOK_TASK_ALLOC, BPFENCE_CLASS_SYSTEM, EPERM, true, NULL);
+}
+
+/*
+ * Tag inheritance. The tracepoint fires inside cgroup_mkdir() under cgroup_mutex, before the new
+ * directory is activated, so no task can enter a child of a tagged cgroup before it is tagged.
+ * `self` is the first member of struct cgroup, so a parent css pointer is its cgroup pointer.
+ */
+SEC("tp_btf/cgroup_mkdir")
+int BPF_PROG(cgroup_mkdir, struct cgroup *cgrp, const char *path)
+{
+	struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cgrp, self.parent);
+	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+	__u64 pid;
+	struct bpfence_tag *t;
+
+	if (!parent)
+		return 0;
+	pid = BPF_CORE_READ(parent, kn, id);
+	t = bpf_map_lookup_elem(&tags, &pid);
+	if (t)
+		bpf_map_update_elem(&tags, &id, t, BPF_ANY);
+	return 0;
+}
+
+/* A removed cgroup can hold no task: drop its tag so the map only holds live cgroups. */
+SEC("tp_btf/cgroup_rmdir")
+int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
+{
+	__u64 id = BPF_CORE_READ(cgrp, kn, id);
+
+	bpf_map_delete_elem(&tags, &id);
+	return 0;
+}

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one header shared by the BPF programs (bpf/bpfence.bpf.c) and user space (loader/, cli/).
+ * Plain types only: every map key/value and the event record are defined here once.
+ *
+ * Identity model:
+ *   - An invocation is a cgroup v2 directory that bpfence tagged (bpfence run makes one per call;
+ *     bpfence tag marks one made by another runner). Its cgroup id is the invocation id used as the
+ *     key of everything else (policy, rules, counters).
+ *   - tags maps every cgroup inside an invocation (the root and all descendants) to the invocation.
+ *     The kernel copies a parent's tag to each new child cgroup (tp_btf/cgroup_mkdir), so a task
+ *     can never reach an untagged cgroup by descending; the hot path stays one hash lookup.
+ */
+#ifndef BPFENCE_H
+#define BPFENCE_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define BPFENCE_PIN_DIR "/sys/fs/bpf/bpfence"
+
+/* Map sizes. Entries are per tagged cgroup, per invocation, per rule. */
+#define BPFENCE_MAX_TAGS 65536
+#define BPFENCE_MAX_INVOCATIONS 16384
+#define BPFENCE_MAX_FILE_RULES 262144
+#define BPFENCE_MAX_NET_RULES 65536
+#define BPFENCE_MAX_UNIX_RULES 16384
+#define BPFENCE_RINGBUF_BYTES (4 << 20)
+
+/* Ancestor walk bound for file decisions: a file nested deeper than this below the closest
+ * granted directory is denied (fail closed), never allowed. Counts dentries plus mount crossings. */
+#define BPFENCE_WALK_MAX 64
+
+#define BPFENCE_NET_PORTS_MAX 16
+#define BPFENCE_BROKER_LOCAL_MAX 16
+#define BPFENCE_NAME_MAX 64
+#define BPFENCE_PATH_MAX 256
+#define BPFENCE_UNIX_NAME_MAX 108 /* sizeof(sun_path) */
+
+/* File permission bits (same values as POLICY_PERM_* in loader/policy.h). */
+#define BPFENCE_PERM_READ 1
+#define BPFENCE_PERM_WRITE 2
+#define BPFENCE_PERM_EXEC 4
+
+/* tags: key __u64 cgroup id -> value struct bpfence_tag. */
+struct bpfence_tag {
+	__u64 invocation; /* cgroup id of the tagged root; key of policies/counters/rules */
+};
+
+/* bpfence_policy.flags */
+#define BPFENCE_POLICY_AUDIT (1u << 0)         /* mode = audit: report, allow */
+#define BPFENCE_POLICY_CONNECT_ALLOW (1u << 1) /* connect = allow */
+
+/* policies: key __u64 invocation -> value struct bpfence_policy. A tagged cgroup whose
+ * invocation has no policy entry is denied everything. */
+struct bpfence_policy {
+	__u64 families; /* bit N set: sockets of address family N may be created */
+	__u32 flags;    /* BPFENCE_POLICY_* */
+	__u32 n_broker_local;
+	/* Broker TCP ports on the local host: denied on every loopback (127/8, ::1), unspecified
+	 * (0.0.0.0, ::) and v4-mapped form, whatever the network rules say. Host addresses are
+	 * added to net_broker by user space. */
+	__u16 broker_local_ports[BPFENCE_BROKER_LOCAL_MAX];
+	char name[BPFENCE_NAME_MAX];
+};
+
+/* net_rules: LPM trie. Key: prefixlen counts bits of data[]; data = invocation (8 bytes, host
+ * order, always fully inside the prefix) then the IPv6 address (v4 as ::ffff:a.b.c.d). */
+struct bpfence_net_key {
+	__u32 prefixlen;
+	__u8 data[8 + 16];
+};
+
+struct bpfence_net_port {
+	__u16 port; /* host order; 0 = any */
+	__u8 proto; /* IPPROTO_TCP / IPPROTO_UDP; 0 = any */
+	__u8 pad;
+};
+
+/* Value: the ports allowed for that prefix. User space folds the ports of every shorter prefix
+ * into longer ones, so the single longest match carries the complete answer. */
+struct bpfence_net_ports {
+	__u32 n;
+	struct bpfence_net_port p[BPFENCE_NET_PORTS_MAX];
+};
+
+/* net_broker: key -> __u32 (unused, 1). Exact broker endpoints: denied even when allowed. */
+struct bpfence_broker_key {
+	__u64 invocation;
+	__u8 addr[16];
+	__u16 port; /* host order */
+	__u8 pad[6];
+};
+
+/* file_rules: key -> __u32 BPFENCE_PERM_* mask granted on that object and everything below it. */
+struct bpfence_file_key {
+	__u64 invocation;
+	__u64 ino;
+	__u32 dev; /* kernel encoding: major << 20 | minor (sb->s_dev) */
+	__u32 pad;
+};
+
+/* unix_rules: key -> __u32 BPFENCE_UNIX_*: verdict for a peer socket bound at that inode.
+ * unix_abstract: struct bpfence_unix_abstract_key -> __u32 BPFENCE_UNIX_*. */
+#define BPFENCE_UNIX_BROKER 1 /* never reachable */
+#define BPFENCE_UNIX_ALLOW 2  /* named by the policy */
+
+struct bpfence_unix_key {
+	__u64 invocation;
+	__u64 ino;
+	__u32 dev;
+	__u32 pad;
+};
+
+struct bpfence_unix_abstract_key {
+	__u64 invocation;
+	__u32 len; /* bytes of name used */
+	char name[BPFENCE_UNIX_NAME_MAX]; /* without the leading NUL, zero padded */
+};
+
+/* Where a decision was made; event.hook. Keep bpfence_hook_name() in loader/ in step. */
+enum bpfence_hook {
+	BPFENCE_HOOK_FILE_OPEN = 1,
+	BPFENCE_HOOK_SOCKET_CREATE,
+	BPFENCE_HOOK_SOCKET_CONNECT,
+	BPFENCE_HOOK_SOCKET_SENDMSG,
+	BPFENCE_HOOK_UNIX_STREAM_CONNECT,
+	BPFENCE_HOOK_UNIX_MAY_SEND,
+	BPFENCE_HOOK_PATH_MKNOD,
+	BPFENCE_HOOK_PATH_MKDIR,
+	BPFENCE_HOOK_PATH_RMDIR,
+	BPFENCE_HOOK_PATH_UNLINK,
+	BPFENCE_HOOK_PATH_SYMLINK,
+	BPFENCE_HOOK_PATH_LINK,
+	BPFENCE_HOOK_PATH_RENAME,
+	BPFENCE_HOOK_PATH_TRUNCATE,
+	BPFENCE_HOOK_PATH_CHMOD,
+	BPFENCE_HOOK_PATH_CHOWN,
+	BPFENCE_HOOK_BPF,
+	BPFENCE_HOOK_TASK_ALLOC,
+	BPFENCE_HOOK_MAX,
+};
+
+/* What kind of denial; indexes bpfence_counters. Keep bpfence_class_name() in step. */
+enum bpfence_class {
+	BPFENCE_CLASS_FILE = 0,  /* file open / path operation outside the policy */
+	BPFENCE_CLASS_CONNECT,   /* inet connect/sendmsg to a destination the policy does not allow */
+	BPFENCE_CLASS_BROKER,    /* the broker, by any alias */
+	BPFENCE_CLASS_UNIX,      /* another unix socket outside the invocation */
+	BPFENCE_CLASS_SOCKET,    /* socket family/type/protocol not granted */
+	BPFENCE_CLASS_SYSTEM,    /* cgroupfs, bpffs, securityfs, bpf(), clone into another cgroup */
+	BPFENCE_CLASS_NOPOLICY,  /* tagged, but the invocation has no policy: everything denied */
+	BPFENCE_CLASS_MAX,
+};
+
+/* counters: key __u64 invocation -> struct bpfence_counters. Updated atomically by the programs
+ * whether or not the event below could be delivered: the source of truth for summaries. */
+struct bpfence_counters {
+	__u64 denied[BPFENCE_CLASS_MAX];
+	__u64 audited[BPFENCE_CLASS_MAX];
+};
+
+/* event.action */
+#define BPFENCE_ACTION_DENIED 1
+#define BPFENCE_ACTION_AUDITED 2
+
+/* event.object */
+#define BPFENCE_OBJ_NONE 0
+#define BPFENCE_OBJ_FILE 1   /* dev, ino, mask; path */
+#define BPFENCE_OBJ_INET 2   /* family, proto, port, addr */
+#define BPFENCE_OBJ_UNIX 3   /* dev, ino of the peer's bound inode (0 if none); path = peer name */
+#define BPFENCE_OBJ_SOCKET 4 /* family, proto (socket type in port) */
+
+/* One record per denial (or would-be denial under audit) on the events ring buffer. A record that
+ * cannot be reserved increments drops[0] instead; the counters above never depend on delivery. */
+struct bpfence_event {
+	__u64 ts_ns;      /* bpf_ktime_get_boot_ns() */
+	__u64 cgroup;     /* cgroup id of the task */
+	__u64 invocation; /* cgroup id of the tagged root */
+	__u32 pid;        /* thread id */
+	__u32 tgid;       /* process id */
+	__u32 uid;
+	__u16 hook;       /* enum bpfence_hook */
+	__u8 action;      /* BPFENCE_ACTION_* */
+	__u8 class;       /* enum bpfence_class */
+	__s32 err;        /* errno returned to the task (positive), 0 under audit */
+	__u32 object;     /* BPFENCE_OBJ_* */
+	char comm[16];
+	/* object, meaning by event.object */
+	__u32 family;
+	__u16 proto;
+	__u16 port;   /* host order */
+	__u8 addr[16];
+	__u64 ino;
+	__u32 dev;
+	__u32 mask;   /* BPFENCE_PERM_* requested */
+	char path[BPFENCE_PATH_MAX];
+};
+
+#endif

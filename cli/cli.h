@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The bpfence command: shared pieces of the subcommands. */
+#ifndef BPFENCE_CLI_H
+#define BPFENCE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "libbpfence.h"
+
+/* Exit codes (DESIGN.md): the command's own status otherwise. */
+#define EXIT_BPFENCE 125 /* bpfence itself failed, including "this kernel cannot enforce" */
+#define EXIT_TIMEOUT 124
+#define EXIT_NOEXEC 126
+#define EXIT_NOTFOUND 127
+#define EXIT_USAGE 2 /* bad arguments to a command other than run */
+
+struct cli {
+	bool json;
+	bool debug;
+	const char *prog; /* "bpfence" */
+};
+
+extern struct cli cli;
+
+/* The one error path: "bpfence: <what>: <why>" or {"error": ...} under --json, on stderr. */
+void report_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print s as a JSON string (with quotes) to f. */
+void json_str(FILE *f, const char *s);
+
+/* Make sure the programs are loaded and pinned (loading them if needed) and open the maps; on
+ * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
+int ensure_enforcing(struct bpfence_maps *m);
+
+int cmd_load(int argc, char **argv);
+int cmd_unload(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
+int cmd_untag(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+
+#endif

@@ -1,0 +1,467 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bpfence load | unload | status | tag | untag | policy check. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <dirent.h>
+
+#include "cli.h"
+
+enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY };
+
+#define COMMON_OPTS                                                                   \
+	{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, OPT_JSON }, \
+		{ "debug", no_argument, NULL, OPT_DEBUG }
+
+/* Parse the options every command shares; returns 1 when help was printed, -1 on a bad option,
+ * 0 otherwise. Unknown options are reported by name. */
+static int common_opt(int c, const char *help)
+{
+	switch (c) {
+	case 'h':
+		fputs(help, stdout);
+		return 1;
+	case OPT_JSON:
+		cli.json = true;
+		return 0;
+	case OPT_DEBUG:
+		cli.debug = true;
+		bpfence_set_debug(true);
+		return 0;
+	default:
+		report_error("usage", "unknown option (see --help)");
+		return -1;
+	}
+}
+
+static int bad_option(char **argv)
+{
+	report_error("usage", "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
+	return EXIT_USAGE;
+}
+
+static const char load_help[] =
+	"Usage: bpfence load [--json] [--debug]\n"
+	"Load the BPF-LSM programs, attach them and pin links and maps under " BPFENCE_PIN_DIR ".\n"
+	"Loading again is harmless. Fails, naming what is missing, on a kernel that cannot "
+	"enforce.\n\nExample:\n  bpfence load && bpfence status\n";
+
+int cmd_load(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS, {} };
+	char why[WHY_MAX];
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		r = common_opt(c, load_help);
+		if (r)
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (optind != argc) {
+		report_error("usage", "load takes no arguments");
+		return EXIT_USAGE;
+	}
+	r = bpfence_probe(why, sizeof(why));
+	if (!r)
+		r = bpfence_load(why, sizeof(why));
+	if (r < 0) {
+		report_error("this kernel cannot enforce", "%s", why);
+		return 1;
+	}
+	if (cli.json)
+		printf("{\"loaded\": true, \"already\": %s, \"pin_dir\": \"%s\"}\n",
+		       r == 1 ? "true" : "false", BPFENCE_PIN_DIR);
+	else
+		printf("bpfence: %s (%s)\n", r == 1 ? "already loaded" : "loaded", BPFENCE_PIN_DIR);
+	return 0;
+}
+
+static const char unload_help[] =
+	"Usage: bpfence unload [--force] [--json] [--debug]\n"
+	"Detach the programs and remove every pin under " BPFENCE_PIN_DIR ".\n"
+	"Refuses while cgroups are tagged (that would lift their restriction) unless --force.\n"
+	"\nExample:\n  bpfence unload\n";
+
+int cmd_unload(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS, { "force", no_argument, NULL, OPT_FORCE },
+					      {} };
+	bool force = false;
+	char why[WHY_MAX];
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		if (c == OPT_FORCE) {
+			force = true;
+			continue;
+		}
+		r = common_opt(c, unload_help);
+		if (r)
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (optind != argc) {
+		report_error("usage", "unload takes no arguments");
+		return EXIT_USAGE;
+	}
+	r = bpfence_unload(force, why, sizeof(why));
+	if (r) {
+		report_error("cannot unload", "%s", why);
+		return 1;
+	}
+	if (cli.json)
+		printf("{\"loaded\": false}\n");
+	else
+		printf("bpfence: unloaded\n");
+	return 0;
+}
+
+static const char status_help[] =
+	"Usage: bpfence status [--json]\n"
+	"Show whether this kernel can enforce (and if not, why), what is pinned, and how many\n"
+	"cgroups are tagged. Exit status 0 when the kernel can enforce, 1 when it cannot.\n"
+	"\nExample:\n  bpfence status --json\n";
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS, {} };
+	char why[WHY_MAX] = "", cg[PATH_MAX] = "";
+	struct bpfence_maps m;
+	int c, r, loaded, tagged = -1;
+	bool can;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		r = common_opt(c, status_help);
+		if (r)
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (optind != argc) {
+		report_error("usage", "status takes no arguments");
+		return EXIT_USAGE;
+	}
+	can = !bpfence_probe_live(why, sizeof(why));
+	cgroup2_root(cg, sizeof(cg));
+	loaded = bpfence_loaded();
+	if (loaded == 1 && !bpfence_maps_open(&m, NULL, 0)) {
+		tagged = tag_count(&m);
+		bpfence_maps_close(&m);
+	}
+	if (cli.json) {
+		printf("{\"can_enforce\": %s, \"reason\": ", can ? "true" : "false");
+		if (can)
+			printf("null");
+		else
+			json_str(stdout, why);
+		printf(", \"cgroup2\": ");
+		if (cg[0])
+			json_str(stdout, cg);
+		else
+			printf("null");
+		printf(", \"loaded\": %s, \"partial\": %s, \"pin_dir\": \"%s\", \"tagged_cgroups\": ",
+		       loaded == 1 ? "true" : "false", loaded < 0 ? "true" : "false",
+		       BPFENCE_PIN_DIR);
+		if (tagged >= 0)
+			printf("%d", tagged);
+		else
+			printf("null");
+		printf(", \"programs\": [");
+		for (const char *const *l = bpfence_link_names; *l; l++)
+			printf("%s\"%s\"", l == bpfence_link_names ? "" : ", ", *l);
+		printf("]}\n");
+	} else {
+		printf("kernel:   %s\n", can ? "can enforce (BTF, BPF LSM active)" : "CANNOT enforce");
+		if (!can)
+			printf("reason:   %s\n", why);
+		printf("cgroup2:  %s\n", cg[0] ? cg : "(not mounted)");
+		printf("loaded:   %s\n", loaded == 1   ? "yes (" BPFENCE_PIN_DIR ")" :
+					 loaded == 0 ? "no" :
+						       "PARTIAL: some pins are missing; run 'bpfence load'");
+		if (tagged >= 0)
+			printf("tagged:   %d cgroup(s)\n", tagged);
+	}
+	return can ? 0 : 1;
+}
+
+/* Tag (or untag) a cgroup and every descendant that exists now; children made later inherit
+ * the tag in the kernel (tp_btf/cgroup_mkdir). */
+static int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, bool tag)
+{
+	struct dirent *de;
+	__u64 id;
+	DIR *d;
+	int r = cgroup_id(path, &id);
+
+	if (r)
+		return r;
+	r = tag ? tag_cgroup(m, id, inv) : untag_cgroup(m, id);
+	if (r)
+		return r;
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) && !r) {
+		char sub[PATH_MAX];
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		r = walk_tag(m, sub, inv, tag);
+	}
+	closedir(d);
+	return r;
+}
+
+static const char tag_help[] =
+	"Usage: bpfence tag --policy FILE [--source DIR] [--scratch DIR] CGROUP_PATH\n"
+	"Restrict a cgroup made by another runner (runc/crun, systemd, Kubernetes) and all its\n"
+	"descendants with a policy. CGROUP_PATH is absolute, or relative to the cgroup2 mount.\n"
+	"Tag the cgroup before the workload starts in it.\n"
+	"\nExample:\n  bpfence tag --policy policies/function.policy system.slice/fn-42.scope\n";
+
+int cmd_tag(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS,
+					      { "policy", required_argument, NULL, OPT_POLICY },
+					      { "source", required_argument, NULL, OPT_SOURCE },
+					      { "scratch", required_argument, NULL, OPT_SCRATCH },
+					      {} };
+	const char *policy_file = NULL, *source = NULL, *scratch = NULL;
+	char path[PATH_MAX], why[WHY_MAX], err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
+	struct policy p = {};
+	struct bpfence_maps m;
+	__u64 id, existing;
+	int c, r, status = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		if (c == OPT_POLICY)
+			policy_file = optarg;
+		else if (c == OPT_SOURCE)
+			source = optarg;
+		else if (c == OPT_SCRATCH)
+			scratch = optarg;
+		else if ((r = common_opt(c, tag_help)))
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (!policy_file || optind != argc - 1) {
+		report_error("usage", "tag needs --policy FILE and one CGROUP_PATH (see --help)");
+		return EXIT_USAGE;
+	}
+	if ((source && !realpath(source, src)) || (scratch && !realpath(scratch, scr))) {
+		report_error("bad directory", "%s: %s", source && !realpath(source, src) ? source :
+							    scratch, strerror(errno));
+		return EXIT_USAGE;
+	}
+	r = cgroup2_resolve(argv[optind], path, sizeof(path));
+	if (r) {
+		report_error("bad cgroup", "%s: %s", argv[optind],
+			     r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
+		return 1;
+	}
+	if (policy_parse_file(policy_file, &p, err, sizeof(err))) {
+		report_error("invalid policy", "%s", err);
+		return 1;
+	}
+	if (ensure_enforcing(&m))
+		goto out_policy;
+	r = cgroup_id(path, &id);
+	if (r) {
+		report_error("bad cgroup", "%s: %s", path, strerror(-r));
+		goto out_maps;
+	}
+	if (!tag_lookup(&m, id, &existing)) {
+		report_error("cannot tag", "%s is already tagged (invocation %llu); untag it first",
+			     path, (unsigned long long)existing);
+		goto out_maps;
+	}
+	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL };
+
+	r = policy_install(&m, id, &p, &vars, NULL, why, sizeof(why));
+	if (r) {
+		report_error("cannot install policy", "%s", why);
+		goto out_maps;
+	}
+	r = walk_tag(&m, path, id, true);
+	if (r) {
+		walk_tag(&m, path, id, false);
+		policy_uninstall(&m, id);
+		report_error("cannot tag", "%s: %s", path, strerror(-r));
+		goto out_maps;
+	}
+	if (cli.json) {
+		printf("{\"tagged\": ");
+		json_str(stdout, path);
+		printf(", \"invocation\": \"%llx\", \"policy\": ", (unsigned long long)id);
+		json_str(stdout, p.name);
+		printf("}\n");
+	} else {
+		printf("bpfence: tagged %s with policy %s\n", path, p.name);
+	}
+	status = 0;
+out_maps:
+	bpfence_maps_close(&m);
+out_policy:
+	policy_free(&p);
+	return status;
+}
+
+static const char untag_help[] = "Usage: bpfence untag CGROUP_PATH\n"
+				 "Lift the restriction that 'bpfence tag' put on a cgroup.\n"
+				 "\nExample:\n  bpfence untag system.slice/fn-42.scope\n";
+
+int cmd_untag(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS, {} };
+	char path[PATH_MAX], why[WHY_MAX];
+	struct bpfence_maps m;
+	__u64 id, inv;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		if ((r = common_opt(c, untag_help)))
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		report_error("usage", "untag needs one CGROUP_PATH (see --help)");
+		return EXIT_USAGE;
+	}
+	r = cgroup2_resolve(argv[optind], path, sizeof(path));
+	if (r) {
+		report_error("bad cgroup", "%s: %s", argv[optind],
+			     r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
+		return 1;
+	}
+	if (bpfence_maps_open(&m, why, sizeof(why))) {
+		report_error("not loaded", "%s", why);
+		return 1;
+	}
+	r = cgroup_id(path, &id);
+	if (!r && tag_lookup(&m, id, &inv))
+		r = -ENOENT;
+	if (r || inv != id) {
+		report_error("cannot untag", "%s: %s", path,
+			     r ? "not tagged" : "part of a larger tagged cgroup; untag its root");
+		bpfence_maps_close(&m);
+		return 1;
+	}
+	walk_tag(&m, path, id, false);
+	policy_uninstall(&m, id);
+	bpfence_maps_close(&m);
+	if (cli.json) {
+		printf("{\"untagged\": ");
+		json_str(stdout, path);
+		printf("}\n");
+	} else {
+		printf("bpfence: untagged %s\n", path);
+	}
+	return 0;
+}
+
+static const char policy_help[] =
+	"Usage: bpfence policy check [--source DIR] [--scratch DIR] FILE\n"
+	"Parse a policy and resolve its paths. Errors name FILE:LINE:COLUMN. Paths that do not\n"
+	"exist grant nothing; they are listed so a typo does not go unnoticed.\n"
+	"\nExample:\n  bpfence policy check policies/function.policy\n";
+
+int cmd_policy(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS,
+					      { "source", required_argument, NULL, OPT_SOURCE },
+					      { "scratch", required_argument, NULL, OPT_SCRATCH },
+					      {} };
+	struct policy_vars vars = {};
+	struct install_report rep;
+	char err[POLICY_ERR_MAX];
+	struct policy p = {};
+	int c, r;
+
+	if (argc < 2 || strcmp(argv[1], "check")) {
+		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+			fputs(policy_help, stdout);
+			return 0;
+		}
+		report_error("usage", "policy needs a subcommand: check (see --help)");
+		return EXIT_USAGE;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		if (c == OPT_SOURCE)
+			vars.source = optarg;
+		else if (c == OPT_SCRATCH)
+			vars.scratch = optarg;
+		else if ((r = common_opt(c, policy_help)))
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		report_error("usage", "policy check needs one FILE (see --help)");
+		return EXIT_USAGE;
+	}
+	if (policy_parse_file(argv[optind], &p, err, sizeof(err))) {
+		report_error("invalid policy", "%s", err);
+		return 1;
+	}
+	r = policy_resolve_report(&p, &vars, &rep);
+	if (r) {
+		report_error("invalid policy", "%s: %s", argv[optind], strerror(-r));
+		policy_free(&p);
+		return 1;
+	}
+	if (cli.json) {
+		printf("{\"file\": ");
+		json_str(stdout, argv[optind]);
+		printf(", \"valid\": true, \"name\": ");
+		json_str(stdout, p.name);
+		printf(", \"mode\": \"%s\", \"connect\": \"%s\", \"allow_rules\": %zu, "
+		       "\"broker_unix\": %zu, \"broker_tcp\": %zu, \"paths\": %zu, "
+		       "\"paths_resolved\": %u, \"paths_missing\": %u, \"paths_unbound\": %u, "
+		       "\"first_missing\": ",
+		       p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
+		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_broker_unix,
+		       p.n_broker_tcp, p.n_paths, rep.files, rep.skipped, rep.unbound);
+		if (rep.first_skipped[0])
+			json_str(stdout, rep.first_skipped);
+		else
+			printf("null");
+		printf(", \"families\": [");
+		for (int f = 0, first = 1; f < 64; f++) {
+			if (!(p.families & (1ULL << f)))
+				continue;
+			printf("%s\"%s\"", first ? "" : ", ",
+			       policy_family_name(f) ? policy_family_name(f) : "?");
+			first = 0;
+		}
+		printf("]}\n");
+	} else {
+		printf("%s: ok: policy '%s', mode %s, connect %s, %zu allow rule(s), %zu path(s) "
+		       "(%u resolved, %u missing, %u need --source/--scratch)\n",
+		       argv[optind], p.name, p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
+		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_paths, rep.files,
+		       rep.skipped, rep.unbound);
+		if (rep.skipped)
+			printf("%s: note: missing paths grant nothing (first: %s)\n", argv[optind],
+			       rep.first_skipped);
+	}
+	policy_free(&p);
+	return 0;
+}

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* bpfence: run untrusted code as restricted single-use functions, enforced by BPF-LSM. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct cli cli = { .prog = "bpfence" };
+
+struct command {
+	const char *name;
+	int (*handler)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "run", cmd_run, "run a command as a restricted single-use function" },
+	{ "load", cmd_load, "load, attach and pin the BPF-LSM programs" },
+	{ "unload", cmd_unload, "detach and unpin everything" },
+	{ "status", cmd_status, "show whether this kernel enforces and what is loaded" },
+	{ "tag", cmd_tag, "restrict an existing cgroup (made by another runner) with a policy" },
+	{ "untag", cmd_untag, "lift the restriction from a cgroup tagged with 'tag'" },
+	{ "policy", cmd_policy, "check a policy file ('policy check FILE')" },
+};
+
+void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+void report_error(const char *what, const char *fmt, ...)
+{
+	char why[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (cli.json) {
+		char line[1200];
+
+		snprintf(line, sizeof(line), "%s: %s", what, why);
+		fputs("{\"error\": ", stderr);
+		json_str(stderr, line);
+		fputs("}\n", stderr);
+	} else {
+		fprintf(stderr, "%s: %s: %s\n", cli.prog, what, why);
+	}
+}
+
+int ensure_enforcing(struct bpfence_maps *m)
+{
+	char why[WHY_MAX];
+	int r = bpfence_probe(why, sizeof(why));
+
+	if (r) {
+		report_error("this kernel cannot enforce", "%s", why);
+		return -1;
+	}
+	r = bpfence_load(why, sizeof(why));
+	if (r < 0) {
+		report_error("this kernel cannot enforce", "%s", why);
+		return -1;
+	}
+	r = bpfence_maps_open(m, why, sizeof(why));
+	if (r) {
+		report_error("programs or maps are missing", "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: bpfence [--json] [--debug] COMMAND [ARGS...]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nEvery command takes --help. Example:\n"
+		   "  bpfence run --policy policies/function.policy --timeout 30 --source ./fn -- "
+		   "python3 ./fn/main.py\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	/* Global options before the command; the commands accept them too. */
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json"))
+			cli.json = true;
+		else if (!strcmp(argv[i], "--debug"))
+			cli.debug = true;
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--version")) {
+			printf("bpfence 0.1.0\n");
+			return 0;
+		} else {
+			report_error("usage", "unknown option '%s' (see bpfence --help)", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
+		if (!strcmp(argv[i], commands[c].name)) {
+			bpfence_set_debug(cli.debug);
+			return commands[c].handler(argc - i, argv + i);
+		}
+	}
+	report_error("usage", "unknown command '%s' (see bpfence --help)", argv[i]);
+	return EXIT_USAGE;
+}

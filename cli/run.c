@@ -1,0 +1,651 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bpfence run: one single-use restricted invocation.
+ *
+ *   1 mkdir <cgroup2>/bpfence/<id>; install the policy keyed by its cgroup id; tag it
+ *   2 clone3(CLONE_INTO_CGROUP): the child is born inside the tagged cgroup, so not one
+ *     instruction of it runs unrestricted
+ *   3 child: new session, every fd but 0-2 closed, clean environment, no_new_privs, optional
+ *     user drop, exec
+ *   4 parent: wait for the child, the timeout or a signal; then kill whatever is left in the
+ *     cgroup (double-forked daemons included) and wait until it is empty
+ *   5 summary from the per-invocation counters; untag, rmdir, remove the scratch dir
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD 0x00001000
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+/* struct clone_args of <linux/sched.h>, which clashes with glibc's <sched.h>. */
+struct clone3_args {
+	__u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+
+#define KILL_WAIT_MS 10000
+#define MAX_ENV 64
+
+enum {
+	OPT_POLICY = 0x100,
+	OPT_TIMEOUT,
+	OPT_USER,
+	OPT_SOURCE,
+	OPT_SCRATCH,
+	OPT_AUDIT,
+	OPT_JSON,
+	OPT_DEBUG,
+	OPT_ENV,
+};
+
+static const char run_help[] =
+	"Usage: bpfence run --policy FILE [--timeout SECS] [--user USER[:GROUP]] [--source DIR]\n"
+	"                   [--scratch DIR] [--env NAME=VALUE]... [--audit] [--json] -- CMD [ARG...]\n"
+	"\n"
+	"Run CMD once as a restricted function: in a fresh cgroup tagged with the policy, so the\n"
+	"kernel denies network, the broker and files outside the policy to it and everything it\n"
+	"starts. CMD gets a clean environment (PATH, HOME and TMPDIR=scratch, LANG, and --env).\n"
+	"\n"
+	"  --policy FILE     policy file (see policies/README.md)\n"
+	"  --timeout SECS    kill the whole invocation after SECS (decimals allowed); exit 124\n"
+	"  --user U[:G]      run as this user (and group), without supplementary groups\n"
+	"  --source DIR      the function's code, bound to ${source} in the policy\n"
+	"  --scratch DIR     use DIR as ${scratch} (kept); default: a fresh private dir, removed\n"
+	"  --env NAME=VALUE  add to CMD's environment (repeatable)\n"
+	"  --audit           report what would be denied, deny nothing (mode = audit)\n"
+	"  --json            print a result object as the last line on stderr\n"
+	"\n"
+	"Exit status: CMD's own; 124 timeout; 125 bpfence failed (including: this kernel cannot\n"
+	"enforce); 126 CMD not executable (or denied by the policy); 127 CMD not found.\n"
+	"\nExample:\n"
+	"  bpfence run --policy policies/function.policy --timeout 30 --source ./fn -- "
+	"python3 ./fn/main.py\n";
+
+struct run {
+	/* options */
+	const char *policy_file, *source_opt, *scratch_opt, *user;
+	long timeout_ms; /* -1: none */
+	bool audit;
+	char *env[MAX_ENV + 8];
+	int nenv;
+	char **argv;
+
+	/* resolved */
+	uid_t uid;
+	gid_t gid;
+	bool drop;
+	char source[PATH_MAX], scratch[PATH_MAX], cgroup[PATH_MAX], id[33];
+	bool made_scratch, made_cgroup, installed, tagged;
+	bool not_empty; /* the kill did not complete: stay tagged, restricted (fail closed) */
+	__u64 cgid;
+	struct policy policy;
+	struct bpfence_maps maps;
+	bool maps_open;
+};
+
+static int parse_timeout(const char *s, long *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 31536000)
+		return -EINVAL;
+	*ms = (long)ceil(v * 1000);
+	return 0;
+}
+
+/* Resolved in the parent: inside the invocation /etc/passwd is not readable. */
+static int resolve_user(struct run *r)
+{
+	char buf[256], *group;
+	struct passwd *pw;
+	struct group *gr;
+	char *end;
+
+	snprintf(buf, sizeof(buf), "%s", r->user);
+	group = strchr(buf, ':');
+	if (group)
+		*group++ = 0;
+	pw = getpwnam(buf);
+	if (pw) {
+		r->uid = pw->pw_uid;
+		r->gid = pw->pw_gid;
+	} else {
+		errno = 0;
+		r->uid = strtoul(buf, &end, 10);
+		if (!buf[0] || *end || errno)
+			return -ENOENT;
+		r->gid = r->uid;
+	}
+	if (group) {
+		gr = getgrnam(group);
+		if (gr) {
+			r->gid = gr->gr_gid;
+		} else {
+			errno = 0;
+			r->gid = strtoul(group, &end, 10);
+			if (!group[0] || *end || errno)
+				return -ENOENT;
+		}
+	}
+	r->drop = true;
+	return 0;
+}
+
+static int add_env(struct run *r, const char *fmt, const char *val)
+{
+	char *s;
+
+	if (r->nenv >= MAX_ENV + 7)
+		return -E2BIG;
+	if (asprintf(&s, fmt, val) < 0)
+		return -ENOMEM;
+	r->env[r->nenv++] = s;
+	r->env[r->nenv] = NULL;
+	return 0;
+}
+
+/* Remove a directory tree without following symlinks: the function may have planted links to
+ * files outside it. */
+static void remove_tree_at(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	DIR *d;
+
+	if (fd < 0) {
+		unlinkat(dirfd, name, 0);
+		return;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(fd, de->d_name, 0) && (errno == EISDIR || errno == EPERM))
+			remove_tree_at(fd, de->d_name);
+	}
+	closedir(d);
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+static int teardown(struct run *r)
+{
+	int status = 0;
+
+	if (r->not_empty) {
+		report_error("teardown", "%s still has tasks; left tagged and in place", r->cgroup);
+		r->tagged = r->made_cgroup = r->installed = false;
+		status = -1;
+	}
+	if (r->tagged)
+		untag_cgroup(&r->maps, r->cgid);
+	if (r->made_cgroup) {
+		int e = cgroup_remove(r->cgroup);
+
+		if (e) {
+			report_error("teardown", "cannot remove cgroup %s: %s", r->cgroup,
+				     strerror(-e));
+			status = -1;
+		}
+	}
+	if (r->installed)
+		policy_uninstall(&r->maps, r->cgid);
+	if (r->made_scratch)
+		remove_tree_at(AT_FDCWD, r->scratch);
+	if (r->maps_open)
+		bpfence_maps_close(&r->maps);
+	policy_free(&r->policy);
+	for (int i = 0; i < r->nenv; i++)
+		free(r->env[i]);
+	return status;
+}
+
+/* Everything between clone3 and exec. Only async-signal-safe calls: this is a fork child. */
+static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigset_t *mask)
+{
+	int err;
+
+	/* Back to the signal mask bpfence was started with. */
+	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (setsid() < 0)
+		goto fail;
+	/* Every inherited fd but stdio goes: leaked descriptors are ways out (pinned maps, the
+	 * broker, the cgroup directory). errfd is close-on-exec. */
+	if (errfd > 3 && syscall(SYS_close_range, 3, errfd - 1, 0) < 0)
+		goto fail;
+	if (syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
+		goto fail;
+	if (r->drop) {
+		if (setgroups(0, NULL) || setresgid(r->gid, r->gid, r->gid) ||
+		    setresuid(r->uid, r->uid, r->uid))
+			goto fail;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		goto fail;
+	execvpe(r->argv[0], r->argv, r->env);
+fail:
+	err = errno;
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(EXIT_BPFENCE);
+	_exit(EXIT_BPFENCE);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void print_summary(struct run *r, int code, int sig, bool timed_out, long ms)
+{
+	struct bpfence_counters c = {};
+	char line[512];
+	size_t off = 0;
+	__u64 denied = 0, audited = 0;
+
+	counters_read(&r->maps, r->cgid, &c);
+	for (int i = 0; i < BPFENCE_CLASS_MAX; i++) {
+		denied += c.denied[i];
+		audited += c.audited[i];
+	}
+	if (denied || audited) {
+		for (int i = 0; i < BPFENCE_CLASS_MAX && off < sizeof(line); i++) {
+			__u64 n = c.denied[i] + c.audited[i];
+
+			if (n)
+				off += snprintf(line + off, sizeof(line) - off, "%s%llu %s",
+						off ? ", " : "", (unsigned long long)n,
+						bpfence_class_name(i));
+		}
+		if (!cli.json)
+			fprintf(stderr, "%s: invocation %s: %s %s\n", cli.prog, r->id,
+				denied ? "denied" : "would have denied (audit)", line);
+	}
+	if (cli.json) {
+		fprintf(stderr, "{\"invocation\": \"%s\", \"policy\": ", r->id);
+		json_str(stderr, r->policy.name);
+		fprintf(stderr, ", \"mode\": \"%s\", \"exit_code\": %d, \"signal\": ",
+			r->policy.mode == POLICY_MODE_AUDIT ? "audit" : "enforce", code);
+		if (sig)
+			fprintf(stderr, "%d", sig);
+		else
+			fprintf(stderr, "null");
+		fprintf(stderr, ", \"timed_out\": %s, \"duration_ms\": %ld, \"denied\": {",
+			timed_out ? "true" : "false", ms);
+		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
+			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
+				(unsigned long long)c.denied[i]);
+		fprintf(stderr, "}, \"audited\": {");
+		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
+			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
+				(unsigned long long)c.audited[i]);
+		fprintf(stderr, "}}\n");
+	}
+}
+
+static int parse_args(struct run *r, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "policy", required_argument, NULL, OPT_POLICY },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "source", required_argument, NULL, OPT_SOURCE },
+		{ "scratch", required_argument, NULL, OPT_SCRATCH },
+		{ "env", required_argument, NULL, OPT_ENV },
+		{ "audit", no_argument, NULL, OPT_AUDIT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{},
+	};
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(run_help, stdout);
+			return 1;
+		case OPT_POLICY:
+			r->policy_file = optarg;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_timeout(optarg, &r->timeout_ms)) {
+				report_error("usage", "bad --timeout '%s' (expected seconds > 0)",
+					     optarg);
+				return -1;
+			}
+			break;
+		case OPT_USER:
+			r->user = optarg;
+			break;
+		case OPT_SOURCE:
+			r->source_opt = optarg;
+			break;
+		case OPT_SCRATCH:
+			r->scratch_opt = optarg;
+			break;
+		case OPT_ENV:
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				report_error("usage", "bad --env '%s' (expected NAME=VALUE)", optarg);
+				return -1;
+			}
+			if (add_env(r, "%s", optarg)) {
+				report_error("usage", "too many --env options");
+				return -1;
+			}
+			break;
+		case OPT_AUDIT:
+			r->audit = true;
+			break;
+		case OPT_JSON:
+			cli.json = true;
+			break;
+		case OPT_DEBUG:
+			cli.debug = true;
+			bpfence_set_debug(true);
+			break;
+		default:
+			report_error("usage", "unknown or incomplete option '%s' (see bpfence run --help)",
+				     argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (!r->policy_file) {
+		report_error("usage", "run needs --policy FILE (see bpfence run --help)");
+		return -1;
+	}
+	if (optind >= argc) {
+		report_error("usage", "run needs a command after -- (see bpfence run --help)");
+		return -1;
+	}
+	r->argv = argv + optind;
+	return 0;
+}
+
+/* Everything up to a tagged, empty cgroup ready for the child. Returns 0 or -1 (reported). */
+static int prepare(struct run *r)
+{
+	char why[WHY_MAX], err[POLICY_ERR_MAX], base[PATH_MAX], root[PATH_MAX];
+	struct install_report rep;
+	unsigned char rnd[16];
+	struct stat st;
+	int e;
+
+	if (r->user && resolve_user(r)) {
+		report_error("bad --user", "%s: no such user or group", r->user);
+		return -1;
+	}
+	if (r->source_opt) {
+		if (!realpath(r->source_opt, r->source) || stat(r->source, &st)) {
+			report_error("bad --source", "%s: %s", r->source_opt, strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			report_error("bad --source", "%s: not a directory", r->source_opt);
+			return -1;
+		}
+	}
+	if (r->scratch_opt) {
+		if (!realpath(r->scratch_opt, r->scratch) || stat(r->scratch, &st)) {
+			report_error("bad --scratch", "%s: %s", r->scratch_opt, strerror(errno));
+			return -1;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			report_error("bad --scratch", "%s: not a directory", r->scratch_opt);
+			return -1;
+		}
+	}
+	if (policy_parse_file(r->policy_file, &r->policy, err, sizeof(err))) {
+		report_error("invalid policy", "%s", err);
+		return -1;
+	}
+	if (r->audit)
+		r->policy.mode = POLICY_MODE_AUDIT;
+
+	if (ensure_enforcing(&r->maps))
+		return -1;
+	r->maps_open = true;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		report_error("cannot make an invocation id", "%s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 16; i++)
+		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
+
+	e = cgroup2_root(root, sizeof(root));
+	if (e) {
+		report_error("no cgroup v2 hierarchy", "%s", strerror(-e));
+		return -1;
+	}
+	snprintf(base, sizeof(base), "%s/bpfence", root);
+	if (mkdir(base, 0755) && errno != EEXIST) {
+		report_error("cannot create cgroup", "%s: %s", base, strerror(errno));
+		return -1;
+	}
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", base, r->id);
+	if (mkdir(r->cgroup, 0755)) {
+		report_error("cannot create cgroup", "%s: %s", r->cgroup, strerror(errno));
+		return -1;
+	}
+	r->made_cgroup = true;
+	e = cgroup_id(r->cgroup, &r->cgid);
+	if (e) {
+		report_error("cannot read cgroup id", "%s: %s", r->cgroup, strerror(-e));
+		return -1;
+	}
+
+	if (!r->scratch_opt) {
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(r->scratch, sizeof(r->scratch), "%s/bpfence-%s",
+			 tmp && tmp[0] == '/' ? tmp : "/tmp", r->id);
+		if (mkdir(r->scratch, 0700)) {
+			report_error("cannot create scratch dir", "%s: %s", r->scratch,
+				     strerror(errno));
+			return -1;
+		}
+		r->made_scratch = true;
+		if (r->drop && chown(r->scratch, r->uid, r->gid)) {
+			report_error("cannot hand scratch dir to user", "%s: %s", r->scratch,
+				     strerror(errno));
+			return -1;
+		}
+	}
+
+	struct policy_vars vars = { r->source_opt ? r->source : NULL, r->scratch };
+
+	if (policy_install(&r->maps, r->cgid, &r->policy, &vars, &rep, why, sizeof(why))) {
+		report_error("cannot install policy", "%s", why);
+		return -1;
+	}
+	r->installed = true;
+	if (cli.debug)
+		fprintf(stderr, "%s: invocation %s: cgroup %s (id %llu), %u file rule(s), %u "
+				"missing path(s)%s%s\n",
+			cli.prog, r->id, r->cgroup, (unsigned long long)r->cgid, rep.files,
+			rep.skipped, rep.skipped ? ", first " : "", rep.first_skipped);
+	e = tag_cgroup(&r->maps, r->cgid, r->cgid);
+	if (e) {
+		report_error("cannot tag cgroup", "%s: %s", r->cgroup, strerror(-e));
+		return -1;
+	}
+	r->tagged = true;
+
+	add_env(r, "PATH=%s", "/usr/local/bin:/usr/bin:/bin");
+	add_env(r, "HOME=%s", r->scratch);
+	add_env(r, "TMPDIR=%s", r->scratch);
+	add_env(r, "LANG=%s", "C.UTF-8");
+	add_env(r, "BPFENCE_INVOCATION=%s", r->id);
+	if (r->source_opt)
+		add_env(r, "BPFENCE_SOURCE=%s", r->source);
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run r = { .timeout_ms = -1 };
+	int cgfd = -1, sfd = -1, pidfd = -1, errpipe[2] = { -1, -1 };
+	int status = EXIT_BPFENCE, code = 0, sig = 0, e;
+	bool timed_out = false, exec_failed = false;
+	sigset_t mask, old;
+	long start, deadline;
+	siginfo_t info;
+	pid_t pid;
+
+	e = parse_args(&r, argc, argv);
+	if (e)
+		return e > 0 ? 0 : EXIT_BPFENCE;
+	if (prepare(&r))
+		goto out;
+
+	cgfd = open(r.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0 || pipe2(errpipe, O_CLOEXEC)) {
+		report_error("cannot start", "%s", strerror(errno));
+		goto out;
+	}
+	/* Signals to bpfence become an orderly kill + teardown, never an orphaned invocation. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+
+	struct clone3_args ca = {
+		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD,
+		.pidfd = (__u64)(unsigned long)&pidfd,
+		.exit_signal = SIGCHLD,
+		.cgroup = (__u64)cgfd,
+	};
+
+	fflush(NULL);
+	start = now_ms();
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0)
+		child(&r, errpipe[1], &old);
+	if (pid < 0) {
+		/* No fallback: a fork followed by a cgroup move would run code untagged. */
+		report_error("cannot start the invocation",
+			     "clone3(CLONE_INTO_CGROUP): %s (needs Linux >= 5.7)", strerror(errno));
+		goto out;
+	}
+	close(errpipe[1]);
+	errpipe[1] = -1;
+
+	/* The exec result: EOF means exec succeeded (the pipe is close-on-exec). */
+	int child_errno = 0;
+	ssize_t got = read(errpipe[0], &child_errno, sizeof(child_errno));
+
+	if (got == sizeof(child_errno)) {
+		exec_failed = true;
+		code = child_errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+		report_error(child_errno == ENOENT ? "command not found" : "cannot execute",
+			     "%s: %s", r.argv[0], strerror(child_errno));
+	}
+
+	deadline = r.timeout_ms < 0 ? -1 : start + r.timeout_ms;
+	for (;;) {
+		struct pollfd pf[2] = { { .fd = pidfd, .events = POLLIN },
+					{ .fd = sfd, .events = POLLIN } };
+		long left = deadline < 0 ? -1 : deadline - now_ms();
+
+		if (deadline >= 0 && left <= 0) {
+			timed_out = true;
+			break;
+		}
+		if (poll(pf, 2, left > INT_MAX ? INT_MAX : (int)left) < 0 && errno != EINTR)
+			break;
+		if (pf[0].revents)
+			break;
+		if (pf[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				sig = si.ssi_signo;
+				break;
+			}
+		}
+	}
+	/* Single use: whatever the function left behind dies with it. */
+	e = cgroup_kill_and_wait(r.cgroup, KILL_WAIT_MS);
+	if (e) {
+		report_error("cannot empty the invocation", "%s: %s", r.cgroup, strerror(-e));
+		r.not_empty = true;
+	}
+	memset(&info, 0, sizeof(info));
+	waitid(P_PIDFD, pidfd, &info, WEXITED);
+
+	if (timed_out) {
+		status = EXIT_TIMEOUT;
+		if (!cli.json)
+			fprintf(stderr, "%s: invocation %s: timed out after %.3g s; killed\n",
+				cli.prog, r.id, r.timeout_ms / 1000.0);
+	} else if (sig) {
+		status = 128 + sig;
+	} else if (exec_failed) {
+		status = code;
+	} else if (info.si_code == CLD_EXITED) {
+		status = info.si_status;
+	} else {
+		status = 128 + info.si_status;
+	}
+	print_summary(&r, status, info.si_code == CLD_EXITED ? 0 : info.si_status, timed_out,
+		      now_ms() - start);
+	if (e)
+		status = EXIT_BPFENCE;
+out:
+	if (cgfd >= 0)
+		close(cgfd);
+	if (sfd >= 0)
+		close(sfd);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (errpipe[0] >= 0)
+		close(errpipe[0]);
+	if (errpipe[1] >= 0)
+		close(errpipe[1]);
+	if (teardown(&r) && status != EXIT_TIMEOUT)
+		status = EXIT_BPFENCE;
+	return status;
+}

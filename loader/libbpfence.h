@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libbpfence: what the bpfence CLI and the bpfenced daemon share. Loading and pinning the
+ * programs, the kernel support probe, cgroup v2 plumbing, policy installation into the maps,
+ * tagging. Functions return 0 (or a count) on success and a negative errno on failure; where a
+ * `why` buffer is passed, a failure also leaves one human-readable line in it.
+ */
+#ifndef LIBBPFENCE_H
+#define LIBBPFENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+
+#include "bpfence.h"
+#include "policy.h"
+
+#define WHY_MAX 512
+
+/* --- kernel support probe and loading (loader/load.c) --- */
+
+/* Static checks: BTF present, "bpf" in the active LSM list, cgroup v2 mounted, bpffs mountable.
+ * Does not load anything; bpfence_load() is the live test. */
+int bpfence_probe(char *why, size_t n);
+
+/* bpfence_probe() plus a live test: unless already loaded, load (verify) every program once
+ * without attaching anything. */
+int bpfence_probe_live(char *why, size_t n);
+
+/* Load, attach and pin everything under BPFENCE_PIN_DIR. Returns 1 when everything was already
+ * pinned (nothing done), 0 when it loaded, negative errno on failure (then nothing new is left
+ * pinned). */
+int bpfence_load(char *why, size_t n);
+
+/* Are all links and maps pinned? Returns 1 yes, 0 none, -ENOENT partially (broken state). */
+int bpfence_loaded(void);
+
+/* Remove every pin. Refuses (-EBUSY) while cgroups are tagged unless force. */
+int bpfence_unload(bool force, char *why, size_t n);
+
+/* Route libbpf's messages: shown only when debug is set (STYLE.md 6). */
+void bpfence_set_debug(bool debug);
+
+/* Names of the pinned programs/links and maps, for status output. NULL-terminated. */
+extern const char *const bpfence_link_names[];
+extern const char *const bpfence_map_names[];
+
+/* Descriptors of the pinned maps. */
+struct bpfence_maps {
+	int tags, policies, file_rules, net_rules, net_broker, unix_rules, unix_abstract, counters,
+		events, drops;
+};
+
+int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n);
+void bpfence_maps_close(struct bpfence_maps *m);
+
+/* --- cgroup v2 (loader/cgroup.c) --- */
+
+/* The cgroup2 mount point, from /proc/self/mountinfo. */
+int cgroup2_root(char *buf, size_t n);
+/* Resolve CGROUP_PATH given by a user: absolute inside the cgroup2 mount, or relative to it. */
+int cgroup2_resolve(const char *user_path, char *buf, size_t n);
+/* The cgroup id of a cgroup directory (what bpf_get_current_cgroup_id() returns inside it). */
+int cgroup_id(const char *path, __u64 *id);
+/* Kill every task in the cgroup and its descendants (cgroup.kill, else freeze + SIGKILL), and
+ * wait until it is empty. timeout_ms < 0: wait forever. */
+int cgroup_kill_and_wait(const char *path, int timeout_ms);
+/* Remove a cgroup and its (empty) descendants. */
+int cgroup_remove(const char *path);
+
+/* --- policies in the maps (loader/install.c) --- */
+
+/* What installing a policy left out, for `policy check` and --debug. */
+struct install_report {
+	unsigned int files;     /* file rules installed */
+	unsigned int skipped;   /* paths that did not exist (nothing granted) */
+	unsigned int unbound;   /* paths using an unbound ${variable} (nothing granted) */
+	char first_skipped[256];
+};
+
+/* Compile p with vars into the maps under invocation inv: rules, counters, then the policy entry.
+ * On failure everything written for inv is removed again. */
+int policy_install(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+		   const struct policy_vars *vars, struct install_report *r, char *why, size_t n);
+/* Remove everything keyed by inv: policy first (so a still-tagged task is denied all), rules,
+ * counters. */
+int policy_uninstall(const struct bpfence_maps *m, __u64 inv);
+/* Resolve a policy's paths without touching maps (for `policy check`). */
+int policy_resolve_report(const struct policy *p, const struct policy_vars *vars,
+			  struct install_report *r);
+
+/* Tag cgroup `id` as part of invocation inv (BPF_NOEXIST unless replace). */
+int tag_cgroup(const struct bpfence_maps *m, __u64 id, __u64 inv);
+int untag_cgroup(const struct bpfence_maps *m, __u64 id);
+/* The invocation cgroup `id` belongs to; -ENOENT if untagged. */
+int tag_lookup(const struct bpfence_maps *m, __u64 id, __u64 *inv);
+/* Number of tagged cgroups (for status, unload). */
+int tag_count(const struct bpfence_maps *m);
+
+int counters_read(const struct bpfence_maps *m, __u64 inv, struct bpfence_counters *c);
+
+/* --- names (loader/names.c) --- */
+const char *bpfence_hook_name(unsigned int hook);
+const char *bpfence_class_name(unsigned int class);
+/* "10.0.0.1" / "::1" for a 16-byte v4-mapped/v6 address. */
+void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n);
+
+#endif

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Kernel support probe, load/attach/pin, unload. Enforcement must outlive every bpfence process,
+ * so each program is attached through a BPF link pinned in bpffs, and every map a later process
+ * needs is pinned too. Loading twice reuses the pins.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "libbpfence.h"
+#include "bpfence.skel.h"
+
+#define BPF_FS_MAGIC 0xcafe4a11
+#define BPFFS_ROOT "/sys/fs/bpf"
+#define SECURITYFS_ROOT "/sys/kernel/security"
+#define LINK_DIR BPFENCE_PIN_DIR "/links"
+#define MAP_DIR BPFENCE_PIN_DIR "/maps"
+
+/* Every program in bpf/bpfence.bpf.c, by name; load() refuses an object with any other. */
+const char *const bpfence_link_names[] = {
+	"file_open",     "path_mknod",     "path_mkdir",     "path_rmdir",
+	"path_unlink",   "path_symlink",   "path_link",      "path_rename",
+	"path_truncate", "path_chmod",     "path_chown",     "socket_create",
+	"socket_connect", "socket_sendmsg", "unix_stream_connect", "unix_may_send",
+	"bpf_syscall",   "task_alloc",     "cgroup_mkdir",   "cgroup_rmdir",
+	NULL,
+};
+
+/* The maps other processes open by pin (struct bpfence_maps). The per-CPU event scratch map is
+ * private to the programs and not pinned. */
+const char *const bpfence_map_names[] = {
+	"tags",       "policies", "file_rules", "net_rules", "net_broker",
+	"unix_rules", "unix_abstract", "counters", "events", "drops",
+	NULL,
+};
+
+static bool debug;
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!debug && level != LIBBPF_WARN)
+		return 0;
+	if (!debug)
+		return 0; /* warnings are turned into our own one-line errors */
+	return vfprintf(stderr, fmt, ap);
+}
+
+void bpfence_set_debug(bool on)
+{
+	debug = on;
+	libbpf_set_print(print_libbpf);
+}
+
+static int fail(char *why, size_t n, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why && n) {
+		va_start(ap, fmt);
+		vsnprintf(why, n, fmt, ap);
+		va_end(ap);
+	}
+	return err < 0 ? err : -err;
+}
+
+static int read_small(const char *path, char *buf, size_t n)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len;
+
+	if (fd < 0)
+		return -errno;
+	len = read(fd, buf, n - 1);
+	if (len < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	buf[len] = 0;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = 0;
+	return (int)len;
+}
+
+static bool list_has(const char *list, const char *word)
+{
+	size_t wl = strlen(word);
+
+	for (const char *p = list; *p;) {
+		size_t l = strcspn(p, ",");
+
+		if (l == wl && !strncmp(p, word, wl))
+			return true;
+		p += l;
+		if (*p)
+			p++;
+	}
+	return false;
+}
+
+int bpfence_probe(char *why, size_t n)
+{
+	char lsm[512], cg[4096];
+	int r;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK))
+		return fail(why, n, ENOTSUP,
+			    "kernel BTF is missing (/sys/kernel/btf/vmlinux: %s; needs CONFIG_DEBUG_INFO_BTF=y)",
+			    strerror(errno));
+	r = read_small(SECURITYFS_ROOT "/lsm", lsm, sizeof(lsm));
+	if (r == -ENOENT) {
+		/* securityfs is not always mounted on hosts; mounting it is harmless. */
+		mount("securityfs", SECURITYFS_ROOT, "securityfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		      NULL);
+		r = read_small(SECURITYFS_ROOT "/lsm", lsm, sizeof(lsm));
+	}
+	if (r < 0)
+		return fail(why, n, ENOTSUP,
+			    "cannot read the active LSM list (" SECURITYFS_ROOT "/lsm: %s)",
+			    strerror(-r));
+	if (!list_has(lsm, "bpf"))
+		return fail(why, n, ENOTSUP,
+			    "BPF LSM is not active: the active LSMs are '%s' (needs CONFIG_BPF_LSM=y and "
+			    "'bpf' in the lsm= boot parameter)",
+			    lsm);
+	r = cgroup2_root(cg, sizeof(cg));
+	if (r < 0)
+		return fail(why, n, ENOTSUP, "no cgroup v2 hierarchy is mounted (/proc/self/mountinfo)");
+	return 0;
+}
+
+static int ensure_bpffs(char *why, size_t n)
+{
+	struct statfs st;
+
+	if (!statfs(BPFFS_ROOT, &st) && (unsigned long)st.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (mount("bpf", BPFFS_ROOT, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700"))
+		return fail(why, n, errno, "cannot mount bpffs on " BPFFS_ROOT ": %s",
+			    strerror(errno));
+	return 0;
+}
+
+static void pin_path(char *buf, size_t n, const char *dir, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+int bpfence_loaded(void)
+{
+	int present = 0, total = 0;
+	char path[256];
+
+	for (const char *const *l = bpfence_link_names; *l; l++, total++) {
+		pin_path(path, sizeof(path), LINK_DIR, *l);
+		present += !access(path, F_OK);
+	}
+	for (const char *const *m = bpfence_map_names; *m; m++, total++) {
+		pin_path(path, sizeof(path), MAP_DIR, *m);
+		present += !access(path, F_OK);
+	}
+	if (present == total)
+		return 1;
+	return present ? -ENOENT : 0;
+}
+
+static bool name_listed(const char *const *list, const char *name)
+{
+	for (; *list; list++)
+		if (!strcmp(*list, name))
+			return true;
+	return false;
+}
+
+static int mkdir_private(const char *path)
+{
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int bpfence_load(char *why, size_t n)
+{
+	struct bpfence_bpf *skel = NULL;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[256], pinned[64][64];
+	int npinned = 0, r, state;
+
+	r = ensure_bpffs(why, n);
+	if (r)
+		return r;
+	state = bpfence_loaded();
+	if (state == 1)
+		return 1;
+	if (mkdir_private(BPFENCE_PIN_DIR) || mkdir_private(LINK_DIR) || mkdir_private(MAP_DIR))
+		return fail(why, n, errno, "cannot create " BPFENCE_PIN_DIR ": %s", strerror(errno));
+
+	skel = bpfence_bpf__open();
+	if (!skel)
+		return fail(why, n, errno, "cannot open the BPF object: %s", strerror(errno));
+	bpf_object__for_each_map(map, skel->obj) {
+		if (!name_listed(bpfence_map_names, bpf_map__name(map)))
+			continue;
+		pin_path(path, sizeof(path), MAP_DIR, bpf_map__name(map));
+		/* libbpf reuses a compatible pinned map, so a reload keeps tags and policies. */
+		r = bpf_map__set_pin_path(map, path);
+		if (r) {
+			r = fail(why, n, r, "cannot set pin path %s: %s", path, strerror(-r));
+			goto out;
+		}
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		if (!name_listed(bpfence_link_names, bpf_program__name(prog))) {
+			r = fail(why, n, EINVAL, "BPF object has unknown program %s",
+				 bpf_program__name(prog));
+			goto out;
+		}
+	}
+
+	r = bpfence_bpf__load(skel);
+	if (r) {
+		if (r == -EPERM || r == -EACCES || r == -EINVAL || r == -524 /* ENOTSUPP */)
+			r = fail(why, n, r,
+				 "the kernel refused to load the BPF LSM programs (BPF_PROG_LOAD: %s; "
+				 "rerun with --debug for the verifier log)",
+				 strerror(-r == 524 ? EOPNOTSUPP : -r));
+		else if (r == -EEXIST || r == -EBUSY)
+			r = fail(why, n, r,
+				 "pinned maps under " MAP_DIR " do not match this bpfence build (%s); "
+				 "run 'bpfence unload' first",
+				 strerror(-r));
+		else
+			r = fail(why, n, r, "cannot load the BPF programs: %s", strerror(-r));
+		goto out;
+	}
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_link *link;
+
+		pin_path(path, sizeof(path), LINK_DIR, bpf_program__name(prog));
+		if (!access(path, F_OK))
+			continue; /* a previous load attached it; its link is still pinned */
+		link = bpf_program__attach(prog);
+		if (!link) {
+			r = fail(why, n, errno, "cannot attach %s: %s", bpf_program__name(prog),
+				 strerror(errno));
+			goto undo;
+		}
+		r = bpf_link__pin(link, path);
+		if (r) {
+			bpf_link__destroy(link);
+			r = fail(why, n, r, "cannot pin %s: %s", path, strerror(-r));
+			goto undo;
+		}
+		/* The pin holds the link; closing our fd leaves it attached. */
+		bpf_link__disconnect(link);
+		bpf_link__destroy(link);
+		if (npinned < 64)
+			snprintf(pinned[npinned++], sizeof(pinned[0]), "%s", bpf_program__name(prog));
+	}
+	r = 0;
+	goto out;
+undo:
+	/* Nothing half applied: links attached by this call go away again. Maps stay pinned only if
+	 * they were pinned before (a previous complete load). */
+	for (int i = 0; i < npinned; i++) {
+		pin_path(path, sizeof(path), LINK_DIR, pinned[i]);
+		unlink(path);
+	}
+	if (state == 0) {
+		for (const char *const *m = bpfence_map_names; *m; m++) {
+			pin_path(path, sizeof(path), MAP_DIR, *m);
+			unlink(path);
+		}
+	}
+out:
+	bpfence_bpf__destroy(skel);
+	if (r < 0 && state == 0) {
+		/* Nothing was pinned before this call: leave nothing behind. */
+		rmdir(LINK_DIR);
+		rmdir(MAP_DIR);
+		rmdir(BPFENCE_PIN_DIR);
+	}
+	return r;
+}
+
+int bpfence_probe_live(char *why, size_t n)
+{
+	struct bpfence_bpf *skel;
+	int r = bpfence_probe(why, n);
+
+	if (r)
+		return r;
+	if (bpfence_loaded() == 1)
+		return 0;
+	/* Nothing pinned yet: load (and verify) every program without attaching or pinning. */
+	skel = bpfence_bpf__open();
+	if (!skel)
+		return fail(why, n, errno, "cannot open the BPF object: %s", strerror(errno));
+	r = bpfence_bpf__load(skel);
+	bpfence_bpf__destroy(skel);
+	if (r)
+		return fail(why, n, r,
+			    "the kernel refused to load the BPF LSM programs (BPF_PROG_LOAD: %s; "
+			    "rerun with --debug for the verifier log)",
+			    strerror(-r == 524 ? EOPNOTSUPP : -r));
+	return 0;
+}
+
+int bpfence_unload(bool force, char *why, size_t n)
+{
+	struct bpfence_maps m;
+	char path[256];
+	int tagged = 0;
+
+	if (!bpfence_maps_open(&m, NULL, 0)) {
+		tagged = tag_count(&m);
+		bpfence_maps_close(&m);
+	}
+	if (tagged > 0 && !force)
+		return fail(why, n, EBUSY,
+			    "%d cgroup(s) are tagged; unloading would stop their enforcement "
+			    "(untag them, or use --force)",
+			    tagged);
+	for (const char *const *l = bpfence_link_names; *l; l++) {
+		pin_path(path, sizeof(path), LINK_DIR, *l);
+		if (unlink(path) && errno != ENOENT)
+			return fail(why, n, errno, "cannot remove %s: %s", path, strerror(errno));
+	}
+	for (const char *const *m2 = bpfence_map_names; *m2; m2++) {
+		pin_path(path, sizeof(path), MAP_DIR, *m2);
+		if (unlink(path) && errno != ENOENT)
+			return fail(why, n, errno, "cannot remove %s: %s", path, strerror(errno));
+	}
+	rmdir(LINK_DIR);
+	rmdir(MAP_DIR);
+	rmdir(BPFENCE_PIN_DIR);
+	return 0;
+}
+
+int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n)
+{
+	int *fds[] = { &m->tags,       &m->policies,      &m->file_rules, &m->net_rules,
+		       &m->net_broker, &m->unix_rules,    &m->unix_abstract, &m->counters,
+		       &m->events,     &m->drops };
+	char path[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		*fds[i] = -1;
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		pin_path(path, sizeof(path), MAP_DIR, bpfence_map_names[i]);
+		*fds[i] = bpf_obj_get(path);
+		if (*fds[i] < 0) {
+			int err = -errno;
+
+			bpfence_maps_close(m);
+			return fail(why, n, err, "cannot open pinned map %s: %s", path,
+				    strerror(-err));
+		}
+	}
+	return 0;
+}
+
+void bpfence_maps_close(struct bpfence_maps *m)
+{
+	int *fds[] = { &m->tags,       &m->policies,      &m->file_rules, &m->net_rules,
+		       &m->net_broker, &m->unix_rules,    &m->unix_abstract, &m->counters,
+		       &m->events,     &m->drops };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+}

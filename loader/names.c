@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Stable names for the enums in bpf/bpfence.h, used in audit records and summaries. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "libbpfence.h"
+
+const char *bpfence_hook_name(unsigned int hook)
+{
+	static const char *const names[BPFENCE_HOOK_MAX] = {
+		[BPFENCE_HOOK_FILE_OPEN] = "file_open",
+		[BPFENCE_HOOK_SOCKET_CREATE] = "socket_create",
+		[BPFENCE_HOOK_SOCKET_CONNECT] = "socket_connect",
+		[BPFENCE_HOOK_SOCKET_SENDMSG] = "socket_sendmsg",
+		[BPFENCE_HOOK_UNIX_STREAM_CONNECT] = "unix_stream_connect",
+		[BPFENCE_HOOK_UNIX_MAY_SEND] = "unix_may_send",
+		[BPFENCE_HOOK_PATH_MKNOD] = "path_mknod",
+		[BPFENCE_HOOK_PATH_MKDIR] = "path_mkdir",
+		[BPFENCE_HOOK_PATH_RMDIR] = "path_rmdir",
+		[BPFENCE_HOOK_PATH_UNLINK] = "path_unlink",
+		[BPFENCE_HOOK_PATH_SYMLINK] = "path_symlink",
+		[BPFENCE_HOOK_PATH_LINK] = "path_link",
+		[BPFENCE_HOOK_PATH_RENAME] = "path_rename",
+		[BPFENCE_HOOK_PATH_TRUNCATE] = "path_truncate",
+		[BPFENCE_HOOK_PATH_CHMOD] = "path_chmod",
+		[BPFENCE_HOOK_PATH_CHOWN] = "path_chown",
+		[BPFENCE_HOOK_BPF] = "bpf",
+		[BPFENCE_HOOK_TASK_ALLOC] = "task_alloc",
+	};
+
+	return hook < BPFENCE_HOOK_MAX && names[hook] ? names[hook] : "unknown";
+}
+
+const char *bpfence_class_name(unsigned int class)
+{
+	static const char *const names[BPFENCE_CLASS_MAX] = {
+		[BPFENCE_CLASS_FILE] = "file",
+		[BPFENCE_CLASS_CONNECT] = "connect",
+		[BPFENCE_CLASS_BROKER] = "broker",
+		[BPFENCE_CLASS_UNIX] = "unix",
+		[BPFENCE_CLASS_SOCKET] = "socket",
+		[BPFENCE_CLASS_SYSTEM] = "system",
+		[BPFENCE_CLASS_NOPOLICY] = "nopolicy",
+	};
+
+	return class < BPFENCE_CLASS_MAX && names[class] ? names[class] : "unknown";
+}
+
+void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n)
+{
+	static const __u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (!memcmp(addr, mapped, 12))
+		inet_ntop(AF_INET, addr + 12, buf, n);
+	else
+		inet_ntop(AF_INET6, addr, buf, n);
+}

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Policy files: parsing into plain data. Nothing here touches the kernel; policy_compile.c turns a
+ * parsed policy plus the per-run bindings (${source}, ${scratch}) into map entries.
+ *
+ * Format (documented for users in policies/README.md):
+ *   [policy]  name = WORD            mode = enforce | audit
+ *   [network] connect = deny | allow allow = CIDR [tcp|udp|any] [PORT|any]   (repeatable)
+ *             families = NAME...     (repeatable, accumulates; default: unix)
+ *   [broker]  unix = PATH | @ABSTRACT (repeatable)   tcp = ADDR:PORT | [ADDR6]:PORT (repeatable)
+ *   [files]   read = PATH...  write = PATH...  exec = PATH...   (repeatable, accumulate)
+ * '#' starts a comment anywhere outside a value token; blank lines are ignored.
+ */
+#ifndef BPFENCE_POLICY_H
+#define BPFENCE_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define POLICY_NAME_MAX 64
+#define POLICY_ERR_MAX 512
+
+enum policy_mode {
+	POLICY_MODE_ENFORCE = 0,
+	POLICY_MODE_AUDIT = 1,
+};
+
+/* File permission bits, shared with the kernel side (same values as BPFENCE_PERM_* in bpf/bpfence.h). */
+enum policy_perm {
+	POLICY_PERM_READ = 1,
+	POLICY_PERM_WRITE = 2,
+	POLICY_PERM_EXEC = 4,
+};
+
+/* Where a directive came from, for error messages after parsing (e.g. "path does not exist"). */
+struct policy_loc {
+	unsigned int line; /* 1-based */
+	unsigned int col;  /* 1-based, column of the value token */
+};
+
+/* One network exception: destination prefix, protocol and port. IPv4 is stored v4-mapped
+ * (::ffff:a.b.c.d) with prefixlen = 96 + v4 prefix, so the kernel compares one address form. */
+struct policy_net_rule {
+	uint8_t addr[16];  /* network byte order */
+	uint8_t prefixlen; /* 0..128 */
+	uint8_t proto;     /* IPPROTO_TCP, IPPROTO_UDP, or 0 for any */
+	uint16_t port;     /* host byte order; 0 for any */
+	struct policy_loc loc;
+};
+
+/* The broker's TCP endpoint, never reachable. Address stored like policy_net_rule.addr. */
+struct policy_broker_tcp {
+	uint8_t addr[16];
+	uint16_t port; /* host byte order, never 0 */
+	struct policy_loc loc;
+};
+
+/* The broker's unix socket: a filesystem path, or an abstract name (written "@name", stored
+ * without the '@'; abstract names may not contain NUL, so a C string is enough). */
+struct policy_broker_unix {
+	char *path;
+	bool abstract;
+	struct policy_loc loc;
+};
+
+/* One path in [files], as written (variables unexpanded). */
+struct policy_path {
+	char *path;
+	unsigned int perm; /* exactly one POLICY_PERM_* bit: the key it appeared under */
+	struct policy_loc loc;
+};
+
+struct policy {
+	char *file;                  /* as given to policy_parse_file, for messages */
+	char name[POLICY_NAME_MAX];  /* default: file's basename without ".policy" */
+	enum policy_mode mode;       /* default: enforce */
+	bool connect_allow;          /* default: false (connect = deny) */
+	uint64_t families;           /* bit N = address family N may be created; default 1 << AF_UNIX */
+	bool families_set;           /* a families line appeared (then default is replaced, not added to) */
+
+	struct policy_net_rule *allow;
+	size_t n_allow;
+	struct policy_broker_unix *broker_unix;
+	size_t n_broker_unix;
+	struct policy_broker_tcp *broker_tcp;
+	size_t n_broker_tcp;
+	struct policy_path *paths;
+	size_t n_paths;
+};
+
+/* Values for ${source} and ${scratch}; NULL means unbound. */
+struct policy_vars {
+	const char *source;
+	const char *scratch;
+};
+
+/*
+ * Parse a policy. On success returns 0 and fills *p (free with policy_free). On failure returns a
+ * negative errno (-EINVAL for syntax, -ENOENT etc. for I/O), leaves *p empty, and writes one line
+ * "FILE:LINE:COL: message" (no trailing newline) to err, e.g.
+ *   "policies/x.policy:7:10: unknown key 'conect' in [network]".
+ * Unknown sections, unknown keys, duplicate scalar keys (name, mode, connect), bad values,
+ * unknown variables (anything but ${source} and ${scratch}) and relative paths are errors.
+ */
+int policy_parse_file(const char *file, struct policy *p, char *err, size_t errlen);
+int policy_parse_string(const char *file, const char *text, struct policy *p, char *err, size_t errlen);
+void policy_free(struct policy *p);
+
+/*
+ * Expand ${source} / ${scratch} in one path. Returns 0, -ENAMETOOLONG, or -ENOENT when the path
+ * uses a variable that is unbound in vars (then *unbound is set to the variable's name, e.g. "source").
+ */
+int policy_expand(const char *raw, const struct policy_vars *vars, char *out, size_t outlen,
+		  const char **unbound);
+
+/* Address family by name ("unix", "inet", "inet6", "netlink", "packet", ...); -1 if unknown.
+ * And the reverse, for status and audit output; NULL if the number has no name. */
+int policy_family_by_name(const char *name);
+const char *policy_family_name(int family);
+
+#endif
