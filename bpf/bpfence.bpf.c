@@ -22,8 +22,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-extern int LINUX_KERNEL_VERSION __kconfig;
-
 #define EPERM 1
 #define EACCES 13
 
@@ -40,7 +38,8 @@ extern int LINUX_KERNEL_VERSION __kconfig;
 
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
-#define FMODE_EXEC 0x20
+/* An exec open is marked in f_flags (__FMODE_EXEC, from do_open_execat), not in f_mode. */
+#define __FMODE_EXEC 0x20
 
 #define CLONE_INTO_CGROUP 0x200000000ULL
 
@@ -323,7 +322,7 @@ int BPF_PROG(file_open, struct file *file, int ret)
 	fmode = BPF_CORE_READ(file, f_mode);
 	magic = magic_of(dentry);
 	/* An exec open carries FMODE_READ too; executing is governed by the exec set alone. */
-	if (fmode & FMODE_EXEC)
+	if (BPF_CORE_READ(file, f_flags) & __FMODE_EXEC)
 		want = BPFENCE_PERM_EXEC;
 	else {
 		if (fmode & FMODE_READ)
@@ -732,11 +731,16 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 		/* Abstract: sun_path[0] == 0 and the name follows; len counts sun_family and that
 		 * NUL. The key is built in the event's path buffer (per-CPU, zeroed, large enough),
 		 * then the buffer is rewritten as "@name" for the audit record. */
-		__u32 n = BPF_CORE_READ(ua, len) - sizeof(__u16) - 1;
+		__u64 n = (__u32)(BPF_CORE_READ(ua, len) - sizeof(__u16) - 1);
 		const char *src = (const char *)ua->name[0].sun_path + 1;
 
 		ak = (struct bpfence_unix_abstract_key *)e->path;
 		if (n >= 1 && n < BPFENCE_UNIX_NAME_MAX) {
+			/* The mask only tells the verifier what the test above already ensured
+			 * (the barrier stops clang from folding it away); both destinations have
+			 * 128 bytes of room inside the event. */
+			asm volatile("" : "+r"(n));
+			n &= 127;
 			ak->invocation = v.tag->invocation;
 			ak->len = n;
 			bpf_probe_read_kernel(ak->name, n, src);
@@ -776,11 +780,10 @@ int BPF_PROG(unix_may_send, struct socket *sock, struct socket *other, int ret)
 }
 
 /* bpf(): a tagged task could detach links or rewrite the maps that restrict it. The hook gained
- * a `kernel` argument in 6.9, which moves `ret` one slot on. */
-SEC("lsm/bpf")
-int BPF_PROG(bpf_syscall, int cmd)
+ * a `kernel` argument in 6.9, which moves `ret` one slot on. A variable ctx offset is refused
+ * by the verifier, so there are two programs and the loader autoloads the one that matches. */
+static __always_inline int bpf_deny(int ret)
 {
-	int ret = LINUX_KERNEL_VERSION >= KERNEL_VERSION(6, 9, 0) ? (int)ctx[4] : (int)ctx[3];
 	struct verdict v;
 
 	if (ret)
@@ -788,6 +791,19 @@ int BPF_PROG(bpf_syscall, int cmd)
 	if (!load_verdict(&v))
 		return 0;
 	return deny(&v, BPFENCE_HOOK_BPF, BPFENCE_CLASS_SYSTEM, EPERM, true, NULL);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(bpf_syscall, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	return bpf_deny(ret);
+}
+
+SEC("?lsm/bpf")
+int BPF_PROG(bpf_syscall_v69, int cmd, union bpf_attr *attr, unsigned int size, bool kernel,
+	     int ret)
+{
+	return bpf_deny(ret);
 }
 
 /* clone3(CLONE_INTO_CGROUP) would start a child in a cgroup of the caller's choosing, outside

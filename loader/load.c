@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -177,6 +178,33 @@ int bpfence_loaded(void)
 	return present ? -ENOENT : 0;
 }
 
+/* The pin name of a program: variants of one hook for different kernels share it. */
+static const char *link_name(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+
+	return strcmp(name, "bpf_syscall_v69") ? name : "bpf_syscall";
+}
+
+/* security_bpf() gained a `bool kernel` argument in 6.9 (before `ret`). */
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
+
+static void select_variants(struct bpfence_bpf *skel)
+{
+	bool v69 = kernel_at_least(6, 9);
+
+	bpf_program__set_autoload(skel->progs.bpf_syscall, !v69);
+	bpf_program__set_autoload(skel->progs.bpf_syscall_v69, v69);
+}
+
 static bool name_listed(const char *const *list, const char *name)
 {
 	for (; *list; list++)
@@ -223,8 +251,9 @@ int bpfence_load(char *why, size_t n)
 			goto out;
 		}
 	}
+	select_variants(skel);
 	bpf_object__for_each_program(prog, skel->obj) {
-		if (!name_listed(bpfence_link_names, bpf_program__name(prog))) {
+		if (!name_listed(bpfence_link_names, link_name(prog))) {
 			r = fail(why, n, EINVAL, "BPF object has unknown program %s",
 				 bpf_program__name(prog));
 			goto out;
@@ -251,7 +280,9 @@ int bpfence_load(char *why, size_t n)
 	bpf_object__for_each_program(prog, skel->obj) {
 		struct bpf_link *link;
 
-		pin_path(path, sizeof(path), LINK_DIR, bpf_program__name(prog));
+		if (!bpf_program__autoload(prog))
+			continue;
+		pin_path(path, sizeof(path), LINK_DIR, link_name(prog));
 		if (!access(path, F_OK))
 			continue; /* a previous load attached it; its link is still pinned */
 		link = bpf_program__attach(prog);
@@ -270,7 +301,7 @@ int bpfence_load(char *why, size_t n)
 		bpf_link__disconnect(link);
 		bpf_link__destroy(link);
 		if (npinned < 64)
-			snprintf(pinned[npinned++], sizeof(pinned[0]), "%s", bpf_program__name(prog));
+			snprintf(pinned[npinned++], sizeof(pinned[0]), "%s", link_name(prog));
 	}
 	r = 0;
 	goto out;
@@ -311,6 +342,7 @@ int bpfence_probe_live(char *why, size_t n)
 	skel = bpfence_bpf__open();
 	if (!skel)
 		return fail(why, n, errno, "cannot open the BPF object: %s", strerror(errno));
+	select_variants(skel);
 	r = bpfence_bpf__load(skel);
 	bpfence_bpf__destroy(skel);
 	if (r)
