@@ -191,6 +191,10 @@ static __always_inline int deny(const struct verdict *v, int hook, int class, in
 	e->action = audit ? BPFENCE_ACTION_AUDITED : BPFENCE_ACTION_DENIED;
 	e->err = audit ? 0 : err;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	if (v->policy) {
+		__builtin_memcpy(e->policy, v->policy->name, sizeof(e->policy));
+		__builtin_memcpy(e->id, v->policy->id, sizeof(e->id));
+	}
 	bpf_ringbuf_submit(e, 0);
 	return audit ? 0 : -err;
 }

@@ -37,6 +37,7 @@
 #define BPFENCE_NAME_MAX 64
 #define BPFENCE_PATH_MAX 256
 #define BPFENCE_UNIX_NAME_MAX 108 /* sizeof(sun_path) */
+#define BPFENCE_ID_MAX 33         /* invocation id: 32 hex digits and NUL */
 
 /* File permission bits (same values as POLICY_PERM_* in loader/policy.h). */
 #define BPFENCE_PERM_READ 1
@@ -62,7 +63,8 @@ struct bpfence_policy {
 	 * (0.0.0.0, ::) and v4-mapped form, whatever the network rules say. Host addresses are
 	 * added to net_broker by user space. */
 	__u16 broker_local_ports[BPFENCE_BROKER_LOCAL_MAX];
-	char name[BPFENCE_NAME_MAX];
+	char name[BPFENCE_NAME_MAX];   /* policy name, for audit records */
+	char id[BPFENCE_ID_MAX];       /* the invocation id users see (bpfence run prints it) */
 };
 
 /* net_rules: LPM trie. Key: prefixlen counts bits of data[]; data = invocation (8 bytes, host
@@ -187,6 +189,8 @@ struct bpfence_event {
 	__s32 err;        /* errno returned to the task (positive), 0 under audit */
 	__u32 object;     /* BPFENCE_OBJ_* */
 	char comm[16];
+	char policy[BPFENCE_NAME_MAX]; /* empty when the invocation has no policy */
+	char id[BPFENCE_ID_MAX];       /* invocation id as users see it */
 	/* object, meaning by event.object */
 	__u32 family;
 	__u16 proto;

@@ -289,8 +289,11 @@ int cmd_tag(int argc, char **argv)
 		goto out_maps;
 	}
 	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL };
+	char inv_id[BPFENCE_ID_MAX];
 
-	r = policy_install(&m, id, &p, &vars, NULL, why, sizeof(why));
+	r = invocation_id_new(inv_id);
+	if (!r)
+		r = policy_install(&m, id, inv_id, &p, &vars, NULL, why, sizeof(why));
 	if (r) {
 		report_error("cannot install policy", "%s", why);
 		goto out_maps;
@@ -305,11 +308,11 @@ int cmd_tag(int argc, char **argv)
 	if (cli.json) {
 		printf("{\"tagged\": ");
 		json_str(stdout, path);
-		printf(", \"invocation\": \"%llx\", \"policy\": ", (unsigned long long)id);
+		printf(", \"invocation\": \"%s\", \"policy\": ", inv_id);
 		json_str(stdout, p.name);
 		printf("}\n");
 	} else {
-		printf("bpfence: tagged %s with policy %s\n", path, p.name);
+		printf("bpfence: tagged %s with policy %s (invocation %s)\n", path, p.name, inv_id);
 	}
 	status = 0;
 out_maps:
@@ -388,7 +391,7 @@ int cmd_policy(int argc, char **argv)
 					      {} };
 	struct policy_vars vars = {};
 	struct install_report rep;
-	char err[POLICY_ERR_MAX];
+	char err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
 	struct policy p = {};
 	int c, r;
 
@@ -406,11 +409,19 @@ int cmd_policy(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == '?')
 			return bad_option(argv);
-		if (c == OPT_SOURCE)
-			vars.source = optarg;
-		else if (c == OPT_SCRATCH)
-			vars.scratch = optarg;
-		else if ((r = common_opt(c, policy_help)))
+		if (c == OPT_SOURCE || c == OPT_SCRATCH) {
+			/* Bindings are absolute, as `run` makes them. */
+			char *dst = c == OPT_SOURCE ? src : scr;
+
+			if (!realpath(optarg, dst)) {
+				report_error("bad directory", "%s: %s", optarg, strerror(errno));
+				return EXIT_USAGE;
+			}
+			if (c == OPT_SOURCE)
+				vars.source = src;
+			else
+				vars.scratch = scr;
+		} else if ((r = common_opt(c, policy_help)))
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc - 1) {

@@ -103,7 +103,7 @@ struct run {
 	uid_t uid;
 	gid_t gid;
 	bool drop;
-	char source[PATH_MAX], scratch[PATH_MAX], cgroup[PATH_MAX], id[33];
+	char source[PATH_MAX], scratch[PATH_MAX], cgroup[PATH_MAX], id[BPFENCE_ID_MAX];
 	bool made_scratch, made_cgroup, installed, tagged;
 	bool not_empty; /* the kill did not complete: stay tagged, restricted (fail closed) */
 	__u64 cgid;
@@ -406,7 +406,6 @@ static int prepare(struct run *r)
 {
 	char why[WHY_MAX], err[POLICY_ERR_MAX], base[PATH_MAX], root[PATH_MAX];
 	struct install_report rep;
-	unsigned char rnd[16];
 	struct stat st;
 	int e;
 
@@ -445,12 +444,11 @@ static int prepare(struct run *r)
 		return -1;
 	r->maps_open = true;
 
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		report_error("cannot make an invocation id", "%s", strerror(errno));
+	e = invocation_id_new(r->id);
+	if (e) {
+		report_error("cannot make an invocation id", "%s", strerror(-e));
 		return -1;
 	}
-	for (int i = 0; i < 16; i++)
-		snprintf(r->id + 2 * i, 3, "%02x", rnd[i]);
 
 	e = cgroup2_root(root, sizeof(root));
 	if (e) {
@@ -494,7 +492,7 @@ static int prepare(struct run *r)
 
 	struct policy_vars vars = { r->source_opt ? r->source : NULL, r->scratch };
 
-	if (policy_install(&r->maps, r->cgid, &r->policy, &vars, &rep, why, sizeof(why))) {
+	if (policy_install(&r->maps, r->cgid, r->id, &r->policy, &vars, &rep, why, sizeof(why))) {
 		report_error("cannot install policy", "%s", why);
 		return -1;
 	}

@@ -1,6 +1,221 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpfenced: placeholder until the audit daemon lands (issue 3). */
-int main(void)
+/*
+ * bpfenced: loads and pins bpfence if needed (the same code as `bpfence load`), then drains the
+ * denial ring buffer into JSON lines. Enforcement never depends on this daemon: the pins keep the
+ * programs attached while it is down, and the per-invocation counters stay exact; what it could
+ * not deliver is counted in the drops map and reported as a "drops" record.
+ *
+ *   SIGHUP          reopen the log (logrotate)
+ *   SIGTERM/SIGINT  drain what is queued, write a "stop" record, exit 0
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "libbpfence.h"
+
+#define DEFAULT_LOG "/var/log/bpfence/audit.jsonl"
+
+static volatile sig_atomic_t reopen, stop;
+
+struct daemon {
+	const char *log_path; /* NULL: stdout */
+	FILE *log;
+	long long offset;
+	unsigned long long drops_seen, delivered;
+};
+
+static void on_signal(int sig)
 {
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stop = 1;
+}
+
+static int open_log(struct daemon *d)
+{
+	char dir[PATH_MAX], *slash;
+	int fd;
+
+	if (!d->log_path) {
+		d->log = stdout;
+		return 0;
+	}
+	snprintf(dir, sizeof(dir), "%s", d->log_path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0700);
+	}
+	/* The audit trail names what untrusted code tried: readable by root only. */
+	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	d->log = fdopen(fd, "a");
+	if (!d->log) {
+		close(fd);
+		return -errno;
+	}
+	setvbuf(d->log, NULL, _IOLBF, 0);
+	return 0;
+}
+
+static void record(struct daemon *d, const char *event, const char *extra)
+{
+	struct timespec ts;
+	char when[48];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	format_time(ts.tv_sec * 1000000000LL + ts.tv_nsec, when, sizeof(when));
+	fprintf(d->log, "{\"time\": \"%s\", \"event\": \"%s\", \"pid\": %d%s%s}\n", when, event,
+		getpid(), extra[0] ? ", " : "", extra);
+	fflush(d->log);
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+	char line[2048];
+
+	if (size < sizeof(struct bpfence_event))
+		return 0;
+	bpfence_event_json(data, d->offset, line, sizeof(line));
+	fputs(line, d->log);
+	fputc('\n', d->log);
+	d->delivered++;
+	return 0;
+}
+
+static void check_drops(struct daemon *d, const struct bpfence_maps *m)
+{
+	unsigned long long total;
+	char extra[128];
+
+	if (drops_read(m, &total) || total <= d->drops_seen)
+		return;
+	snprintf(extra, sizeof(extra), "\"drops_total\": %llu, \"drops_new\": %llu", total,
+		 total - d->drops_seen);
+	d->drops_seen = total;
+	record(d, "drops", extra);
+}
+
+static const char help[] =
+	"Usage: bpfenced [--log FILE|-] [--debug]\n"
+	"Load and pin bpfence if needed, then write every denial as one JSON line to FILE\n"
+	"(default " DEFAULT_LOG ", '-' for stdout). SIGHUP reopens the log, SIGTERM drains\n"
+	"and exits. Keys are documented in docs/audit.md.\n"
+	"\nExample:\n  bpfenced --log - | grep '\"class\": \"broker\"'\n";
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "log", required_argument, NULL, 'l' },
+					      { "debug", no_argument, NULL, 'd' },
+					      { "help", no_argument, NULL, 'h' },
+					      {} };
+	struct daemon d = { .log_path = DEFAULT_LOG };
+	struct ring_buffer *rb = NULL;
+	struct bpfence_maps m;
+	char why[WHY_MAX], extra[256];
+	struct sigaction sa = { .sa_handler = on_signal };
+	int c, r, loaded;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			d.log_path = strcmp(optarg, "-") ? optarg : NULL;
+			break;
+		case 'd':
+			bpfence_set_debug(true);
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			fprintf(stderr, "bpfenced: usage: unknown option (see --help)\n");
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "bpfenced: usage: no arguments expected (see --help)\n");
+		return 2;
+	}
+	bpfence_set_debug(false);
+
+	r = bpfence_probe(why, sizeof(why));
+	if (!r)
+		r = bpfence_load(why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "bpfenced: this kernel cannot enforce: %s\n", why);
+		return 1;
+	}
+	loaded = r; /* 1: the pins were there: a restart resumes on them */
+	if (bpfence_maps_open(&m, why, sizeof(why))) {
+		fprintf(stderr, "bpfenced: programs or maps are missing: %s\n", why);
+		return 1;
+	}
+	r = open_log(&d);
+	if (r) {
+		fprintf(stderr, "bpfenced: cannot open log %s: %s\n", d.log_path, strerror(-r));
+		return 1;
+	}
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.offset = boot_to_realtime_offset();
+	rb = ring_buffer__new(m.events, handle_event, &d, NULL);
+	if (!rb) {
+		fprintf(stderr, "bpfenced: cannot read the event ring buffer: %s\n", strerror(errno));
+		return 1;
+	}
+	drops_read(&m, &d.drops_seen);
+	snprintf(extra, sizeof(extra),
+		 "\"resumed\": %s, \"tagged_cgroups\": %d, \"drops_total\": %llu",
+		 loaded == 1 ? "true" : "false", tag_count(&m), d.drops_seen);
+	record(&d, "start", extra);
+
+	while (!stop) {
+		r = ring_buffer__poll(rb, 250);
+		if (r < 0 && r != -EINTR) {
+			fprintf(stderr, "bpfenced: ring buffer: %s\n", strerror(-r));
+			break;
+		}
+		fflush(d.log);
+		check_drops(&d, &m);
+		if (reopen) {
+			reopen = 0;
+			if (d.log != stdout) {
+				fclose(d.log);
+				r = open_log(&d);
+				if (r) {
+					fprintf(stderr, "bpfenced: cannot reopen log %s: %s\n",
+						d.log_path, strerror(-r));
+					break;
+				}
+				record(&d, "reopen", "");
+			}
+		}
+	}
+	ring_buffer__consume(rb);
+	check_drops(&d, &m);
+	snprintf(extra, sizeof(extra), "\"delivered\": %llu, \"drops_total\": %llu", d.delivered,
+		 d.drops_seen);
+	record(&d, "stop", extra);
+	ring_buffer__free(rb);
+	bpfence_maps_close(&m);
+	if (d.log != stdout)
+		fclose(d.log);
 	return 0;
 }

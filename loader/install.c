@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -260,7 +261,18 @@ static int add_broker(const struct bpfence_maps *m, __u64 inv, const struct poli
 	return 0;
 }
 
-int policy_install(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+int invocation_id_new(char id[BPFENCE_ID_MAX])
+{
+	unsigned char rnd[16];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -errno;
+	for (int i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
+	return 0;
+}
+
+int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, const struct policy *p,
 		   const struct policy_vars *vars, struct install_report *rep, char *why, size_t n)
 {
 	struct bpfence_policy bp = { .families = p->families };
@@ -276,6 +288,7 @@ int policy_install(const struct bpfence_maps *m, __u64 inv, const struct policy 
 	if (p->connect_allow)
 		bp.flags |= BPFENCE_POLICY_CONNECT_ALLOW;
 	snprintf(bp.name, sizeof(bp.name), "%s", p->name);
+	snprintf(bp.id, sizeof(bp.id), "%s", id);
 
 	r = add_file_rules(m, inv, p, vars, rep, why, n);
 	if (!r)

@@ -81,8 +81,10 @@ struct install_report {
 
 /* Compile p with vars into the maps under invocation inv: rules, counters, then the policy entry.
  * On failure everything written for inv is removed again. */
-int policy_install(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, const struct policy *p,
 		   const struct policy_vars *vars, struct install_report *r, char *why, size_t n);
+/* A fresh random invocation id: 32 hex digits. */
+int invocation_id_new(char id[BPFENCE_ID_MAX]);
 /* Remove everything keyed by inv: policy first (so a still-tagged task is denied all), rules,
  * counters. */
 int policy_uninstall(const struct bpfence_maps *m, __u64 inv);
@@ -105,5 +107,16 @@ const char *bpfence_hook_name(unsigned int hook);
 const char *bpfence_class_name(unsigned int class);
 /* "10.0.0.1" / "::1" for a 16-byte v4-mapped/v6 address. */
 void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n);
+
+/* --- audit records (loader/events.c) --- */
+
+/* Nanoseconds to add to a bpf_ktime_get_boot_ns() stamp to get CLOCK_REALTIME. */
+long long boot_to_realtime_offset(void);
+/* One event as one JSON object (no newline); keys documented in docs/audit.md. Returns length. */
+int bpfence_event_json(const struct bpfence_event *e, long long offset, char *buf, size_t n);
+/* Sum of the per-CPU drop counter. */
+int drops_read(const struct bpfence_maps *m, unsigned long long *total);
+/* "2026-11-22T01:02:03.123456Z" */
+void format_time(long long realtime_ns, char *buf, size_t n);
 
 #endif

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Audit records: kernel events rendered as stable JSON lines (keys in docs/audit.md). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "libbpfence.h"
+
+long long boot_to_realtime_offset(void)
+{
+	struct timespec rt, bt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	return (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
+}
+
+void format_time(long long ns, char *buf, size_t n)
+{
+	time_t sec = ns / 1000000000LL;
+	struct tm tm;
+	char base[32];
+
+	gmtime_r(&sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%06lldZ", base, (ns % 1000000000LL) / 1000);
+}
+
+struct out {
+	char *buf;
+	size_t n, off;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int w;
+
+	if (o->off >= o->n)
+		return;
+	va_start(ap, fmt);
+	w = vsnprintf(o->buf + o->off, o->n - o->off, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		o->off += (size_t)w;
+}
+
+/* A JSON string from a fixed-size kernel buffer that may lack a NUL. */
+static void put_str(struct out *o, const char *s, size_t max)
+{
+	put(o, "\"");
+	for (size_t i = 0; i < max && s[i]; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\')
+			put(o, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			put(o, "\\u%04x", c);
+		else
+			put(o, "%c", c);
+	}
+	put(o, "\"");
+}
+
+static const char *errno_name(int e)
+{
+	switch (e) {
+	case 0:
+		return NULL;
+	case EPERM:
+		return "EPERM";
+	case EACCES:
+		return "EACCES";
+	default:
+		return "E?";
+	}
+}
+
+static const char *access_name(unsigned int mask)
+{
+	static const char *const names[8] = { "none", "read", "write", "read,write", "exec",
+					      "read,exec", "write,exec", "read,write,exec" };
+
+	return names[mask & 7];
+}
+
+int bpfence_event_json(const struct bpfence_event *e, long long offset, char *buf, size_t n)
+{
+	struct out o = { buf, n, 0 };
+	char when[48], addr[64];
+	const char *en = errno_name(e->err);
+
+	format_time((long long)e->ts_ns + offset, when, sizeof(when));
+	put(&o, "{\"time\": \"%s\", \"event\": \"denial\", \"invocation\": ", when);
+	put_str(&o, e->id, sizeof(e->id));
+	put(&o, ", \"cgroup_id\": %llu, \"policy\": ", (unsigned long long)e->cgroup);
+	put_str(&o, e->policy, sizeof(e->policy));
+	put(&o, ", \"pid\": %u, \"tgid\": %u, \"uid\": %u, \"comm\": ", e->pid, e->tgid, e->uid);
+	put_str(&o, e->comm, sizeof(e->comm));
+	put(&o, ", \"hook\": \"%s\", \"class\": \"%s\", \"action\": \"%s\", \"errno\": ",
+	    bpfence_hook_name(e->hook), bpfence_class_name(e->class),
+	    e->action == BPFENCE_ACTION_AUDITED ? "audited" : "denied");
+	if (en)
+		put(&o, "\"%s\"", en);
+	else
+		put(&o, "null");
+
+	switch (e->object) {
+	case BPFENCE_OBJ_FILE:
+		put(&o, ", \"object\": \"file\", \"path\": ");
+		put_str(&o, e->path, sizeof(e->path));
+		put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu, \"access\": \"%s\"", e->dev >> 20,
+		    e->dev & 0xfffff, (unsigned long long)e->ino, access_name(e->mask));
+		break;
+	case BPFENCE_OBJ_INET:
+		bpfence_addr_str(e->addr, addr, sizeof(addr));
+		put(&o, ", \"object\": \"inet\", \"family\": \"%s\", \"protocol\": \"%s\", "
+			"\"address\": \"%s\", \"port\": %u",
+		    e->family == 10 ? "inet6" : "inet", e->proto == 6 ? "tcp" : "udp", addr, e->port);
+		break;
+	case BPFENCE_OBJ_UNIX:
+		put(&o, ", \"object\": \"unix\", \"peer\": ");
+		put_str(&o, e->path, sizeof(e->path));
+		if (e->ino)
+			put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu", e->dev >> 20, e->dev & 0xfffff,
+			    (unsigned long long)e->ino);
+		break;
+	case BPFENCE_OBJ_SOCKET: {
+		const char *fam = policy_family_name((int)e->family);
+
+		put(&o, ", \"object\": \"socket\", \"family\": ");
+		if (fam)
+			put(&o, "\"%s\"", fam);
+		else
+			put(&o, "%u", e->family);
+		put(&o, ", \"type\": %u, \"protocol\": %u", e->port, e->proto);
+		break;
+	}
+	default:
+		put(&o, ", \"object\": null");
+	}
+	put(&o, "}");
+	return (int)(o.off < n ? o.off : n - 1);
+}
+
+int drops_read(const struct bpfence_maps *m, unsigned long long *total)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	__u64 *vals;
+	__u32 zero = 0;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(m->drops, &zero, vals)) {
+		int err = -errno;
+
+		free(vals);
+		return err;
+	}
+	*total = 0;
+	for (int i = 0; i < ncpu; i++)
+		*total += vals[i];
+	free(vals);
+	return 0;
+}

@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# Host tests: what bpfence does without a kernel that enforces. Usage errors, policy checking,
+# and the fail-closed refusal to run anything unenforced. On a host that CAN enforce, the
+# refusal tests fail loudly rather than pass by accident (see can_enforce below).
+
+load helpers
+
+@test "bpfence --help lists every command" {
+	run "$BPFENCE" --help
+	[ "$status" -eq 0 ]
+	for c in run load unload status tag untag policy; do
+		[[ "$output" == *"  $c "* ]]
+	done
+}
+
+@test "every command has --help with a usage line and an example" {
+	for c in run load unload status tag untag policy; do
+		run "$BPFENCE" $c --help
+		[ "$status" -eq 0 ]
+		[[ "${lines[0]}" == "Usage: bpfence $c"* ]]
+		[[ "$output" == *"Example:"* ]]
+	done
+}
+
+@test "unknown command: one-line error on stderr, exit 2" {
+	run --separate-stderr "$BPFENCE" frobnicate
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "$stderr" = "bpfence: usage: unknown command 'frobnicate' (see bpfence --help)" ]
+}
+
+@test "run: unknown flag is a one-line error and exit 125" {
+	run --separate-stderr "$BPFENCE" run --polcy x -- true
+	[ "$status" -eq 125 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "bpfence: usage: unknown or incomplete option '--polcy'"* ]]
+}
+
+@test "run: missing --policy, missing command, bad timeout: exit 125" {
+	run --separate-stderr "$BPFENCE" run -- true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"run needs --policy FILE"* ]]
+	run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == *"run needs a command"* ]]
+	for t in 0 -1 abc 1x inf nan 99999999999; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --timeout "$t" -- true
+		[ "$status" -eq 125 ]
+		[ "$stderr" = "bpfence: usage: bad --timeout '$t' (expected seconds > 0)" ]
+	done
+}
+
+@test "run: a policy that does not exist is named, exit 125, nothing created" {
+	before=$(snapshot)
+	run --separate-stderr "$BPFENCE" run --policy /nonexistent.policy -- true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfence: invalid policy: /nonexistent.policy"* ]]
+	[ "$(snapshot)" = "$before" ]
+}
+
+@test "run: a policy typo names file, line and column, exit 125" {
+	printf '[network]\nconect = deny\n' > "$BATS_TEST_TMPDIR/typo.policy"
+	run --separate-stderr "$BPFENCE" run --policy "$BATS_TEST_TMPDIR/typo.policy" -- true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfence: invalid policy: $BATS_TEST_TMPDIR/typo.policy:2:1: unknown key 'conect'"* ]]
+}
+
+@test "run: bad --source and bad --user are refused before anything runs" {
+	run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --source /nonexistent -- true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfence: bad --source: /nonexistent: No such file or directory" ]]
+	run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --user no-such-user-x -- true
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfence: bad --user: no-such-user-x: no such user or group" ]]
+}
+
+@test "run refuses on a kernel that cannot enforce: exit 125, names why, command never runs" {
+	can_enforce && fail_loudly "this host CAN enforce; the refusal test is meaningless here"
+	marker="$BATS_TEST_TMPDIR/ran"
+	before=$(snapshot)
+	run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" -- touch "$marker"
+	[ "$status" -eq 125 ]
+	[ ! -e "$marker" ]
+	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
+	# The reason names the missing feature.
+	[[ "$stderr" == *"BPF LSM"* || "$stderr" == *"BTF"* || "$stderr" == *"cgroup v2"* ]]
+	[ "$(snapshot)" = "$before" ]
+}
+
+@test "run --json refuses with one JSON error object on stderr, nothing on stdout" {
+	can_enforce && fail_loudly "this host CAN enforce"
+	run --separate-stderr "$BPFENCE" --json run --policy "$REPO/policies/function.policy" -- true
+	[ "$status" -eq 125 ]
+	[ -z "$output" ]
+	echo "$stderr" | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e["error"].startswith("this kernel cannot enforce: ")'
+}
+
+@test "status says CANNOT enforce with the reason, exit 1; --json is valid JSON" {
+	can_enforce && fail_loudly "this host CAN enforce"
+	run "$BPFENCE" status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"CANNOT enforce"* ]]
+	[[ "$output" == *"reason:"* ]]
+	run "$BPFENCE" status --json
+	[ "$status" -eq 1 ]
+	echo "$output" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["can_enforce"] is False and s["reason"], s
+assert s["loaded"] is False and isinstance(s["programs"], list) and "file_open" in s["programs"]
+assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
+}
+
+@test "status finds cgroup2 where mountinfo says, not a hard-coded path" {
+	run "$BPFENCE" status --json
+	expected=$(cgroup2)
+	echo "$output" | python3 -c "import json,sys; assert json.load(sys.stdin)['cgroup2'] == '$expected'"
+}
+
+@test "load fails closed on this host and leaves no pins behind" {
+	can_enforce && fail_loudly "this host CAN enforce"
+	run --separate-stderr "$BPFENCE" load
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
+	[ ! -e /sys/fs/bpf/bpfence ]
+}
+
+@test "tag refuses on a kernel that cannot enforce and tags nothing" {
+	can_enforce && fail_loudly "this host CAN enforce"
+	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" "$(cgroup2)"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
+}
+
+@test "tag: a path outside the cgroup2 hierarchy is refused" {
+	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" /etc
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "bpfence: bad cgroup: /etc: not inside the cgroup2 hierarchy" ]
+}
+
+@test "unload with nothing loaded is harmless" {
+	run "$BPFENCE" unload
+	[ "$status" -eq 0 ]
+}

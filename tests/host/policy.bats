@@ -1,0 +1,47 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# bpfence policy check: the shipped policies are valid, errors are exact.
+
+load helpers
+
+@test "every shipped policy passes 'policy check'" {
+	for f in "$REPO"/policies/*.policy "$REPO"/policies/examples/*.policy; do
+		run "$BPFENCE" policy check "$f"
+		[ "$status" -eq 0 ]
+		[[ "$output" == "$f: ok: policy "* ]]
+	done
+}
+
+@test "policy check --json reports the resolved policy" {
+	run "$BPFENCE" policy check --json --source "$REPO/policies" "$REPO/policies/function.policy"
+	[ "$status" -eq 0 ]
+	# ${scratch} is unbound here (only run binds it): each use of it is reported unbound.
+	export SCRATCH_USES=$(grep -v '^[[:space:]]*#' "$REPO/policies/function.policy" | grep -o '${scratch}' | wc -l)
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["valid"] and p["name"] == "function" and p["mode"] == "enforce" and p["connect"] == "deny", p
+assert set(p["families"]) == {"unix", "inet", "inet6"}, p
+import os
+assert p["paths_resolved"] > 0 and p["paths_unbound"] == int(os.environ["SCRATCH_USES"]) > 0, p'
+}
+
+@test "policy check names file:line:column of an error and exits 1" {
+	printf '[policy]\nname = x\nmode = enfroce\n' > "$BATS_TEST_TMPDIR/bad.policy"
+	run --separate-stderr "$BPFENCE" policy check "$BATS_TEST_TMPDIR/bad.policy"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "bpfence: invalid policy: $BATS_TEST_TMPDIR/bad.policy:3:8: "* ]]
+}
+
+@test "policy check reports paths that do not exist (they grant nothing)" {
+	printf '[files]\nread = /usr /no/such/dir\n' > "$BATS_TEST_TMPDIR/missing.policy"
+	run "$BPFENCE" policy check "$BATS_TEST_TMPDIR/missing.policy"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"1 missing"* ]]
+	[[ "$output" == *"first: /no/such/dir"* ]]
+}
+
+@test "policy without a subcommand is a usage error" {
+	run "$BPFENCE" policy
+	[ "$status" -eq 2 ]
+}

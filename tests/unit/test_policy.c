@@ -1,0 +1,1357 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Unit tests for loader/policy.c.
+ *
+ *   test_policy DATA_DIR [REPO_ROOT]
+ *
+ * DATA_DIR is tests/data/policies: every good/NAME.policy must parse, every bad/NAME.policy must
+ * fail with exactly the message in bad/NAME.err (written relative to bad/, so the expected
+ * message is "DATA_DIR/bad/" followed by the file's one line). REPO_ROOT, when given, is where
+ * policies/function.policy and policies/examples/ are checked from.
+ *
+ * Prints one line per failed check and a final "N passed, N failed"; exits 1 on any failure.
+ */
+#include "policy.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct results {
+	unsigned int passed, failed;
+};
+
+/* The test program is one process with one counter pair; the library itself has no globals. */
+static struct results res;
+
+static bool __attribute__((format(printf, 4, 5)))
+check(bool ok, int line, const char *cond, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		res.passed++;
+		return true;
+	}
+	res.failed++;
+	printf("test_policy.c:%d: FAIL (%s): ", line, cond);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	return false;
+}
+
+#define CHECK(cond, ...) check((cond), __LINE__, #cond, __VA_ARGS__)
+
+#define MEM "mem.policy"
+
+static bool is_zero(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < len; i++) {
+		if (b[i])
+			return false;
+	}
+	return true;
+}
+
+/* Properties every successfully parsed policy has, whatever its text. */
+static void check_invariants(const char *what, const struct policy *p)
+{
+	size_t nlen = strnlen(p->name, POLICY_NAME_MAX);
+	struct results before = res;
+
+	CHECK(p->file != NULL, "%s: file not recorded", what);
+	CHECK(nlen > 0 && nlen < POLICY_NAME_MAX, "%s: bad name length %zu", what, nlen);
+	CHECK(p->mode == POLICY_MODE_ENFORCE || p->mode == POLICY_MODE_AUDIT, "%s: mode %d", what,
+	      p->mode);
+	CHECK(p->families != 0 || p->families_set, "%s: no families without a families line",
+	      what);
+	for (size_t i = 0; i < p->n_paths; i++) {
+		const struct policy_path *pp = &p->paths[i];
+		size_t len = strlen(pp->path);
+
+		CHECK(pp->path[0] == '/' || !strncmp(pp->path, "${source}", 9) ||
+		      !strncmp(pp->path, "${scratch}", 10), "%s: path '%s' not absolute", what,
+		      pp->path);
+		CHECK(!strstr(pp->path, "//") && (len == 1 || pp->path[len - 1] != '/'),
+		      "%s: path '%s' not normalised", what, pp->path);
+		CHECK(pp->perm == POLICY_PERM_READ || pp->perm == POLICY_PERM_WRITE ||
+		      pp->perm == POLICY_PERM_EXEC, "%s: path '%s' perm %u", what, pp->path,
+		      pp->perm);
+		CHECK(pp->loc.line > 0 && pp->loc.col > 0, "%s: path '%s' has no location", what,
+		      pp->path);
+	}
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct policy_net_rule *r = &p->allow[i];
+
+		CHECK(r->prefixlen <= 128, "%s: allow %zu prefixlen %u", what, i, r->prefixlen);
+		CHECK(r->proto == 0 || r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP,
+		      "%s: allow %zu proto %u", what, i, r->proto);
+	}
+	for (size_t i = 0; i < p->n_broker_tcp; i++)
+		CHECK(p->broker_tcp[i].port != 0, "%s: broker tcp %zu port 0", what, i);
+	for (size_t i = 0; i < p->n_broker_unix; i++)
+		CHECK(p->broker_unix[i].path && p->broker_unix[i].path[0],
+		      "%s: broker unix %zu empty", what, i);
+	/* One check per policy, however many paths it has. */
+	res.passed = before.passed + (res.failed == before.failed);
+}
+
+/* Properties of every failed parse: nothing returned, and one line of message about file. */
+static void check_failure(const char *what, const char *file, int ret, const struct policy *p,
+			  const char *err)
+{
+	size_t flen = strlen(file);
+
+	CHECK(ret < 0, "%s: returned %d", what, ret);
+	CHECK(is_zero(p, sizeof(*p)), "%s: policy not left zeroed after failure", what);
+	CHECK(!strchr(err, '\n'), "%s: message has a newline: %s", what, err);
+	CHECK(!strncmp(err, file, flen) && err[flen] == ':', "%s: message not about '%s': %s",
+	      what, file, err);
+}
+
+static int parse_mem(const char *text, struct policy *p, char *err)
+{
+	int ret = policy_parse_string(MEM, text, p, err, POLICY_ERR_MAX);
+
+	if (ret)
+		check_failure("mem", MEM, ret, p, err);
+	else
+		check_invariants(MEM, p);
+	return ret;
+}
+
+static bool parse_ok(int line, const char *text, struct policy *p)
+{
+	char err[POLICY_ERR_MAX];
+	int ret = parse_mem(text, p, err);
+
+	return check(ret == 0, line, "parse_ok", "%d: %s\n---\n%s\n---", ret, err, text);
+}
+
+/* expect is "LINE:COL: message"; the file name MEM is prepended. */
+static void parse_bad(int line, const char *text, const char *expect)
+{
+	char err[POLICY_ERR_MAX], want[POLICY_ERR_MAX + 16];
+	struct policy p;
+	int ret = parse_mem(text, &p, err);
+
+	snprintf(want, sizeof(want), MEM ":%s", expect);
+	check(ret == -EINVAL, line, "ret == -EINVAL", "returned %d for\n---\n%s\n---", ret, text);
+	check(!strcmp(err, want), line, "message", "\n  got:  %s\n  want: %s", err, want);
+	if (!ret)
+		policy_free(&p);
+}
+
+#define PARSE_OK(text, p) parse_ok(__LINE__, (text), (p))
+#define PARSE_BAD(text, expect) parse_bad(__LINE__, (text), (expect))
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&buf, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *__attribute__((format(printf, 1, 2))) xprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = n < 0 ? NULL : malloc(n + 1);
+	if (!s) {
+		fprintf(stderr, "out of memory\n");
+		exit(2);
+	}
+	va_start(ap, fmt);
+	vsnprintf(s, n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static char *join(const char *a, const char *b)
+{
+	return xprintf("%s/%s", a, b);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names in dir ending with suffix; NULL-terminated. */
+static char **list_dir(const char *dir, const char *suffix, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t slen = strlen(suffix);
+
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+
+		if (len <= slen || strcmp(de->d_name + len - slen, suffix))
+			continue;
+		names = realloc(names, (*n + 2) * sizeof(*names));
+		if (!names || !(names[*n] = strdup(de->d_name))) {
+			fprintf(stderr, "out of memory\n");
+			exit(2);
+		}
+		names[++*n] = NULL;
+	}
+	closedir(d);
+	if (names)
+		qsort(names, *n, sizeof(*names), cmp_str);
+	return names;
+}
+
+static void free_list(char **names)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		free(names[i]);
+	free(names);
+}
+
+/* Every byte of text changed one at a time, and every prefix of it: the parser may accept or
+ * refuse each, but must not crash, leak, or break its promises about *p and the message. */
+static void mutate(const char *file, const char *text)
+{
+	size_t len = strlen(text);
+	char *buf = malloc(len + 1);
+	static const char subst[] = { ' ', '\t', '#', '[', ']', '=', '"', '\\', '$', '{', '}', '/',
+				       '.', ':', '@', 'x', '0', '\r', '\n', '\x01', '\xc3' };
+	struct results before;
+	unsigned int bad = 0;
+
+	if (!buf)
+		exit(2);
+	/* Count the whole run as one check, or the total would be all mutations. */
+	before = res;
+	for (size_t i = 0; i <= len; i++) {
+		for (size_t k = 0; k <= sizeof(subst); k++) {
+			char err[POLICY_ERR_MAX];
+			struct policy p;
+			int ret;
+
+			memcpy(buf, text, len + 1);
+			if (k == sizeof(subst))
+				buf[i] = '\0'; /* prefix */
+			else if (i < len)
+				buf[i] = subst[k];
+			else
+				continue;
+			ret = policy_parse_string(file, buf, &p, err, sizeof(err));
+			if (ret) {
+				bool ok = ret == -EINVAL && is_zero(&p, sizeof(p)) &&
+					  !strchr(err, '\n') && !strncmp(err, file, strlen(file));
+
+				bad += !ok;
+			} else {
+				check_invariants("mutated", &p);
+				policy_free(&p);
+			}
+		}
+	}
+	res.passed = before.passed;
+	CHECK(bad == 0 && res.failed == before.failed,
+	      "%s: %u mutations broke the failure contract", file, bad);
+	free(buf);
+}
+
+static void test_good_dir(const char *data)
+{
+	char *dir = join(data, "good");
+	size_t n;
+	char **names = list_dir(dir, ".policy", &n);
+
+	CHECK(n >= 5, "%s: only %zu good policies", dir, n);
+	for (size_t i = 0; i < n; i++) {
+		char *path = join(dir, names[i]);
+		char err[POLICY_ERR_MAX] = "x";
+		struct policy p;
+		int ret = policy_parse_file(path, &p, err, sizeof(err));
+		char *text;
+
+		if (CHECK(ret == 0, "%s: %d: %s", path, ret, err)) {
+			CHECK(err[0] == '\0', "%s: message on success: %s", path, err);
+			CHECK(!strcmp(p.file, path), "%s: file recorded as %s", path, p.file);
+			check_invariants(path, &p);
+			policy_free(&p);
+			CHECK(is_zero(&p, sizeof(p)), "%s: not zeroed by policy_free", path);
+		}
+		text = read_text(path);
+		if (text)
+			mutate(path, text);
+		free(text);
+		free(path);
+	}
+	free_list(names);
+	free(dir);
+}
+
+static void test_bad_dir(const char *data)
+{
+	char *dir = join(data, "bad");
+	size_t n, nerr;
+	char **names = list_dir(dir, ".policy", &n);
+	char **errs = list_dir(dir, ".err", &nerr);
+
+	CHECK(n >= 40, "%s: only %zu bad policies", dir, n);
+	CHECK(n == nerr, "%s: %zu .policy files but %zu .err files", dir, n, nerr);
+	for (size_t i = 0; i < n; i++) {
+		size_t base = strlen(names[i]) - strlen(".policy");
+		char *path = join(dir, names[i]);
+		char *errname, *errpath, *want, *text, *nl;
+		char err[POLICY_ERR_MAX];
+		struct policy p;
+		int ret;
+
+		errname = xprintf("%.*s.err", (int)base, names[i]);
+		errpath = join(dir, errname);
+		text = read_text(errpath);
+		if (!CHECK(text != NULL, "%s: missing", errpath))
+			goto next;
+		nl = strchr(text, '\n');
+		CHECK(!nl || !nl[1], "%s: more than one line", errpath);
+		if (nl)
+			*nl = '\0';
+		want = join(dir, text);
+		free(text);
+
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		CHECK(ret == -EINVAL, "%s: returned %d", path, ret);
+		check_failure(path, path, ret, &p, err);
+		CHECK(!strcmp(err, want), "%s:\n  got:  %s\n  want: %s", path, err, want);
+		if (!ret)
+			policy_free(&p);
+		free(want);
+next:
+		free(errpath);
+		free(errname);
+		free(path);
+	}
+	free_list(names);
+	free_list(errs);
+	free(dir);
+}
+
+static void addr_of(const char *text, uint8_t out[16])
+{
+	struct in_addr a4;
+
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return;
+	if (inet_pton(AF_INET, text, &a4) != 1) {
+		fprintf(stderr, "bad test address %s\n", text);
+		exit(2);
+	}
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, &a4, 4);
+}
+
+static void check_rule(int line, const struct policy_net_rule *r, const char *addr,
+		       unsigned int plen, unsigned int proto, unsigned int port, unsigned int lline,
+		       unsigned int lcol)
+{
+	uint8_t want[16];
+
+	addr_of(addr, want);
+	check(!memcmp(r->addr, want, 16), line, "addr", "allow address is not %s", addr);
+	check(r->prefixlen == plen, line, "prefixlen", "%u, want %u", r->prefixlen, plen);
+	check(r->proto == proto, line, "proto", "%u, want %u", r->proto, proto);
+	check(r->port == port, line, "port", "%u, want %u", r->port, port);
+	check(r->loc.line == lline && r->loc.col == lcol, line, "loc", "%u:%u, want %u:%u",
+	      r->loc.line, r->loc.col, lline, lcol);
+}
+
+static void check_path(int line, const struct policy *p, size_t i, const char *path,
+		       unsigned int perm, unsigned int lline, unsigned int lcol)
+{
+	const struct policy_path *pp;
+
+	if (!check(i < p->n_paths, line, "index", "path %zu of %zu", i, p->n_paths))
+		return;
+	pp = &p->paths[i];
+	check(!strcmp(pp->path, path), line, "path", "'%s', want '%s'", pp->path, path);
+	check(pp->perm == perm, line, "perm", "%s: %u, want %u", path, pp->perm, perm);
+	check(pp->loc.line == lline && pp->loc.col == lcol, line, "loc", "%s: %u:%u, want %u:%u",
+	      path, pp->loc.line, pp->loc.col, lline, lcol);
+}
+
+#define CHECK_RULE(r, ...) check_rule(__LINE__, (r), __VA_ARGS__)
+#define CHECK_PATH(p, ...) check_path(__LINE__, (p), __VA_ARGS__)
+
+#define R POLICY_PERM_READ
+#define W POLICY_PERM_WRITE
+#define X POLICY_PERM_EXEC
+#define FAM(f) (1ULL << (f))
+
+static void test_good_values(const char *data)
+{
+	char err[POLICY_ERR_MAX];
+	struct policy p;
+	uint8_t a[16];
+	char *path;
+
+	path = join(data, "good/full.policy");
+	if (CHECK(!policy_parse_file(path, &p, err, sizeof(err)), "%s: %s", path, err)) {
+		CHECK(!strcmp(p.name, "full-1.0_x"), "name %s", p.name);
+		CHECK(p.mode == POLICY_MODE_AUDIT, "mode %d", p.mode);
+		CHECK(p.connect_allow, "connect not allow");
+		CHECK(p.families_set, "families_set");
+		CHECK(p.families == (FAM(AF_INET) | FAM(AF_INET6) | FAM(AF_NETLINK)),
+		      "families %#llx", (unsigned long long)p.families);
+		if (CHECK(p.n_allow == 4, "n_allow %zu", p.n_allow)) {
+			CHECK_RULE(&p.allow[0], "10.1.0.0", 112, IPPROTO_TCP, 443, 9, 9);
+			CHECK_RULE(&p.allow[1], "192.168.1.7", 128, IPPROTO_UDP, 0, 10, 9);
+			CHECK_RULE(&p.allow[2], "2001:db8::", 32, 0, 53, 11, 9);
+			CHECK_RULE(&p.allow[3], "0.0.0.0", 96, 0, 0, 12, 11);
+		}
+		if (CHECK(p.n_broker_unix == 2, "n_broker_unix %zu", p.n_broker_unix)) {
+			CHECK(!strcmp(p.broker_unix[0].path, "/run/runner/broker.sock") &&
+			      !p.broker_unix[0].abstract, "broker unix 0: %s",
+			      p.broker_unix[0].path);
+			CHECK(p.broker_unix[0].loc.line == 17 && p.broker_unix[0].loc.col == 8,
+			      "broker unix 0 loc %u:%u", p.broker_unix[0].loc.line,
+			      p.broker_unix[0].loc.col);
+			CHECK(!strcmp(p.broker_unix[1].path, "bpfence-broker") &&
+			      p.broker_unix[1].abstract, "broker unix 1: %s",
+			      p.broker_unix[1].path);
+		}
+		if (CHECK(p.n_broker_tcp == 2, "n_broker_tcp %zu", p.n_broker_tcp)) {
+			addr_of("127.0.0.1", a);
+			CHECK(!memcmp(p.broker_tcp[0].addr, a, 16) && p.broker_tcp[0].port == 7700,
+			      "broker tcp 0 port %u", p.broker_tcp[0].port);
+			CHECK(p.broker_tcp[0].loc.line == 19 && p.broker_tcp[0].loc.col == 7,
+			      "broker tcp 0 loc %u:%u", p.broker_tcp[0].loc.line,
+			      p.broker_tcp[0].loc.col);
+			addr_of("::1", a);
+			CHECK(!memcmp(p.broker_tcp[1].addr, a, 16) && p.broker_tcp[1].port == 7701,
+			      "broker tcp 1 port %u", p.broker_tcp[1].port);
+		}
+		CHECK(p.n_paths == 5, "n_paths %zu", p.n_paths);
+		CHECK_PATH(&p, 0, "/usr", R, 23, 8);
+		CHECK_PATH(&p, 1, "/lib/x86_64-linux-gnu", R, 23, 13);
+		CHECK_PATH(&p, 2, "${source}", R, 23, 37);
+		CHECK_PATH(&p, 3, "${scratch}/out", W, 24, 9);
+		CHECK_PATH(&p, 4, "/usr/bin/python3", X, 25, 8);
+		policy_free(&p);
+	}
+	free(path);
+
+	/* Only comments: every default. */
+	path = join(data, "good/defaults.policy");
+	if (CHECK(!policy_parse_file(path, &p, err, sizeof(err)), "%s: %s", path, err)) {
+		CHECK(!strcmp(p.name, "defaults"), "name from file: %s", p.name);
+		CHECK(p.mode == POLICY_MODE_ENFORCE, "default mode %d", p.mode);
+		CHECK(!p.connect_allow, "default connect is allow");
+		CHECK(p.families == FAM(AF_UNIX) && !p.families_set, "default families %#llx",
+		      (unsigned long long)p.families);
+		CHECK(!p.n_allow && !p.n_broker_unix && !p.n_broker_tcp && !p.n_paths,
+		      "default lists not empty");
+		policy_free(&p);
+	}
+	free(path);
+
+	path = join(data, "good/quoted.policy");
+	if (CHECK(!policy_parse_file(path, &p, err, sizeof(err)), "%s: %s", path, err)) {
+		CHECK(p.n_paths == 5, "n_paths %zu", p.n_paths);
+		CHECK_PATH(&p, 0, "/srv/My Documents", R, 4, 8);
+		CHECK_PATH(&p, 1, "/srv/say \"hi\"/a\\b", R, 4, 28);
+		CHECK_PATH(&p, 2, "/srv/#not a comment", R, 5, 8);
+		CHECK_PATH(&p, 3, "${scratch}/out dir", W, 6, 9);
+		CHECK_PATH(&p, 4, "/srv/a#b", R, 7, 8);
+		if (CHECK(p.n_broker_unix == 1, "n_broker_unix %zu", p.n_broker_unix))
+			CHECK(!strcmp(p.broker_unix[0].path, "broker with spaces") &&
+			      p.broker_unix[0].abstract, "abstract '%s'", p.broker_unix[0].path);
+		policy_free(&p);
+	}
+	free(path);
+
+	path = join(data, "good/families-all.policy");
+	if (CHECK(!policy_parse_file(path, &p, err, sizeof(err)), "%s: %s", path, err)) {
+		uint64_t all = 0;
+
+		for (int f = 1; f < AF_MAX; f++)
+			all |= FAM(f);
+		CHECK(p.families == all, "families %#llx, want %#llx",
+		      (unsigned long long)p.families, (unsigned long long)all);
+		policy_free(&p);
+	}
+	free(path);
+}
+
+static void test_mem_values(void)
+{
+	struct policy p;
+	uint8_t a[16];
+
+	/* Sections may be reopened; families lines accumulate after replacing the default. */
+	if (PARSE_OK("[network]\nfamilies = inet\n[files]\nread = /a\n[network]\n"
+		     "families = inet6 local\n", &p)) {
+		CHECK(p.families == (FAM(AF_INET) | FAM(AF_INET6) | FAM(AF_UNIX)),
+		      "families %#llx", (unsigned long long)p.families);
+		policy_free(&p);
+	}
+	if (PARSE_OK("[network]\nfamilies = netlink\n", &p)) {
+		CHECK(p.families == FAM(AF_NETLINK), "unix not dropped: %#llx",
+		      (unsigned long long)p.families);
+		policy_free(&p);
+	}
+
+	/* CRLF, tabs, comments after values, no final newline. */
+	if (PARSE_OK("[policy]\r\n\tname\t=\tcrlf # c\r\n[files]\r\nread = /x#y /z # c\r\n"
+		     "write=/w", &p)) {
+		CHECK(!strcmp(p.name, "crlf"), "name '%s'", p.name);
+		CHECK_PATH(&p, 0, "/x#y", R, 4, 8);
+		CHECK_PATH(&p, 1, "/z", R, 4, 13);
+		CHECK_PATH(&p, 2, "/w", W, 5, 7);
+		policy_free(&p);
+	}
+
+	/* Normalisation. */
+	if (PARSE_OK("[files]\nread = / // /a/ //a//b// ${source}/ ${scratch}//x/ /a$b /a$\n",
+		     &p)) {
+		CHECK(p.n_paths == 8, "n_paths %zu", p.n_paths);
+		CHECK_PATH(&p, 0, "/", R, 2, 8);
+		CHECK_PATH(&p, 1, "/", R, 2, 10);
+		CHECK_PATH(&p, 2, "/a", R, 2, 13);
+		CHECK_PATH(&p, 3, "/a/b", R, 2, 17);
+		CHECK_PATH(&p, 4, "${source}", R, 2, 26);
+		CHECK_PATH(&p, 5, "${scratch}/x", R, 2, 37);
+		CHECK_PATH(&p, 6, "/a$b", R, 2, 52);
+		CHECK_PATH(&p, 7, "/a$", R, 2, 57);
+		policy_free(&p);
+	}
+	if (PARSE_OK("[files]\nread = /a/...b/.c/..d/...\n", &p)) {
+		CHECK_PATH(&p, 0, "/a/...b/.c/..d/...", R, 2, 8);
+		policy_free(&p);
+	}
+
+	/* Allow rules: v4-mapped storage, defaults, v6. */
+	if (PARSE_OK("[network]\nallow = 10.0.0.0/8\nallow = ::ffff:10.0.0.0/104 any any\n"
+		     "allow = ::/0 udp 65535\nallow = 1.2.3.4/32 tcp any\nallow = fe80::1\n"
+		     "allow = 0.0.0.0/0 any 1\n", &p)) {
+		if (CHECK(p.n_allow == 6, "n_allow %zu", p.n_allow)) {
+			CHECK_RULE(&p.allow[0], "10.0.0.0", 104, 0, 0, 2, 9);
+			CHECK_RULE(&p.allow[1], "10.0.0.0", 104, 0, 0, 3, 9);
+			CHECK_RULE(&p.allow[2], "::", 0, IPPROTO_UDP, 65535, 4, 9);
+			CHECK_RULE(&p.allow[3], "1.2.3.4", 128, IPPROTO_TCP, 0, 5, 9);
+			CHECK_RULE(&p.allow[4], "fe80::1", 128, 0, 0, 6, 9);
+			CHECK_RULE(&p.allow[5], "0.0.0.0", 96, 0, 1, 7, 9);
+		}
+		policy_free(&p);
+	}
+
+	/* Broker endpoints. */
+	if (PARSE_OK("[broker]\nunix = //run//b.sock/\nunix = @x\ntcp = [::ffff:127.0.0.1]:1\n"
+		     "tcp = 0.0.0.0:65535\n", &p)) {
+		CHECK(!strcmp(p.broker_unix[0].path, "/run/b.sock") && !p.broker_unix[0].abstract,
+		      "unix 0 '%s'", p.broker_unix[0].path);
+		CHECK(!strcmp(p.broker_unix[1].path, "x") && p.broker_unix[1].abstract,
+		      "unix 1 '%s'", p.broker_unix[1].path);
+		addr_of("127.0.0.1", a);
+		CHECK(!memcmp(p.broker_tcp[0].addr, a, 16) && p.broker_tcp[0].port == 1,
+		      "v4-mapped broker not stored as v4");
+		addr_of("0.0.0.0", a);
+		CHECK(!memcmp(p.broker_tcp[1].addr, a, 16) && p.broker_tcp[1].port == 65535,
+		      "tcp 1");
+		policy_free(&p);
+	}
+
+	/* Names: default from the file's basename, explicit, edge lengths. */
+	{
+		static const struct {
+			const char *file, *name;
+		} cases[] = {
+			{ "dir/sub/web.policy", "web" },
+			{ "web", "web" },
+			{ "x.conf", "x.conf" },
+			{ "/abs/a.b-c_d.policy", "a.b-c_d" },
+			{ ".policy", ".policy" },
+		};
+		char err[POLICY_ERR_MAX];
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			int ret = policy_parse_string(cases[i].file, "", &p, err, sizeof(err));
+
+			if (CHECK(!ret, "%s: %s", cases[i].file, err)) {
+				CHECK(!strcmp(p.name, cases[i].name), "%s: name '%s', want '%s'",
+				      cases[i].file, p.name, cases[i].name);
+				CHECK(!strcmp(p.file, cases[i].file), "file '%s'", p.file);
+				policy_free(&p);
+			}
+		}
+		CHECK(policy_parse_string("a b.policy", "", &p, err, sizeof(err)) == -EINVAL &&
+		      !strcmp(err, "a b.policy:1:1: file name gives no valid policy name 'a b'"
+			      " (expected name = in [policy], 1-63 characters from A-Z a-z 0-9"
+			      " _ . -)"), "%s", err);
+		/* An explicit name makes the file name irrelevant. */
+		if (CHECK(!policy_parse_string("a b.policy", "[policy]\nname = ok", &p, err,
+					       sizeof(err)), "%s", err))
+			policy_free(&p);
+		CHECK(policy_parse_string(NULL, "", &p, err, sizeof(err)) == -EINVAL &&
+		      !strncmp(err, "<string>:1:1: ", 14), "NULL file: %s", err);
+		if (CHECK(!policy_parse_string(NULL, "[policy]\nname=n", &p, err, sizeof(err)),
+			  "%s", err)) {
+			CHECK(!strcmp(p.file, "<string>"), "file %s", p.file);
+			policy_free(&p);
+		}
+	}
+	if (PARSE_OK("[policy]\nname = "
+		     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_\n", &p)) {
+		CHECK(strlen(p.name) == 63, "name length %zu", strlen(p.name));
+		policy_free(&p);
+	}
+	if (PARSE_OK("[policy]\nname = \"quoted\"\nmode = \"audit\"\n", &p)) {
+		CHECK(!strcmp(p.name, "quoted") && p.mode == POLICY_MODE_AUDIT, "quoted scalars");
+		policy_free(&p);
+	}
+	if (PARSE_OK("[policy]\nname = ...\n", &p))
+		policy_free(&p);
+}
+
+static void test_mem_errors(void)
+{
+	/* Structure. */
+	PARSE_BAD("name = x\n", "1:1: key 'name' outside any section"
+		  " (expected a [section] header before it)");
+	PARSE_BAD("\n  # c\n  read = /x\n[files]\n", "3:3: key 'read' outside any section"
+		  " (expected a [section] header before it)");
+	PARSE_BAD("[netwrk]\n", "1:1: unknown section '[netwrk]'"
+		  " (expected [policy], [network], [broker] or [files])");
+	PARSE_BAD("  [Files]\n", "1:3: unknown section '[Files]'"
+		  " (expected [policy], [network], [broker] or [files])");
+	PARSE_BAD("[ files ]\n", "1:1: unknown section '[ files ]'"
+		  " (expected [policy], [network], [broker] or [files])");
+	PARSE_BAD("[]\n", "1:1: unknown section '[]'"
+		  " (expected [policy], [network], [broker] or [files])");
+	PARSE_BAD("[files\n", "1:1: unterminated section header (expected '[name]')");
+	PARSE_BAD("[files] read = /x\n", "1:9: unexpected text after section header"
+		  " (expected a # comment or the end of the line)");
+	PARSE_BAD("[files]x\n", "1:8: unexpected text after section header"
+		  " (expected a # comment or the end of the line)");
+	PARSE_BAD("[files]\n= /x\n", "2:1: unexpected '=' (expected 'key = value', '[section]'"
+		  " or a # comment)");
+	PARSE_BAD("[files]\n\"read\" = /x\n", "2:1: unexpected '\"read\"' (expected"
+		  " 'key = value', '[section]' or a # comment)");
+	PARSE_BAD("[files]\nread /x\n", "2:6: expected '=' after key 'read'");
+	PARSE_BAD("[files]\nread\n", "2:5: expected '=' after key 'read'");
+	PARSE_BAD("[files]\nread: /x\n", "2:5: expected '=' after key 'read'");
+	PARSE_BAD("[network]\nconect = deny\n", "2:1: unknown key 'conect' in [network]"
+		  " (expected connect, allow, families)");
+	PARSE_BAD("[policy]\nConnect = deny\n", "2:1: unknown key 'Connect' in [policy]"
+		  " (expected name, mode)");
+	PARSE_BAD("[policy]\nconnect = deny\n", "2:1: unknown key 'connect' in [policy]"
+		  " (expected name, mode; connect belongs in [network])");
+	PARSE_BAD("[broker]\nread = /x\n", "2:1: unknown key 'read' in [broker]"
+		  " (expected unix, tcp; read belongs in [files])");
+	PARSE_BAD("[files]\nunix = /x\n", "2:1: unknown key 'unix' in [files]"
+		  " (expected read, write, exec; unix belongs in [broker])");
+	PARSE_BAD("[network]\nmode = audit\n", "2:1: unknown key 'mode' in [network]"
+		  " (expected connect, allow, families; mode belongs in [policy])");
+
+	/* Values and tokens. */
+	PARSE_BAD("[files]\nread =\n", "2:1: missing value for 'read'"
+		  " (expected one or more absolute paths)");
+	PARSE_BAD("[files]\n read = \t # nothing\n", "2:2: missing value for 'read'"
+		  " (expected one or more absolute paths)");
+	PARSE_BAD("[policy]\nname =\n", "2:1: missing value for 'name'"
+		  " (expected one name of 1-63 characters from A-Z a-z 0-9 _ . -)");
+	PARSE_BAD("[network]\nfamilies =\n", "2:1: missing value for 'families'"
+		  " (expected address family names such as unix inet inet6)");
+	PARSE_BAD("[network]\nallow = #\n", "2:1: missing value for 'allow'"
+		  " (expected CIDR [tcp|udp|any] [PORT|any])");
+	PARSE_BAD("[broker]\ntcp =\n", "2:1: missing value for 'tcp'"
+		  " (expected one ADDR:PORT or [IPV6]:PORT)");
+	PARSE_BAD("[broker]\nunix =\n", "2:1: missing value for 'unix'"
+		  " (expected one absolute path or @NAME)");
+	PARSE_BAD("[policy]\nmode = enforce audit\n", "2:16: extra value 'audit' for 'mode'"
+		  " (expected enforce or audit)");
+	PARSE_BAD("[network]\nconnect = deny deny\n", "2:16: extra value 'deny' for"
+		  " 'connect' (expected deny or allow)");
+	PARSE_BAD("[broker]\nunix = /a b\n", "2:11: extra value 'b' for 'unix'"
+		  " (expected one absolute path or @NAME)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp 80 90\n", "2:27: extra value '90' for"
+		  " 'allow' (expected CIDR [tcp|udp|any] [PORT|any])");
+	PARSE_BAD("[files]\nread = \"/a b\n", "2:8: unterminated quoted value"
+		  " (expected a closing '\"')");
+	PARSE_BAD("[files]\nread = \"/a b\\\"\n", "2:8: unterminated quoted value"
+		  " (expected a closing '\"')");
+	PARSE_BAD("[files]\nread = \"/a\\\n", "2:8: unterminated quoted value"
+		  " (expected a closing '\"')");
+	PARSE_BAD("[files]\nread = \"/a\\nb\"\n", "2:11: bad escape '\\n' in quoted value"
+		  " (expected \\\" or \\\\)");
+	PARSE_BAD("[files]\nread = \"/a\"b\n", "2:12: unexpected text after closing quote"
+		  " (separate values with spaces)");
+	PARSE_BAD("[files]\nread = \"/a\"\"/b\"\n", "2:12: unexpected text after closing quote"
+		  " (separate values with spaces)");
+	PARSE_BAD("[files]\nread = /a\"b\"\n", "2:10: unexpected '\"' inside a value"
+		  " (quote the whole value, \"like this\")");
+
+	/* Scalars. */
+	PARSE_BAD("[policy]\nname = a\n[files]\n[policy]\nname = a\n", "5:1: duplicate key"
+		  " 'name' (first set on line 2)");
+	PARSE_BAD("[policy]\nmode = audit\nmode = audit\n", "3:1: duplicate key 'mode'"
+		  " (first set on line 2)");
+	PARSE_BAD("[network]\nconnect = deny\n  connect = allow\n", "3:3: duplicate key"
+		  " 'connect' (first set on line 2)");
+	PARSE_BAD("[policy]\nmode = enfroce\n", "2:8: bad mode 'enfroce'"
+		  " (expected enforce or audit)");
+	PARSE_BAD("[policy]\nmode = Enforce\n", "2:8: bad mode 'Enforce'"
+		  " (expected enforce or audit)");
+	PARSE_BAD("[network]\nconnect = block\n", "2:11: bad connect 'block'"
+		  " (expected deny or allow)");
+	PARSE_BAD("[policy]\nname = a/b\n", "2:8: bad policy name 'a/b' (expected 1-63"
+		  " characters from A-Z a-z 0-9 _ . -, not . or ..)");
+	PARSE_BAD("[policy]\nname = \"a b\"\n", "2:8: bad policy name 'a b' (expected 1-63"
+		  " characters from A-Z a-z 0-9 _ . -, not . or ..)");
+	PARSE_BAD("[policy]\nname = \"\"\n", "2:8: bad policy name '' (expected 1-63"
+		  " characters from A-Z a-z 0-9 _ . -, not . or ..)");
+	PARSE_BAD("[policy]\nname = .\n", "2:8: bad policy name '.' (expected 1-63"
+		  " characters from A-Z a-z 0-9 _ . -, not . or ..)");
+	PARSE_BAD("[policy]\nname = ..\n", "2:8: bad policy name '..' (expected 1-63"
+		  " characters from A-Z a-z 0-9 _ . -, not . or ..)");
+	PARSE_BAD("[policy]\nname = caf\xc3\xa9\n", "2:8: bad policy name 'caf\xc3\xa9'"
+		  " (expected 1-63 characters from A-Z a-z 0-9 _ . -, not . or ..)");
+	PARSE_BAD("[policy]\nname = "
+		  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-\n",
+		  "2:8: bad policy name "
+		  "'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-'"
+		  " (expected 1-63 characters from A-Z a-z 0-9 _ . -, not . or ..)");
+
+	/* Families. */
+	PARSE_BAD("[network]\nfamilies = inet inet4\n", "2:17: unknown address family 'inet4'"
+		  " (expected a name such as unix, inet, inet6, netlink or packet)");
+	PARSE_BAD("[network]\nfamilies = INET\n", "2:12: unknown address family 'INET'"
+		  " (expected a name such as unix, inet, inet6, netlink or packet)");
+	PARSE_BAD("[network]\nfamilies = 2\n", "2:12: unknown address family '2'"
+		  " (expected a name such as unix, inet, inet6, netlink or packet)");
+	PARSE_BAD("[network]\nfamilies = unspec\n", "2:12: unknown address family 'unspec'"
+		  " (expected a name such as unix, inet, inet6, netlink or packet)");
+
+	/* Allow rules. */
+	PARSE_BAD("[network]\nallow = 10.0.0.256/8\n", "2:9: bad address '10.0.0.256/8'"
+		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
+		  " 2001:db8::/32)");
+	PARSE_BAD("[network]\nallow = example.com tcp 443\n", "2:9: bad address 'example.com'"
+		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
+		  " 2001:db8::/32)");
+	PARSE_BAD("[network]\nallow = 010.0.0.0/8\n", "2:9: bad address '010.0.0.0/8'"
+		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
+		  " 2001:db8::/32)");
+	PARSE_BAD("[network]\nallow = 10/8\n", "2:9: bad address '10/8'"
+		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
+		  " 2001:db8::/32)");
+	PARSE_BAD("[network]\nallow = fe80::1%eth0\n", "2:9: bad address 'fe80::1%eth0'"
+		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
+		  " 2001:db8::/32)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/33\n", "2:17: bad prefix length in"
+		  " '10.0.0.0/33' (expected /0 to /32)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/\n", "2:17: bad prefix length in '10.0.0.0/'"
+		  " (expected /0 to /32)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/08\n", "2:17: bad prefix length in"
+		  " '10.0.0.0/08' (expected /0 to /32)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/+8\n", "2:17: bad prefix length in"
+		  " '10.0.0.0/+8' (expected /0 to /32)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8/8\n", "2:17: bad prefix length in"
+		  " '10.0.0.0/8/8' (expected /0 to /32)");
+	PARSE_BAD("[network]\nallow = ::/129\n", "2:11: bad prefix length in '::/129'"
+		  " (expected /0 to /128)");
+	PARSE_BAD("[network]\nallow = ::/1280\n", "2:11: bad prefix length in '::/1280'"
+		  " (expected /0 to /128)");
+	PARSE_BAD("[network]\nallow = 10.1.2.3/16 tcp 443\n", "2:9: 10.1.2.3/16: host bits"
+		  " set (expected 10.1.0.0/16)");
+	PARSE_BAD("[network]\nallow = 10.0.0.1/0\n", "2:9: 10.0.0.1/0: host bits set"
+		  " (expected 0.0.0.0/0)");
+	PARSE_BAD("[network]\nallow = 2001:db8::1/64\n", "2:9: 2001:db8::1/64: host bits set"
+		  " (expected 2001:db8::/64)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 icmp\n", "2:20: bad protocol 'icmp'"
+		  " (expected tcp, udp or any)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 TCP\n", "2:20: bad protocol 'TCP'"
+		  " (expected tcp, udp or any)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 443\n", "2:20: bad protocol '443' (expected"
+		  " tcp, udp or any; the port comes after the protocol)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp 0\n", "2:24: bad port '0'"
+		  " (expected 1-65535 or any)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp 65536\n", "2:24: bad port '65536'"
+		  " (expected 1-65535 or any)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp 0443\n", "2:24: bad port '0443'"
+		  " (expected 1-65535 or any)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp https\n", "2:24: bad port 'https'"
+		  " (expected 1-65535 or any)");
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp 80-90\n", "2:24: bad port '80-90'"
+		  " (expected 1-65535 or any)");
+
+	/* Paths and variables. */
+	PARSE_BAD("[files]\nread = lib/x\n", "2:8: relative path 'lib/x' (expected an absolute"
+		  " path, or one starting with ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = /usr\tlib64\n", "2:13: relative path 'lib64' (expected an"
+		  " absolute path, or one starting with ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = ~/x\n", "2:8: relative path '~/x' (expected an absolute"
+		  " path, or one starting with ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = $source/x\n", "2:8: relative path '$source/x' (expected an"
+		  " absolute path, or one starting with ${source} or ${scratch})");
+	PARSE_BAD("[files]\nexec = \"\"\n", "2:8: empty path (expected an absolute path)");
+	PARSE_BAD("[files]\nread = /usr/../etc/shadow\n", "2:13: '..' in path"
+		  " '/usr/../etc/shadow' (expected a path without . or .. components)");
+	PARSE_BAD("[files]\nread = /usr/..\n", "2:13: '..' in path '/usr/..'"
+		  " (expected a path without . or .. components)");
+	PARSE_BAD("[files]\nwrite = ${scratch}/./x\n", "2:20: '.' in path '${scratch}/./x'"
+		  " (expected a path without . or .. components)");
+	PARSE_BAD("[files]\nread = /.\n", "2:9: '.' in path '/.'"
+		  " (expected a path without . or .. components)");
+	PARSE_BAD("[files]\nread = \"/a b/../c\"\n", "2:14: '..' in path '/a b/../c'"
+		  " (expected a path without . or .. components)");
+	PARSE_BAD("[files]\nread = \"/\\\\\\\"/..\"\n", "2:15: '..' in path '/\\\"/..'"
+		  " (expected a path without . or .. components)");
+	PARSE_BAD("[files]\nread = ${sourc}/lib\n", "2:8: unknown variable '${sourc}'"
+		  " (expected ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = ${}\n", "2:8: unknown variable '${}'"
+		  " (expected ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = ${SOURCE}\n", "2:8: unknown variable '${SOURCE}'"
+		  " (expected ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = /a/${home}/b\n", "2:11: unknown variable '${home}'"
+		  " (expected ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = ${source/lib\n", "2:8: unterminated variable"
+		  " '${source/lib' (expected ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = /a/${source\n", "2:11: unterminated variable '${source'"
+		  " (expected ${source} or ${scratch})");
+	PARSE_BAD("[files]\nread = /srv/${source}\n", "2:13: ${source} must start the path"
+		  " (it expands to an absolute directory)");
+	PARSE_BAD("[files]\nread = ${source}${scratch}\n", "2:17: unexpected '${scratch}'"
+		  " after ${source} (expected '/' or the end of the path)");
+	PARSE_BAD("[files]\nread = ${source}lib\n", "2:17: unexpected 'lib' after ${source}"
+		  " (expected '/' or the end of the path)");
+	PARSE_BAD("[files]\nread = ${scratch}/${scratch}\n", "2:19: ${scratch} must start the"
+		  " path (it expands to an absolute directory)");
+	PARSE_BAD("[files]\nread = \"  ${scratch}\"\n", "2:8: relative path '  ${scratch}'"
+		  " (expected an absolute path, or one starting with ${source} or ${scratch})");
+
+	/* Broker. */
+	PARSE_BAD("[broker]\nunix = run/b.sock\n", "2:8: relative path 'run/b.sock'"
+		  " (expected an absolute path or @NAME)");
+	PARSE_BAD("[broker]\nunix = ${scratch}/b.sock\n", "2:8: variables are not allowed here"
+		  " (expected a literal path)");
+	PARSE_BAD("[broker]\nunix = /run/${scratch}\n", "2:13: variables are not allowed here"
+		  " (expected a literal path)");
+	PARSE_BAD("[broker]\nunix = /run/../b.sock\n", "2:13: '..' in path '/run/../b.sock'"
+		  " (expected a path without . or .. components)");
+	PARSE_BAD("[broker]\nunix = @\n", "2:8: empty abstract socket name (expected @NAME)");
+	PARSE_BAD("[broker]\nunix = @"
+		  "0123456789012345678901234567890123456789012345678901234567890123456789"
+		  "01234567890123456789012345678901234567\n",
+		  "2:8: abstract socket name too long (108 bytes, max 107)");
+	PARSE_BAD("[broker]\ntcp = 127.0.0.1\n", "2:7: missing port in '127.0.0.1'"
+		  " (expected ADDR:PORT or [IPV6]:PORT)");
+	PARSE_BAD("[broker]\ntcp = ::1:7700\n", "2:7: IPv6 address in '::1:7700' needs brackets"
+		  " (expected [IPV6]:PORT, e.g. [::1]:7700)");
+	PARSE_BAD("[broker]\ntcp = localhost:7700\n", "2:7: bad IPv4 address 'localhost'"
+		  " (expected a numeric ADDR:PORT, e.g. 127.0.0.1:7700)");
+	PARSE_BAD("[broker]\ntcp = 127.0.0.1:0\n", "2:17: bad port '0' (expected 1-65535)");
+	PARSE_BAD("[broker]\ntcp = 127.0.0.1:\n", "2:17: bad port '' (expected 1-65535)");
+	PARSE_BAD("[broker]\ntcp = 127.0.0.1:99999\n", "2:17: bad port '99999'"
+		  " (expected 1-65535)");
+	PARSE_BAD("[broker]\ntcp = [::1]:http\n", "2:13: bad port 'http' (expected 1-65535)");
+	PARSE_BAD("[broker]\ntcp = [::1]7700\n", "2:7: bad broker address '[::1]7700'"
+		  " (expected [IPV6]:PORT, e.g. [::1]:7700)");
+	PARSE_BAD("[broker]\ntcp = [::1]\n", "2:7: bad broker address '[::1]'"
+		  " (expected [IPV6]:PORT, e.g. [::1]:7700)");
+	PARSE_BAD("[broker]\ntcp = [::1:7700\n", "2:7: bad broker address '[::1:7700'"
+		  " (expected [IPV6]:PORT, e.g. [::1]:7700)");
+	PARSE_BAD("[broker]\ntcp = [127.0.0.1]:7700\n", "2:8: bad IPv6 address '127.0.0.1'"
+		  " (expected [IPV6]:PORT, e.g. [::1]:7700)");
+	PARSE_BAD("[broker]\ntcp = 127.0.0.1/8:7700\n", "2:7: bad IPv4 address '127.0.0.1/8'"
+		  " (expected a numeric ADDR:PORT, e.g. 127.0.0.1:7700)");
+
+	/* Bytes. */
+	PARSE_BAD("[files]\nread = /a\x01\n", "2:10: control character 0x01"
+		  " (expected text; only spaces and tabs separate values)");
+	PARSE_BAD("[files]\nread = \"/a\x1b[31m\"\n", "2:11: control character 0x1b"
+		  " (expected text; only spaces and tabs separate values)");
+	PARSE_BAD("[files]\nread = /a\rread = /b\n", "2:10: control character 0x0d"
+		  " (expected text; only spaces and tabs separate values)");
+	PARSE_BAD("# \x7f\n", "1:3: control character 0x7f"
+		  " (expected text; only spaces and tabs separate values)");
+	PARSE_BAD("[files]\r\r\n", "1:8: control character 0x0d"
+		  " (expected text; only spaces and tabs separate values)");
+}
+
+/* Errors that need generated text: limits and sizes. */
+static void test_limits(void)
+{
+	size_t cap = 2 * 1024 * 1024, len;
+	char *buf = malloc(cap + 1), err[POLICY_ERR_MAX], want[POLICY_ERR_MAX];
+	struct policy p;
+	int ret;
+
+	if (!buf)
+		exit(2);
+
+	/* 4096 paths fit; one more, on the next line, does not. */
+	len = sprintf(buf, "[files]\n");
+	for (int i = 0; i < 4096; i++)
+		len += sprintf(buf + len, "%s/p%d", i % 8 ? " " : "\nread = ", i);
+	len += sprintf(buf + len, "\n");
+	if (PARSE_OK(buf, &p)) {
+		CHECK(p.n_paths == 4096, "n_paths %zu", p.n_paths);
+		CHECK_PATH(&p, 4095, "/p4095", R, 514, 57);
+		policy_free(&p);
+	}
+	sprintf(buf + len, "write = /a /b\n");
+	PARSE_BAD(buf, "515:9: too many paths (max 4096)");
+
+	len = sprintf(buf, "[network]\n");
+	for (int i = 0; i < 1024; i++)
+		len += sprintf(buf + len, "allow = 10.%d.%d.0/24 tcp %d\n", i / 256, i % 256,
+			       i + 1);
+	if (PARSE_OK(buf, &p)) {
+		CHECK(p.n_allow == 1024, "n_allow %zu", p.n_allow);
+		CHECK_RULE(&p.allow[1023], "10.3.255.0", 120, IPPROTO_TCP, 1024, 1025, 9);
+		policy_free(&p);
+	}
+	sprintf(buf + len, "allow = ::/0\n");
+	PARSE_BAD(buf, "1026:9: too many allow rules (max 1024)");
+
+	len = sprintf(buf, "[broker]\n");
+	for (int i = 0; i < 16; i++)
+		len += sprintf(buf + len, "unix = @b%d\ntcp = 127.0.0.1:%d\n", i, 7000 + i);
+	if (PARSE_OK(buf, &p)) {
+		CHECK(p.n_broker_unix == 16 && p.n_broker_tcp == 16, "broker counts %zu %zu",
+		      p.n_broker_unix, p.n_broker_tcp);
+		policy_free(&p);
+	}
+	sprintf(buf + len, "unix = /x\n");
+	PARSE_BAD(buf, "34:8: too many broker unix sockets (max 16)");
+	sprintf(buf + len, "tcp = [::1]:1\n");
+	PARSE_BAD(buf, "34:7: too many broker tcp endpoints (max 16)");
+
+	/* Lines: 4096 bytes (not counting the line end, LF or CRLF) fit, 4097 do not. */
+	len = sprintf(buf, "[files]\nread = /");
+	memset(buf + len, 'a', 4096 - 8);
+	strcpy(buf + len + 4096 - 8, "\r\n");
+	if (PARSE_OK(buf, &p)) {
+		CHECK(strlen(p.paths[0].path) == 4096 - 7, "path length %zu",
+		      strlen(p.paths[0].path));
+		policy_free(&p);
+	}
+	strcpy(buf + len + 4096 - 8, "a\n");
+	PARSE_BAD(buf, "2:4097: line too long (max 4096 bytes)");
+	memset(buf, '#', 5000);
+	buf[5000] = '\0';
+	PARSE_BAD(buf, "1:4097: line too long (max 4096 bytes)");
+
+	/* Whole text: 1 MiB fits, one byte more does not. */
+	memset(buf, '\n', 1024 * 1024);
+	memcpy(buf, "[policy]\nname = big", 19);
+	buf[1024 * 1024] = '\0';
+	if (PARSE_OK(buf, &p))
+		policy_free(&p);
+	buf[1024 * 1024] = '\n';
+	buf[1024 * 1024 + 1] = '\0';
+	ret = policy_parse_string(MEM, buf, &p, err, sizeof(err));
+	CHECK(ret == -EFBIG, "too large: %d", ret);
+	CHECK(!strcmp(err, MEM ": too large (max 1048576 bytes)"), "%s", err);
+	CHECK(is_zero(&p, sizeof(p)), "policy not zeroed");
+
+	/* The message is cut to errlen and stays terminated; a NULL buffer is allowed. */
+	memset(want, 'x', sizeof(want));
+	ret = policy_parse_string(MEM, "[x]", &p, want, 12);
+	CHECK(ret == -EINVAL && !strcmp(want, MEM ":"), "truncated: %d %s", ret, want);
+	CHECK(want[12] == 'x', "wrote past errlen");
+	CHECK(policy_parse_string(MEM, "[x]", &p, NULL, 0) == -EINVAL, "NULL err");
+	CHECK(policy_parse_string(MEM, "[x]", &p, want, 0) == -EINVAL && want[0] == 'm',
+	      "errlen 0 wrote");
+
+	/* Long tokens are echoed cut, on a character boundary. */
+	len = sprintf(buf, "[policy]\nmode = ");
+	for (int i = 0; i < 40; i++)
+		len += sprintf(buf + len, "\xc3\xa9");
+	PARSE_BAD(buf, "2:8: bad mode '\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...' (expected enforce"
+		  " or audit)");
+	len = sprintf(buf, "[policy]\nmode = x");
+	for (int i = 0; i < 40; i++)
+		len += sprintf(buf + len, "\xc3\xa9");
+	PARSE_BAD(buf, "2:8: bad mode 'x\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		  "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9...' (expected enforce"
+		  " or audit)");
+	free(buf);
+}
+
+static int write_file(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	bool ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, data, len) == (ssize_t)len;
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+static void test_files(void)
+{
+	char dir[] = "/tmp/test_policy.XXXXXX", path[64], want[POLICY_ERR_MAX];
+	char err[POLICY_ERR_MAX];
+	struct policy p;
+	size_t big = 1024 * 1024 + 1;
+	char *buf;
+	int ret;
+
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno)))
+		return;
+
+	snprintf(path, sizeof(path), "%s/missing.policy", dir);
+	ret = policy_parse_file(path, &p, err, sizeof(err));
+	snprintf(want, sizeof(want), "%s: cannot read: %s", path, strerror(ENOENT));
+	CHECK(ret == -ENOENT && !strcmp(err, want), "%d %s", ret, err);
+	CHECK(is_zero(&p, sizeof(p)), "not zeroed");
+
+	ret = policy_parse_file(dir, &p, err, sizeof(err));
+	snprintf(want, sizeof(want), "%s: not a regular file", dir);
+	CHECK(ret == -EISDIR && !strcmp(err, want), "%d %s", ret, err);
+
+	snprintf(path, sizeof(path), "%s/fifo.policy", dir);
+	if (CHECK(!mkfifo(path, 0600), "mkfifo: %s", strerror(errno))) {
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s: not a regular file", path);
+		CHECK(ret == -EINVAL && !strcmp(err, want), "%d %s", ret, err);
+		unlink(path);
+	}
+
+	ret = policy_parse_file("/dev/null", &p, err, sizeof(err));
+	CHECK(ret == -EINVAL && !strcmp(err, "/dev/null: not a regular file"), "%d %s", ret,
+	      err);
+
+	snprintf(path, sizeof(path), "%s/nul.policy", dir);
+	if (!write_file(path, "[files]\nread = /a\0/b\n", 21)) {
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s:2:10: NUL byte (expected text)", path);
+		CHECK(ret == -EINVAL && !strcmp(err, want), "%d %s", ret, err);
+		CHECK(is_zero(&p, sizeof(p)), "not zeroed");
+		unlink(path);
+	}
+
+	buf = malloc(big);
+	if (!buf)
+		exit(2);
+	memset(buf, '\n', big);
+	snprintf(path, sizeof(path), "%s/big.policy", dir);
+	if (!write_file(path, buf, big)) {
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s: too large (max 1048576 bytes)", path);
+		CHECK(ret == -EFBIG && !strcmp(err, want), "%d %s", ret, err);
+	}
+	if (!write_file(path, buf, big - 1)) {
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		if (CHECK(ret == 0, "1 MiB file: %d %s", ret, err)) {
+			CHECK(!strcmp(p.name, "big"), "name %s", p.name);
+			policy_free(&p);
+		}
+	}
+	unlink(path);
+	free(buf);
+
+	snprintf(path, sizeof(path), "%s/empty.policy", dir);
+	if (!write_file(path, "", 0)) {
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		if (CHECK(ret == 0, "empty file: %d %s", ret, err)) {
+			CHECK(!strcmp(p.name, "empty") && p.families == FAM(AF_UNIX), "defaults");
+			policy_free(&p);
+		}
+		unlink(path);
+	}
+
+	/* Unreadable file: only meaningful when not root. */
+	snprintf(path, sizeof(path), "%s/noperm.policy", dir);
+	if (geteuid() != 0 && !write_file(path, "", 0) && !chmod(path, 0)) {
+		ret = policy_parse_file(path, &p, err, sizeof(err));
+		snprintf(want, sizeof(want), "%s: cannot read: %s", path, strerror(EACCES));
+		CHECK(ret == -EACCES && !strcmp(err, want), "%d %s", ret, err);
+	}
+	unlink(path);
+	rmdir(dir);
+
+	/* policy_free is safe on an empty policy, and twice. */
+	memset(&p, 0, sizeof(p));
+	policy_free(&p);
+	policy_free(&p);
+	policy_free(NULL);
+	CHECK(is_zero(&p, sizeof(p)), "policy_free on empty");
+}
+
+static void test_expand(void)
+{
+	static const struct policy_vars both = { .source = "/srv/src", .scratch = "/tmp/run.1/" };
+	static const struct policy_vars none = { 0 };
+	static const struct policy_vars root = { .source = "/", .scratch = "relative" };
+	static const struct policy_vars empty = { .source = "", .scratch = "/s" };
+	static const struct {
+		const char *raw;
+		const struct policy_vars *vars;
+		int ret;
+		const char *out, *unbound;
+	} cases[] = {
+		{ "/usr/lib", &none, 0, "/usr/lib", NULL },
+		{ "/", &none, 0, "/", NULL },
+		{ "${source}", &both, 0, "/srv/src", NULL },
+		{ "${source}/lib", &both, 0, "/srv/src/lib", NULL },
+		{ "${scratch}", &both, 0, "/tmp/run.1", NULL },
+		{ "${scratch}/out", &both, 0, "/tmp/run.1/out", NULL },
+		{ "${source}/a", &root, 0, "/a", NULL },
+		{ "${source}", &root, 0, "/", NULL },
+		{ "/a$b/$", &none, 0, "/a$b/$", NULL },
+		{ "${source}/x", &none, -ENOENT, NULL, "source" },
+		{ "${scratch}", &none, -ENOENT, NULL, "scratch" },
+		{ "${scratch}", NULL, -ENOENT, NULL, "scratch" },
+		{ "${scratch}/x", &root, -EINVAL, NULL, NULL },
+		{ "${source}/lib", &empty, -EINVAL, NULL, NULL },
+		{ "${home}/x", &both, -EINVAL, NULL, NULL },
+		{ "${source", &both, -EINVAL, NULL, NULL },
+	};
+	char out[64];
+	const char *unbound;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret;
+
+		unbound = "junk";
+		ret = policy_expand(cases[i].raw, cases[i].vars, out, sizeof(out), &unbound);
+		CHECK(ret == cases[i].ret, "expand '%s': %d, want %d", cases[i].raw, ret,
+		      cases[i].ret);
+		if (!ret && cases[i].out)
+			CHECK(!strcmp(out, cases[i].out), "expand '%s': '%s', want '%s'",
+			      cases[i].raw, out, cases[i].out);
+		CHECK(cases[i].unbound ? unbound && !strcmp(unbound, cases[i].unbound) : !unbound,
+		      "expand '%s': unbound %s", cases[i].raw, unbound ? unbound : "(null)");
+	}
+
+	/* Output size: exactly fitting works, one byte less does not. */
+	CHECK(policy_expand("${source}/lib", &both, out, 13, NULL) == 0 &&
+	      !strcmp(out, "/srv/src/lib"), "exact fit: %s", out);
+	CHECK(policy_expand("${source}/lib", &both, out, 12, NULL) == -ENAMETOOLONG, "too long");
+	CHECK(policy_expand("/", &none, out, 1, NULL) == -ENAMETOOLONG, "too long for /");
+	CHECK(policy_expand("/", &none, out, 0, NULL) == -ENAMETOOLONG, "outlen 0");
+
+	/* Every path a parsed policy holds expands to an absolute path. */
+	{
+		struct policy p;
+
+		if (PARSE_OK("[files]\nread = / /a ${source} ${source}/x ${scratch}//y/\n", &p)) {
+			for (size_t i = 0; i < p.n_paths; i++) {
+				int ret = policy_expand(p.paths[i].path, &both, out, sizeof(out),
+							NULL);
+
+				CHECK(ret == 0 && out[0] == '/' && !strstr(out, "//"),
+				      "'%s' -> %d '%s'", p.paths[i].path, ret, out);
+			}
+			policy_free(&p);
+		}
+	}
+}
+
+static void test_families(void)
+{
+	static const struct {
+		const char *name;
+		int family;
+	} cases[] = {
+		{ "unix", AF_UNIX }, { "local", AF_UNIX }, { "inet", AF_INET },
+		{ "inet6", AF_INET6 }, { "netlink", AF_NETLINK }, { "route", AF_NETLINK },
+		{ "packet", AF_PACKET }, { "vsock", AF_VSOCK }, { "xdp", AF_XDP },
+		{ "alg", AF_ALG }, { "can", AF_CAN }, { "bluetooth", AF_BLUETOOTH },
+		{ "tipc", AF_TIPC }, { "rds", AF_RDS }, { "key", AF_KEY }, { "llc", AF_LLC },
+		{ "ib", AF_IB }, { "mctp", AF_MCTP }, { "qipcrtr", AF_QIPCRTR },
+		{ "smc", AF_SMC }, { "kcm", AF_KCM }, { "rxrpc", AF_RXRPC }, { "isdn", AF_ISDN },
+		{ "phonet", AF_PHONET }, { "ieee802154", AF_IEEE802154 }, { "caif", AF_CAIF },
+		{ "nfc", AF_NFC }, { "x25", AF_X25 }, { "ax25", AF_AX25 },
+		{ "appletalk", AF_APPLETALK }, { "ipx", AF_IPX }, { "netrom", AF_NETROM },
+		{ "rose", AF_ROSE }, { "atmpvc", AF_ATMPVC }, { "atmsvc", AF_ATMSVC },
+		{ "bridge", AF_BRIDGE }, { "decnet", AF_DECnet }, { "econet", AF_ECONET },
+		{ "irda", AF_IRDA }, { "wanpipe", AF_WANPIPE }, { "pppox", AF_PPPOX },
+		{ "mpls", AF_MPLS }, { "iucv", AF_IUCV }, { "netbeui", AF_NETBEUI },
+		{ "security", AF_SECURITY }, { "ash", AF_ASH }, { "sna", AF_SNA },
+		{ "UNIX", -1 }, { "", -1 }, { "inet4", -1 }, { "unspec", -1 }, { "2", -1 },
+		{ "unix ", -1 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int f = policy_family_by_name(cases[i].name);
+
+		CHECK(f == cases[i].family, "family '%s': %d, want %d", cases[i].name, f,
+		      cases[i].family);
+	}
+	CHECK(policy_family_by_name(NULL) == -1, "NULL name");
+
+	/* Every family but AF_UNSPEC has a name, and the name maps back to it. */
+	for (int f = 1; f < AF_MAX; f++) {
+		const char *name = policy_family_name(f);
+
+		if (CHECK(name != NULL, "family %d has no name", f))
+			CHECK(policy_family_by_name(name) == f, "family %d: '%s' maps to %d", f,
+			      name, policy_family_by_name(name));
+	}
+	CHECK(!strcmp(policy_family_name(AF_UNIX), "unix"), "AF_UNIX is '%s'",
+	      policy_family_name(AF_UNIX));
+	CHECK(!strcmp(policy_family_name(AF_NETLINK), "netlink"), "AF_NETLINK is '%s'",
+	      policy_family_name(AF_NETLINK));
+	CHECK(policy_family_name(AF_UNSPEC) == NULL, "AF_UNSPEC has a name");
+	CHECK(policy_family_name(-1) == NULL, "-1 has a name");
+	CHECK(policy_family_name(AF_MAX) == NULL, "AF_MAX has a name");
+	CHECK(policy_family_name(64) == NULL, "64 has a name");
+}
+
+/* Would a grant of path give access to target (path is target or one of its parents)? */
+static bool covers(const char *path, const char *target)
+{
+	size_t len = strlen(path);
+
+	if (!strcmp(path, "/"))
+		return true;
+	return !strncmp(path, target, len) && (target[len] == '\0' || target[len] == '/');
+}
+
+/* A grant of path reaches something secret: it covers a secret, or lies inside a no-go tree. */
+static const char *reaches_secret(const char *path)
+{
+	static const char *const secrets[] = {
+		"/etc/shadow", "/etc/gshadow", "/etc/ssl/private", "/etc/sudoers", "/var/lib",
+	};
+	static const char *const nogo[] = { "/root", "/home", "/proc", "/sys", "/run" };
+
+	for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++) {
+		if (covers(path, secrets[k]))
+			return secrets[k];
+	}
+	for (size_t k = 0; k < sizeof(nogo) / sizeof(nogo[0]); k++) {
+		if (covers(path, nogo[k]) || covers(nogo[k], path))
+			return nogo[k];
+	}
+	return NULL;
+}
+
+static void test_repo_policies(const char *root)
+{
+	char *path = join(root, "policies/function.policy");
+	char *exdir = join(root, "policies/examples");
+	char err[POLICY_ERR_MAX];
+	struct policy p;
+	uint8_t a[16];
+	size_t n;
+	char **names;
+
+	if (CHECK(!policy_parse_file(path, &p, err, sizeof(err)), "%s: %s", path, err)) {
+		bool source_r = false, scratch_w = false;
+
+		CHECK(!strcmp(p.name, "function"), "name %s", p.name);
+		CHECK(p.mode == POLICY_MODE_ENFORCE, "mode %d", p.mode);
+		CHECK(!p.connect_allow && p.n_allow == 0, "function.policy allows connections");
+		CHECK(p.families == (FAM(AF_UNIX) | FAM(AF_INET) | FAM(AF_INET6)),
+		      "families %#llx", (unsigned long long)p.families);
+		CHECK(p.n_broker_unix == 1 &&
+		      !strcmp(p.broker_unix[0].path, "/run/runner/broker.sock"), "broker unix");
+		addr_of("127.0.0.1", a);
+		CHECK(p.n_broker_tcp == 1 && !memcmp(p.broker_tcp[0].addr, a, 16) &&
+		      p.broker_tcp[0].port == 7700, "broker tcp");
+		for (size_t i = 0; i < p.n_paths; i++) {
+			const struct policy_path *pp = &p.paths[i];
+
+			source_r |= !strcmp(pp->path, "${source}") && pp->perm == R;
+			scratch_w |= !strcmp(pp->path, "${scratch}") && pp->perm == W;
+			CHECK(!reaches_secret(pp->path), "%s:%u: '%s' reaches %s", path,
+			      pp->loc.line, pp->path, reaches_secret(pp->path));
+			if (pp->perm == W)
+				CHECK(!strncmp(pp->path, "${scratch}", 10) ||
+				      !strcmp(pp->path, "/dev/null"), "%s:%u: writes '%s'", path,
+				      pp->loc.line, pp->path);
+		}
+		CHECK(source_r, "${source} not readable");
+		CHECK(scratch_w, "${scratch} not writable");
+		policy_free(&p);
+	}
+	{
+		char *text = read_text(path);
+
+		if (text)
+			mutate(path, text);
+		free(text);
+	}
+
+	names = list_dir(exdir, ".policy", &n);
+	CHECK(n >= 3, "%s: only %zu examples", exdir, n);
+	for (size_t i = 0; i < n; i++) {
+		char *ex = join(exdir, names[i]);
+		int ret = policy_parse_file(ex, &p, err, sizeof(err));
+
+		if (CHECK(ret == 0, "%s: %s", ex, err)) {
+			check_invariants(ex, &p);
+			for (size_t j = 0; j < p.n_paths; j++)
+				CHECK(!reaches_secret(p.paths[j].path), "%s:%u: '%s' reaches %s", ex,
+				      p.paths[j].loc.line, p.paths[j].path,
+				      reaches_secret(p.paths[j].path));
+			policy_free(&p);
+		}
+		free(ex);
+	}
+	free_list(names);
+	free(exdir);
+	free(path);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: %s DATA_DIR [REPO_ROOT]\n", argv[0]);
+		return 2;
+	}
+	test_good_dir(argv[1]);
+	test_good_values(argv[1]);
+	test_bad_dir(argv[1]);
+	test_mem_values();
+	test_mem_errors();
+	test_limits();
+	test_files();
+	test_expand();
+	test_families();
+	if (argc == 3)
+		test_repo_policies(argv[2]);
+	printf("%u passed, %u failed\n", res.passed, res.failed);
+	return res.failed ? 1 : 0;
+}
