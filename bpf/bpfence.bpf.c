@@ -826,6 +826,87 @@ int BPF_PROG(task_alloc, struct task_struct *task, unsigned long clone_flags, in
 	return deny(&v, BPFENCE_HOOK_TASK_ALLOC, BPFENCE_CLASS_SYSTEM, EPERM, true, NULL);
 }
 
+/* Is task p inside the same invocation as the current (tagged) task? */
+static __always_inline bool same_invocation(const struct verdict *v, struct task_struct *p)
+{
+	__u64 cg = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	const struct bpfence_tag *t = bpf_map_lookup_elem(&tags, &cg);
+
+	return t && t->invocation == v->tag->invocation;
+}
+
+static __always_inline int task_deny(const struct verdict *v, int hook, struct task_struct *p,
+				     int sig)
+{
+	struct bpfence_event *e = scratch_event();
+
+	if (e) {
+		e->object = BPFENCE_OBJ_TASK;
+		e->ino = BPF_CORE_READ(p, tgid);
+		e->mask = sig;
+	}
+	return deny(v, hook, BPFENCE_CLASS_TASK, EPERM, false, e);
+}
+
+/* Signals only inside the invocation: a function running as root could otherwise kill(-1)
+ * every process on the host, or the bpfence process that enforces its timeout. Signals the
+ * kernel itself sends (SIGCHLD to the parent, SIGPIPE) do not pass this hook. */
+SEC("lsm/task_kill")
+int BPF_PROG(task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (!load_verdict(&v))
+		return 0;
+	if (same_invocation(&v, p))
+		return 0;
+	return task_deny(&v, BPFENCE_HOOK_TASK_KILL, p, sig);
+}
+
+/* ptrace, /proc/PID/mem, process_vm_*, pidfd_getfd: only on the invocation's own processes. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (!load_verdict(&v))
+		return 0;
+	if (same_invocation(&v, child))
+		return 0;
+	return task_deny(&v, BPFENCE_HOOK_PTRACE, child, 0);
+}
+
+/* An inet listener would let anyone reach in, and replies on an accepted connection never pass
+ * a connect() check: with connect = deny, listening is denied too. */
+SEC("lsm/socket_listen")
+int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
+{
+	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	struct bpfence_event *e;
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	if (!load_verdict(&v))
+		return 0;
+	if (v.policy && (v.policy->flags & BPFENCE_POLICY_CONNECT_ALLOW))
+		return 0;
+	e = scratch_event();
+	if (e) {
+		e->object = BPFENCE_OBJ_SOCKET;
+		e->family = family;
+		e->port = BPF_CORE_READ(sock, type);
+	}
+	return deny(&v, BPFENCE_HOOK_SOCKET_LISTEN, BPFENCE_CLASS_CONNECT, EPERM, false, e);
+}
+
 /*
  * Tag inheritance. The tracepoint fires inside cgroup_mkdir() under cgroup_mutex, before the new
  * directory is activated, so no task can enter a child of a tagged cgroup before it is tagged.

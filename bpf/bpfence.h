@@ -141,6 +141,9 @@ enum bpfence_hook {
 	BPFENCE_HOOK_PATH_CHOWN,
 	BPFENCE_HOOK_BPF,
 	BPFENCE_HOOK_TASK_ALLOC,
+	BPFENCE_HOOK_TASK_KILL,
+	BPFENCE_HOOK_PTRACE,
+	BPFENCE_HOOK_SOCKET_LISTEN,
 	BPFENCE_HOOK_MAX,
 };
 
@@ -152,6 +155,7 @@ enum bpfence_class {
 	BPFENCE_CLASS_UNIX,      /* another unix socket outside the invocation */
 	BPFENCE_CLASS_SOCKET,    /* socket family/type/protocol not granted */
 	BPFENCE_CLASS_SYSTEM,    /* cgroupfs, bpffs, securityfs, bpf(), clone into another cgroup */
+	BPFENCE_CLASS_TASK,      /* signal or ptrace aimed at a process outside the invocation */
 	BPFENCE_CLASS_NOPOLICY,  /* tagged, but the invocation has no policy: everything denied */
 	BPFENCE_CLASS_MAX,
 };
@@ -173,6 +177,7 @@ struct bpfence_counters {
 #define BPFENCE_OBJ_INET 2   /* family, proto, port, addr */
 #define BPFENCE_OBJ_UNIX 3   /* dev, ino of the peer's bound inode (0 if none); path = peer name */
 #define BPFENCE_OBJ_SOCKET 4 /* family, proto (socket type in port) */
+#define BPFENCE_OBJ_TASK 5   /* ino = target process id, mask = signal (0 for ptrace) */
 
 /* One record per denial (or would-be denial under audit) on the events ring buffer. A record that
  * cannot be reserved increments drops[0] instead; the counters above never depend on delivery. */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -73,7 +74,8 @@ static const char run_help[] =
 	"\n"
 	"Run CMD once as a restricted function: in a fresh cgroup tagged with the policy, so the\n"
 	"kernel denies network, the broker and files outside the policy to it and everything it\n"
-	"starts. CMD gets a clean environment (PATH, HOME and TMPDIR=scratch, LANG, and --env).\n"
+	"starts. CMD gets a clean environment (PATH, HOME and TMPDIR=scratch, LANG, and --env),\n"
+	"no capabilities (even as root), no_new_privs, and no file descriptors but 0-2.\n"
 	"\n"
 	"  --policy FILE     policy file (see policies/README.md)\n"
 	"  --timeout SECS    kill the whole invocation after SECS (decimals allowed); exit 124\n"
@@ -235,10 +237,22 @@ static int teardown(struct run *r)
 	return status;
 }
 
+/* What the child reports through the error pipe when it cannot get to exec. */
+struct child_error {
+	int step; /* index into child_steps */
+	int err;
+};
+
+static const char *const child_steps[] = { "setsid", "close_range", "drop the bounding set",
+					    "set groups", "set gid", "set uid", "drop capabilities",
+					    "no_new_privs", "exec" };
+
 /* Everything between clone3 and exec. Only async-signal-safe calls: this is a fork child. */
 static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigset_t *mask)
 {
-	int err;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct caps[2] = {};
+	struct child_error ce = {};
 
 	/* Back to the signal mask bpfence was started with. */
 	sigprocmask(SIG_SETMASK, mask, NULL);
@@ -246,21 +260,39 @@ static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigs
 		goto fail;
 	/* Every inherited fd but stdio goes: leaked descriptors are ways out (pinned maps, the
 	 * broker, the cgroup directory). errfd is close-on-exec. */
+	ce.step++;
 	if (errfd > 3 && syscall(SYS_close_range, 3, errfd - 1, 0) < 0)
 		goto fail;
 	if (syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
 		goto fail;
-	if (r->drop) {
-		if (setgroups(0, NULL) || setresgid(r->gid, r->gid, r->gid) ||
-		    setresuid(r->uid, r->uid, r->uid))
+	/* No capabilities, even as root: no mounts, raw sockets, module loads, reboot, DAC
+	 * override. The bounding set goes first, while CAP_SETPCAP is still ours. */
+	ce.step++;
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
 			goto fail;
-	}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
+		goto fail;
+	ce.step++;
+	if (r->drop && setgroups(0, NULL))
+		goto fail;
+	ce.step++;
+	if (r->drop && setresgid(r->gid, r->gid, r->gid))
+		goto fail;
+	ce.step++;
+	if (r->drop && setresuid(r->uid, r->uid, r->uid))
+		goto fail;
+	ce.step++;
+	if (syscall(SYS_capset, &hdr, caps))
+		goto fail;
+	ce.step++;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		goto fail;
+	ce.step++;
 	execvpe(r->argv[0], r->argv, r->env);
 fail:
-	err = errno;
-	if (write(errfd, &err, sizeof(err)) < 0)
+	ce.err = errno;
+	if (write(errfd, &ce, sizeof(ce)) < 0)
 		_exit(EXIT_BPFENCE);
 	_exit(EXIT_BPFENCE);
 }
@@ -572,14 +604,20 @@ int cmd_run(int argc, char **argv)
 	errpipe[1] = -1;
 
 	/* The exec result: EOF means exec succeeded (the pipe is close-on-exec). */
-	int child_errno = 0;
-	ssize_t got = read(errpipe[0], &child_errno, sizeof(child_errno));
+	struct child_error ce;
+	ssize_t got = read(errpipe[0], &ce, sizeof(ce));
 
-	if (got == sizeof(child_errno)) {
+	if (got == sizeof(ce)) {
 		exec_failed = true;
-		code = child_errno == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
-		report_error(child_errno == ENOENT ? "command not found" : "cannot execute",
-			     "%s: %s", r.argv[0], strerror(child_errno));
+		if (ce.step != 8) { /* not exec: bpfence could not set the child up */
+			code = EXIT_BPFENCE;
+			report_error("cannot start the invocation", "%s: %s",
+				     child_steps[ce.step < 8 ? ce.step : 0], strerror(ce.err));
+		} else {
+			code = ce.err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
+			report_error(ce.err == ENOENT ? "command not found" : "cannot execute",
+				     "%s: %s", r.argv[0], strerror(ce.err));
+		}
 	}
 
 	deadline = r.timeout_ms < 0 ? -1 : start + r.timeout_ms;

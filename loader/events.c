@@ -144,6 +144,10 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		put(&o, ", \"type\": %u, \"protocol\": %u", e->port, e->proto);
 		break;
 	}
+	case BPFENCE_OBJ_TASK:
+		put(&o, ", \"object\": \"task\", \"target_pid\": %llu, \"signal\": %u",
+		    (unsigned long long)e->ino, e->mask);
+		break;
 	default:
 		put(&o, ", \"object\": null");
 	}

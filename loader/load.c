@@ -34,7 +34,8 @@ const char *const bpfence_link_names[] = {
 	"path_unlink",   "path_symlink",   "path_link",      "path_rename",
 	"path_truncate", "path_chmod",     "path_chown",     "socket_create",
 	"socket_connect", "socket_sendmsg", "unix_stream_connect", "unix_may_send",
-	"bpf_syscall",   "task_alloc",     "cgroup_mkdir",   "cgroup_rmdir",
+	"bpf_syscall",   "task_alloc",     "task_kill",      "ptrace_access_check",
+	"socket_listen", "cgroup_mkdir",   "cgroup_rmdir",
 	NULL,
 };
 

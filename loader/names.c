@@ -27,6 +27,9 @@ const char *bpfence_hook_name(unsigned int hook)
 		[BPFENCE_HOOK_PATH_CHOWN] = "path_chown",
 		[BPFENCE_HOOK_BPF] = "bpf",
 		[BPFENCE_HOOK_TASK_ALLOC] = "task_alloc",
+		[BPFENCE_HOOK_TASK_KILL] = "task_kill",
+		[BPFENCE_HOOK_PTRACE] = "ptrace_access_check",
+		[BPFENCE_HOOK_SOCKET_LISTEN] = "socket_listen",
 	};
 
 	return hook < BPFENCE_HOOK_MAX && names[hook] ? names[hook] : "unknown";
@@ -41,6 +44,7 @@ const char *bpfence_class_name(unsigned int class)
 		[BPFENCE_CLASS_UNIX] = "unix",
 		[BPFENCE_CLASS_SOCKET] = "socket",
 		[BPFENCE_CLASS_SYSTEM] = "system",
+		[BPFENCE_CLASS_TASK] = "task",
 		[BPFENCE_CLASS_NOPOLICY] = "nopolicy",
 	};
 
