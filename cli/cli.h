@@ -28,6 +28,9 @@ void report_error(const char *what, const char *fmt, ...) __attribute__((format(
 /* Print s as a JSON string (with quotes) to f. */
 void json_str(FILE *f, const char *s);
 
+/* 0 as root; otherwise reports "permission denied" and returns -1. */
+int require_root(void);
+
 /* Make sure the programs are loaded and pinned (loading them if needed) and open the maps; on
  * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
 int ensure_enforcing(struct bpfence_maps *m);

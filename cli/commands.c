@@ -68,6 +68,8 @@ int cmd_load(int argc, char **argv)
 		report_error("usage", "load takes no arguments");
 		return EXIT_USAGE;
 	}
+	if (require_root())
+		return 1;
 	r = bpfence_probe(why, sizeof(why));
 	if (!r)
 		r = bpfence_load(why, sizeof(why));
@@ -113,6 +115,8 @@ int cmd_unload(int argc, char **argv)
 		report_error("usage", "unload takes no arguments");
 		return EXIT_USAGE;
 	}
+	if (require_root())
+		return 1;
 	r = bpfence_unload(force, why, sizeof(why));
 	if (r) {
 		report_error("cannot unload", "%s", why);
@@ -137,7 +141,7 @@ int cmd_status(int argc, char **argv)
 	char why[WHY_MAX] = "", cg[PATH_MAX] = "";
 	struct bpfence_maps m;
 	int c, r, loaded, tagged = -1;
-	bool can;
+	bool can = false;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -151,7 +155,10 @@ int cmd_status(int argc, char **argv)
 		report_error("usage", "status takes no arguments");
 		return EXIT_USAGE;
 	}
-	can = !bpfence_probe_live(why, sizeof(why));
+	if (geteuid() != 0)
+		snprintf(why, sizeof(why), "unknown: the live test load needs root");
+	else
+		can = !bpfence_probe_live(why, sizeof(why));
 	cgroup2_root(cg, sizeof(cg));
 	loaded = bpfence_loaded();
 	if (loaded == 1 && !bpfence_maps_open(&m, NULL, 0)) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -62,10 +63,23 @@ void report_error(const char *what, const char *fmt, ...)
 	}
 }
 
+int require_root(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	report_error("permission denied",
+		     "bpfence must run as root (it loads BPF-LSM programs and manages cgroups)");
+	return -1;
+}
+
 int ensure_enforcing(struct bpfence_maps *m)
 {
 	char why[WHY_MAX];
-	int r = bpfence_probe(why, sizeof(why));
+	int r;
+
+	if (require_root())
+		return -1;
+	r = bpfence_probe(why, sizeof(why));
 
 	if (r) {
 		report_error("this kernel cannot enforce", "%s", why);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -221,7 +222,34 @@ static int mkdir_private(const char *path)
 	return 0;
 }
 
+static int load_locked(char *why, size_t n);
+
+/* Concurrent first runs would race to attach and pin: one loads, the others wait and then find
+ * everything pinned. The lock is on the bpffs root, which exists once bpffs is mounted. */
 int bpfence_load(char *why, size_t n)
+{
+	int fd, r;
+
+	if (geteuid() != 0)
+		return fail(why, n, EPERM, "bpfence must run as root (it loads BPF-LSM programs and "
+					   "manages cgroups)");
+	r = ensure_bpffs(why, n);
+	if (r)
+		return r;
+	fd = open(BPFFS_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(why, n, errno, "cannot open " BPFFS_ROOT ": %s", strerror(errno));
+	if (flock(fd, LOCK_EX)) {
+		r = fail(why, n, errno, "cannot lock " BPFFS_ROOT ": %s", strerror(errno));
+		close(fd);
+		return r;
+	}
+	r = load_locked(why, n);
+	close(fd);
+	return r;
+}
+
+static int load_locked(char *why, size_t n)
 {
 	struct bpfence_bpf *skel = NULL;
 	struct bpf_program *prog;
@@ -229,9 +257,6 @@ int bpfence_load(char *why, size_t n)
 	char path[256], pinned[64][64];
 	int npinned = 0, r, state;
 
-	r = ensure_bpffs(why, n);
-	if (r)
-		return r;
 	state = bpfence_loaded();
 	if (state == 1)
 		return 1;

@@ -143,3 +143,13 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 	run "$BPFENCE" unload
 	[ "$status" -eq 0 ]
 }
+
+@test "run as non-root is refused with a clear reason (exit 125), load with exit 1" {
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$BPFENCE" run --policy "$REPO/policies/function.policy" -- true
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "bpfence: permission denied: bpfence must run as root (it loads BPF-LSM programs and manages cgroups)" ]
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$BPFENCE" load
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == "bpfence: permission denied: "* ]]
+}
