@@ -145,11 +145,16 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 }
 
 @test "run as non-root is refused with a clear reason (exit 125), load with exit 1" {
+	# A copy nobody can reach whatever the permissions of the checkout's parents are.
+	dir=$(mktemp -d /tmp/bpfence-host-XXXXXX)
+	chmod 755 "$dir"
+	cp "$BPFENCE" "$REPO/policies/function.policy" "$dir/"
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$BPFENCE" run --policy "$REPO/policies/function.policy" -- true
+		"$dir/bpfence" run --policy "$dir/function.policy" -- true
 	[ "$status" -eq 125 ]
 	[ "$stderr" = "bpfence: permission denied: bpfence must run as root (it loads BPF-LSM programs and manages cgroups)" ]
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$BPFENCE" load
+	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/bpfence" load
+	rm -rf "$dir"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "bpfence: permission denied: "* ]]
 }
