@@ -146,7 +146,7 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 
 @test "run as non-root is refused with a clear reason (exit 125), load with exit 1" {
 	# A copy nobody can reach whatever the permissions of the checkout's parents are.
-	dir=$(mktemp -d /tmp/bpfence-host-XXXXXX)
+	dir=$(mktemp -d /tmp/bft-host-XXXXXX)
 	chmod 755 "$dir"
 	cp "$BPFENCE" "$REPO/policies/function.policy" "$dir/"
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
