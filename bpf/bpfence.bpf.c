@@ -164,6 +164,19 @@ static __always_inline int deny(const struct verdict *v, int hook, int class, in
 			__sync_fetch_and_add(&c->audited[class], 1);
 		else
 			__sync_fetch_and_add(&c->denied[class], 1);
+		/* Name the first object of each class (the summary shows it). Two CPUs racing on
+		 * the first denial may both write; either answer is a true first object. */
+		if (obj && !c->first[class].object) {
+			struct bpfence_first *f = &c->first[class];
+
+			f->port = obj->port;
+			f->family = obj->family;
+			f->ino = obj->ino;
+			__builtin_memcpy(f->addr, obj->addr, sizeof(f->addr));
+			__builtin_memcpy(f->name, obj->path, sizeof(f->name));
+			f->name[sizeof(f->name) - 1] = 0;
+			f->object = obj->object;
+		}
 	}
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -307,6 +320,24 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 	return false;
 }
 
+/* Build the event object for a file denial; only denials pay for it (bpf_d_path walks). */
+static __always_inline int file_deny(const struct verdict *v, struct file *file, int class,
+				     int err, bool system, __u32 want)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct bpfence_event *e = scratch_event();
+
+	if (e) {
+		fill_file_obj(e, dentry, want);
+		/* The full path as the kernel resolves it (file_open is one of the hooks where
+		 * bpf_d_path is allowed); the dentry name stays if it fails. */
+		if (bpf_d_path((struct path *)&file->f_path, e->path, sizeof(e->path)) < 0)
+			bpf_probe_read_kernel_str(e->path, sizeof(e->path),
+						  BPF_CORE_READ(dentry, d_name.name));
+	}
+	return deny(v, BPFENCE_HOOK_FILE_OPEN, class, err, system, e);
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(file_open, struct file *file, int ret)
 {
@@ -314,7 +345,6 @@ int BPF_PROG(file_open, struct file *file, int ret)
 	struct dentry *dentry;
 	unsigned int fmode;
 	unsigned long magic;
-	struct bpfence_event *e;
 	__u32 want = 0;
 
 	if (ret)
@@ -335,24 +365,20 @@ int BPF_PROG(file_open, struct file *file, int ret)
 			want |= BPFENCE_PERM_WRITE;
 	}
 
-	e = scratch_event();
-	if (e)
-		fill_file_obj(e, dentry, want);
-
 	/* cgroupfs opens are denied outright: a directory fd is enough for clone3(CLONE_INTO_CGROUP)
 	 * and cgroup.procs writes move tasks. bpffs and securityfs: no writes. */
 	if (magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC ||
 	    (is_system_fs(magic) && (want & BPFENCE_PERM_WRITE)))
-		return deny(&v, BPFENCE_HOOK_FILE_OPEN, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
+		return file_deny(&v, file, BPFENCE_CLASS_SYSTEM, EPERM, true, want);
 	if (!v.policy)
-		return deny(&v, BPFENCE_HOOK_FILE_OPEN, BPFENCE_CLASS_NOPOLICY, EACCES, false, e);
+		return file_deny(&v, file, BPFENCE_CLASS_NOPOLICY, EACCES, false, want);
 	/* Reopening a pipe or socket the task already holds (/dev/stdout, /proc/self/fd/N) names
 	 * no file in any tree; it grants nothing the fd did not. */
 	if (magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC)
 		return 0;
 	if (file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt), want))
 		return 0;
-	return deny(&v, BPFENCE_HOOK_FILE_OPEN, BPFENCE_CLASS_FILE, EACCES, false, e);
+	return file_deny(&v, file, BPFENCE_CLASS_FILE, EACCES, false, want);
 }
 
 /*
@@ -362,18 +388,21 @@ int BPF_PROG(file_open, struct file *file, int ret)
  */
 static __always_inline int path_write(int hook, struct dentry *dentry, struct vfsmount *mnt)
 {
-	struct verdict v;
 	struct bpfence_event *e;
+	struct verdict v;
+	bool system;
 
 	if (!load_verdict(&v))
+		return 0;
+	system = is_system_fs(magic_of(dentry));
+	if (!system && v.policy &&
+	    file_granted(v.tag->invocation, dentry, mnt, BPFENCE_PERM_WRITE))
 		return 0;
 	e = scratch_event();
 	if (e)
 		fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
-	if (is_system_fs(magic_of(dentry)))
+	if (system)
 		return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
-	if (v.policy && file_granted(v.tag->invocation, dentry, mnt, BPFENCE_PERM_WRITE))
-		return 0;
 	return deny(&v, hook, BPFENCE_CLASS_FILE, EACCES, false, e);
 }
 

@@ -160,11 +160,24 @@ enum bpfence_class {
 	BPFENCE_CLASS_MAX,
 };
 
+/* The first object denied in a class, kept beside the counters so `bpfence run` can name it
+ * without the audit daemon. */
+struct bpfence_first {
+	__u32 object; /* BPFENCE_OBJ_*; 0: none recorded */
+	__u32 family; /* socket family (OBJ_SOCKET) */
+	__u64 ino;    /* target process (OBJ_TASK) */
+	__u16 port;
+	__u8 addr[16];
+	__u8 pad[6];
+	char name[BPFENCE_NAME_MAX]; /* path (possibly truncated) or unix peer name */
+};
+
 /* counters: key __u64 invocation -> struct bpfence_counters. Updated atomically by the programs
  * whether or not the event below could be delivered: the source of truth for summaries. */
 struct bpfence_counters {
 	__u64 denied[BPFENCE_CLASS_MAX];
 	__u64 audited[BPFENCE_CLASS_MAX];
+	struct bpfence_first first[BPFENCE_CLASS_MAX];
 };
 
 /* event.action */

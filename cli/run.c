@@ -308,7 +308,7 @@ static long now_ms(void)
 static void print_summary(struct run *r, int code, int sig, bool timed_out, long ms)
 {
 	struct bpfence_counters c = {};
-	char line[512];
+	char line[1024];
 	size_t off = 0;
 	__u64 denied = 0, audited = 0;
 
@@ -320,11 +320,15 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 	if (denied || audited) {
 		for (int i = 0; i < BPFENCE_CLASS_MAX && off < sizeof(line); i++) {
 			__u64 n = c.denied[i] + c.audited[i];
+			char first[128];
 
-			if (n)
-				off += snprintf(line + off, sizeof(line) - off, "%s%llu %s",
-						off ? ", " : "", (unsigned long long)n,
-						bpfence_class_name(i));
+			if (!n)
+				continue;
+			bpfence_first_str(&c.first[i], first, sizeof(first));
+			off += snprintf(line + off, sizeof(line) - off, "%s%llu %s%s%s%s%s",
+					off ? ", " : "", (unsigned long long)n,
+					bpfence_class_name(i), first[0] ? " (" : "", first,
+					first[0] && n > 1 ? " …" : "", first[0] ? ")" : "");
 		}
 		if (!cli.json)
 			fprintf(stderr, "%s: invocation %s: %s %s\n", cli.prog, r->id,
@@ -348,6 +352,17 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
 			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
 				(unsigned long long)c.audited[i]);
+		/* The first object of each class that had a denial (or an audit record). */
+		fprintf(stderr, "}, \"first\": {");
+		for (int i = 0, any = 0; i < BPFENCE_CLASS_MAX; i++) {
+			char first[128];
+
+			if (!c.first[i].object)
+				continue;
+			bpfence_first_str(&c.first[i], first, sizeof(first));
+			fprintf(stderr, "%s\"%s\": ", any++ ? ", " : "", bpfence_class_name(i));
+			json_str(stderr, first);
+		}
 		fprintf(stderr, "}}\n");
 	}
 }

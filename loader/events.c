@@ -155,6 +155,35 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 	return (int)(o.off < n ? o.off : n - 1);
 }
 
+void bpfence_first_str(const struct bpfence_first *f, char *buf, size_t n)
+{
+	char addr[64];
+	const char *fam;
+
+	switch (f->object) {
+	case BPFENCE_OBJ_FILE:
+	case BPFENCE_OBJ_UNIX:
+		snprintf(buf, n, "%.*s", (int)sizeof(f->name), f->name);
+		break;
+	case BPFENCE_OBJ_INET:
+		bpfence_addr_str(f->addr, addr, sizeof(addr));
+		snprintf(buf, n, strchr(addr, ':') ? "[%s]:%u" : "%s:%u", addr, f->port);
+		break;
+	case BPFENCE_OBJ_SOCKET:
+		fam = policy_family_name((int)f->family);
+		if (fam)
+			snprintf(buf, n, "socket %s", fam);
+		else
+			snprintf(buf, n, "socket family %u", f->family);
+		break;
+	case BPFENCE_OBJ_TASK:
+		snprintf(buf, n, "pid %llu", (unsigned long long)f->ino);
+		break;
+	default:
+		snprintf(buf, n, "%s", "");
+	}
+}
+
 int drops_read(const struct bpfence_maps *m, unsigned long long *total)
 {
 	int ncpu = libbpf_num_possible_cpus();

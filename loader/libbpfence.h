@@ -114,6 +114,8 @@ void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n);
 long long boot_to_realtime_offset(void);
 /* One event as one JSON object (no newline); keys documented in docs/audit.md. Returns length. */
 int bpfence_event_json(const struct bpfence_event *e, long long offset, char *buf, size_t n);
+/* The first denied object of a class, for summaries: "/etc/shadow", "10.0.0.1:443", "@name". */
+void bpfence_first_str(const struct bpfence_first *f, char *buf, size_t n);
 /* Sum of the per-CPU drop counter. */
 int drops_read(const struct bpfence_maps *m, unsigned long long *total);
 /* "2026-11-22T01:02:03.123456Z" */
