@@ -42,5 +42,6 @@ int cmd_run(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_untag(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

@@ -25,6 +25,7 @@ static const struct command commands[] = {
 	{ "tag", cmd_tag, "restrict an existing cgroup (made by another runner) with a policy" },
 	{ "untag", cmd_untag, "lift the restriction from a cgroup tagged with 'tag'" },
 	{ "policy", cmd_policy, "check a policy file ('policy check FILE')" },
+	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
 };
 
 void json_str(FILE *f, const char *s)

@@ -9,13 +9,13 @@ load helpers
 @test "bpfence --help lists every command" {
 	run "$BPFENCE" --help
 	[ "$status" -eq 0 ]
-	for c in run load unload status tag untag policy; do
+	for c in run load unload status tag untag policy audit; do
 		[[ "$output" == *"  $c "* ]]
 	done
 }
 
 @test "every command has --help with a usage line and an example" {
-	for c in run load unload status tag untag policy; do
+	for c in run load unload status tag untag policy audit; do
 		run "$BPFENCE" $c --help
 		[ "$status" -eq 0 ]
 		[[ "${lines[0]}" == "Usage: bpfence $c"* ]]
