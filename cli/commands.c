@@ -141,7 +141,8 @@ int cmd_status(int argc, char **argv)
 	char why[WHY_MAX] = "", cg[PATH_MAX] = "";
 	struct bpfence_maps m;
 	int c, r, loaded, tagged = -1;
-	bool can = false;
+	unsigned long long drops = 0;
+	bool can = false, have_drops = false;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -163,6 +164,7 @@ int cmd_status(int argc, char **argv)
 	loaded = bpfence_loaded();
 	if (loaded == 1 && !bpfence_maps_open(&m, NULL, 0)) {
 		tagged = tag_count(&m);
+		have_drops = !drops_read(&m, &drops);
 		bpfence_maps_close(&m);
 	}
 	if (cli.json) {
@@ -183,6 +185,12 @@ int cmd_status(int argc, char **argv)
 			printf("%d", tagged);
 		else
 			printf("null");
+		/* Audit events the kernel could not queue since load (counted, never silent). */
+		printf(", \"drops_total\": ");
+		if (have_drops)
+			printf("%llu", drops);
+		else
+			printf("null");
 		printf(", \"programs\": [");
 		for (const char *const *l = bpfence_link_names; *l; l++)
 			printf("%s\"%s\"", l == bpfence_link_names ? "" : ", ", *l);
@@ -197,6 +205,8 @@ int cmd_status(int argc, char **argv)
 						       "PARTIAL: some pins are missing; run 'bpfence load'");
 		if (tagged >= 0)
 			printf("tagged:   %d cgroup(s)\n", tagged);
+		if (have_drops)
+			printf("drops:    %llu audit event(s) could not be queued\n", drops);
 	}
 	return can ? 0 : 1;
 }

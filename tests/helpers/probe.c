@@ -1153,6 +1153,27 @@ static int act_fib(int argc, char **argv)
 	return okf("%llu", (unsigned long long)a);
 }
 
+/* Opens PATH read-only N times (for audit floods) and reports how many opens failed with which
+ * errno: "ok denied=N errno=EACCES" when every one failed the same way, counts otherwise. */
+static int act_flood_open(int argc, char **argv)
+{
+	unsigned long long n = parse_ull(argv[2], 10, ULLONG_MAX, "N"), failed = 0, i;
+	int first_err = 0, fd;
+
+	(void)argc;
+	for (i = 0; i < n; i++) {
+		fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			continue;
+		}
+		if (!first_err)
+			first_err = errno;
+		failed++;
+	}
+	return okf("denied=%llu errno=%s", failed, first_err ? errno_name(first_err) : "none");
+}
+
 /* Walks the BPF program IDs. The first call is the probe (denied, or EPERM without
  * CAP_SYS_ADMIN); ENOENT only means "no further program", so it ends the count rather than
  * failing it. */
@@ -1250,6 +1271,8 @@ static const struct action actions[] = {
 	  "double-fork + setsid grandchild sleeping SECS: ok PID" },
 	{ "sleep", 1, 1, act_sleep, "SECS", "sleep" },
 	{ "fib", 1, 1, act_fib, "N", "iterative fibonacci: ok VALUE (mod 2^64)" },
+	{ "flood-open", 2, 2, act_flood_open, "PATH N",
+	  "open PATH N times: ok denied=COUNT errno=NAME" },
 	{ "bpf-prog-count", 0, 0, act_bpf_prog_count, "", "bpf(BPF_PROG_GET_NEXT_ID): ok COUNT" },
 	{ "cgroup", 0, 0, act_cgroup, "", "ok PATH from the 0:: line of /proc/self/cgroup" },
 };
