@@ -44,9 +44,9 @@ LIB_SRCS := $(filter-out loader/bpfenced.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard cli/*.c))
 BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
-TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe
+TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/bpfence-bench
 
-.PHONY: all deps test test-host test-vm test-unit demo install clean
+.PHONY: all deps test test-host test-vm test-unit demo bench install clean
 all: $(BINS) $(TEST_BINS)
 
 deps: $(DEPS_STAMP)
@@ -85,6 +85,10 @@ $(OUTPUT)/bpfenced: $(OUTPUT)/loader/bpfenced.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
 
+$(OUTPUT)/bpfence-bench: $(OUTPUT)/tools/bench/bench.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
 $(OUTPUT)/tests/test_policy: $(OUTPUT)/tests/unit/test_policy.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
@@ -114,6 +118,11 @@ demo: all
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)tools/vmtest -- tools/demo
 
+# Benchmarks print ratios measured side by side (BENCHMARKS.md); never part of `make test`.
+bench: all
+	$(Q)tools/deps $(TEST_PKGS)
+	$(Q)tools/vmtest -- sh -c '$(OUTPUT)/bpfence-bench untagged && $(OUTPUT)/bpfence-bench audit-storm'
+
 install: $(BINS)
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/bpfence/policies
 	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(prefix)/sbin/
@@ -121,6 +130,7 @@ install: $(BINS)
 
 clean:
 	rm -rf $(OUTPUT)/*.o $(OUTPUT)/*.a $(OUTPUT)/*.d $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
-		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(BINS) $(DEPS_STAMP)
+		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/bpfence-bench \
+		$(BINS) $(DEPS_STAMP)
 
 -include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)
