@@ -61,7 +61,7 @@ $(OUTPUT)/vmlinux.h: | $(DEPS_STAMP)
 
 $(OUTPUT)/bpfence.bpf.o: bpf/bpfence.bpf.c bpf/bpfence.h $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@.full
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(OUTPUT)/bpfence.bpf.d -MT $@ -c $< -o $@.full
 	$(Q)llvm-strip -g $@.full -o $@ && rm -f $@.full
 
 $(OUTPUT)/bpfence.skel.h: $(OUTPUT)/bpfence.bpf.o
@@ -133,4 +133,7 @@ clean:
 		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/bpfence-bench \
 		$(BINS) $(DEPS_STAMP)
 
--include $(wildcard $(OUTPUT)/*.d $(OUTPUT)/*/*.d $(OUTPUT)/*/*/*.d)
+# Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).
+-include $(wildcard $(OUTPUT)/bpfence.bpf.d $(patsubst %.o,%.d,$(LIB_OBJS) $(CLI_OBJS) \
+	$(OUTPUT)/loader/bpfenced.o $(OUTPUT)/tests/unit/test_policy.o \
+	$(OUTPUT)/tools/bench/bench.o))

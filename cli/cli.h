@@ -35,6 +35,10 @@ int require_root(void);
  * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
 int ensure_enforcing(struct bpfence_maps *m);
 
+/* The seccomp layer for a policy (cli/seccomp.c); NULL with why set on failure. Loaded by the
+ * child right before exec. */
+void *seccomp_build(const struct policy *p, char *why, size_t n);
+
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_status(int argc, char **argv);

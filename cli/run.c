@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <seccomp.h>
+
 #include "cli.h"
 
 #ifndef CLONE_PIDFD
@@ -66,11 +68,13 @@ enum {
 	OPT_JSON,
 	OPT_DEBUG,
 	OPT_ENV,
+	OPT_NO_SECCOMP,
 };
 
 static const char run_help[] =
 	"Usage: bpfence run --policy FILE [--timeout SECS] [--user USER[:GROUP]] [--source DIR]\n"
-	"                   [--scratch DIR] [--env NAME=VALUE]... [--audit] [--json] -- CMD [ARG...]\n"
+	"                   [--scratch DIR] [--env NAME=VALUE]... [--audit] [--no-seccomp] [--json]\n"
+	"                   -- CMD [ARG...]\n"
 	"\n"
 	"Run CMD once as a restricted function: in a fresh cgroup tagged with the policy, so the\n"
 	"kernel denies network, the broker and files outside the policy to it and everything it\n"
@@ -84,6 +88,8 @@ static const char run_help[] =
 	"  --scratch DIR     use DIR as ${scratch} (kept); default: a fresh private dir, removed\n"
 	"  --env NAME=VALUE  add to CMD's environment (repeatable)\n"
 	"  --audit           report what would be denied, deny nothing (mode = audit)\n"
+	"  --no-seccomp      skip bpfence's seccomp layer (for runners that apply their own;\n"
+	"                    the BPF-LSM layer enforces either way)\n"
 	"  --json            print a result object as the last line on stderr\n"
 	"\n"
 	"Exit status: CMD's own; 124 timeout; 125 bpfence failed (including: this kernel cannot\n"
@@ -96,7 +102,7 @@ struct run {
 	/* options */
 	const char *policy_file, *source_opt, *scratch_opt, *user;
 	long timeout_ms; /* -1: none */
-	bool audit;
+	bool audit, no_seccomp;
 	char *env[MAX_ENV + 8];
 	int nenv;
 	char **argv;
@@ -110,6 +116,7 @@ struct run {
 	bool not_empty; /* the kill did not complete: stay tagged, restricted (fail closed) */
 	__u64 cgid;
 	struct policy policy;
+	void *seccomp; /* scmp_filter_ctx */
 	struct bpfence_maps maps;
 	bool maps_open;
 };
@@ -231,6 +238,8 @@ static int teardown(struct run *r)
 		remove_tree_at(AT_FDCWD, r->scratch);
 	if (r->maps_open)
 		bpfence_maps_close(&r->maps);
+	if (r->seccomp)
+		seccomp_release(r->seccomp);
 	policy_free(&r->policy);
 	for (int i = 0; i < r->nenv; i++)
 		free(r->env[i]);
@@ -245,7 +254,8 @@ struct child_error {
 
 static const char *const child_steps[] = { "setsid", "close_range", "drop the bounding set",
 					    "set groups", "set gid", "set uid", "drop capabilities",
-					    "no_new_privs", "exec" };
+					    "no_new_privs", "load the seccomp filter", "exec" };
+#define STEP_EXEC 9
 
 /* Everything between clone3 and exec. Only async-signal-safe calls: this is a fork child. */
 static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigset_t *mask)
@@ -288,6 +298,14 @@ static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigs
 	ce.step++;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		goto fail;
+	/* Last before exec: from here on the deny-listed calls fail (seccomp_load allocates, which
+	 * is fine in the child of a single-threaded parent). */
+	ce.step++;
+	if (r->seccomp) {
+		errno = -seccomp_load(r->seccomp);
+		if (errno)
+			goto fail;
+	}
 	ce.step++;
 	execvpe(r->argv[0], r->argv, r->env);
 fail:
@@ -378,6 +396,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{ "scratch", required_argument, NULL, OPT_SCRATCH },
 		{ "env", required_argument, NULL, OPT_ENV },
 		{ "audit", no_argument, NULL, OPT_AUDIT },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{},
@@ -422,6 +441,9 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		case OPT_AUDIT:
 			r->audit = true;
+			break;
+		case OPT_NO_SECCOMP:
+			r->no_seccomp = true;
 			break;
 		case OPT_JSON:
 			cli.json = true;
@@ -486,6 +508,11 @@ static int prepare(struct run *r)
 	}
 	if (r->audit)
 		r->policy.mode = POLICY_MODE_AUDIT;
+	r->seccomp = r->no_seccomp ? NULL : seccomp_build(&r->policy, why, sizeof(why));
+	if (!r->seccomp && !r->no_seccomp) {
+		report_error("cannot build the seccomp filter", "%s", why);
+		return -1;
+	}
 
 	if (ensure_enforcing(&r->maps))
 		return -1;
@@ -624,10 +651,10 @@ int cmd_run(int argc, char **argv)
 
 	if (got == sizeof(ce)) {
 		exec_failed = true;
-		if (ce.step != 8) { /* not exec: bpfence could not set the child up */
+		if (ce.step != STEP_EXEC) { /* bpfence could not set the child up */
 			code = EXIT_BPFENCE;
 			report_error("cannot start the invocation", "%s: %s",
-				     child_steps[ce.step < 8 ? ce.step : 0], strerror(ce.err));
+				     child_steps[ce.step < STEP_EXEC ? ce.step : 0], strerror(ce.err));
 		} else {
 			code = ce.err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 			report_error(ce.err == ENOENT ? "command not found" : "cannot execute",

@@ -210,13 +210,16 @@ static int add_file_rules(const struct bpfence_maps *m, __u64 inv, const struct 
 	return 0;
 }
 
-static int add_broker(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
-		      struct bpfence_policy *bp, char *why, size_t n)
+/* Named unix sockets: by inode for paths (every alias of the same socket file), by exact name
+ * for abstract ones. The broker verdict is written last so it wins over an allow of the same
+ * socket. A path that does not exist yet is skipped: a broker that appears later is still
+ * unreachable, since every unix socket outside the invocation is denied unless allowed. */
+static int add_unix_names(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+			  const struct policy_broker_unix *list, size_t count, __u32 verdict,
+			  char *why, size_t n)
 {
-	__u32 verdict = BPFENCE_UNIX_BROKER;
-
-	for (size_t i = 0; i < p->n_broker_unix; i++) {
-		const struct policy_broker_unix *b = &p->broker_unix[i];
+	for (size_t i = 0; i < count; i++) {
+		const struct policy_broker_unix *b = &list[i];
 		struct stat st;
 
 		if (b->abstract) {
@@ -229,19 +232,32 @@ static int add_broker(const struct bpfence_maps *m, __u64 inv, const struct poli
 			k.len = len;
 			memcpy(k.name, b->path, len);
 			if (bpf_map_update_elem(m->unix_abstract, &k, &verdict, BPF_ANY))
-				return fail(why, n, errno, "cannot add broker: %s", strerror(errno));
+				return fail(why, n, errno, "cannot add unix rule: %s",
+					    strerror(errno));
 			continue;
 		}
-		/* A broker socket that does not exist yet is still unreachable: every unix socket
-		 * outside the invocation is denied unless the policy allows it. */
 		if (stat(b->path, &st))
 			continue;
 		struct bpfence_unix_key k = { .invocation = inv, .ino = st.st_ino,
 					      .dev = kdev(st.st_dev) };
 
 		if (bpf_map_update_elem(m->unix_rules, &k, &verdict, BPF_ANY))
-			return fail(why, n, errno, "cannot add broker: %s", strerror(errno));
+			return fail(why, n, errno, "cannot add unix rule: %s", strerror(errno));
 	}
+	return 0;
+}
+
+static int add_broker(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+		      struct bpfence_policy *bp, char *why, size_t n)
+{
+	int r = add_unix_names(m, inv, p, p->unix_allow, p->n_unix_allow, BPFENCE_UNIX_ALLOW, why,
+			       n);
+
+	if (!r)
+		r = add_unix_names(m, inv, p, p->broker_unix, p->n_broker_unix,
+				   BPFENCE_UNIX_BROKER, why, n);
+	if (r)
+		return r;
 	for (size_t i = 0; i < p->n_broker_tcp; i++) {
 		const struct policy_broker_tcp *b = &p->broker_tcp[i];
 		int r;

@@ -57,6 +57,7 @@ enum section {
 	SEC_NETWORK,
 	SEC_BROKER,
 	SEC_FILES,
+	SEC_SYSCALLS,
 	SEC_COUNT,
 };
 
@@ -65,9 +66,10 @@ static const struct {
 	const char *keys; /* for "unknown key" messages */
 } sections[SEC_COUNT] = {
 	[SEC_POLICY] = { "policy", "name, mode" },
-	[SEC_NETWORK] = { "network", "connect, allow, families" },
+	[SEC_NETWORK] = { "network", "connect, allow, families, unix_allow" },
 	[SEC_BROKER] = { "broker", "unix, tcp" },
 	[SEC_FILES] = { "files", "read, write, exec" },
+	[SEC_SYSCALLS] = { "syscalls", "permit" },
 };
 
 enum key {
@@ -81,6 +83,8 @@ enum key {
 	KEY_READ,
 	KEY_WRITE,
 	KEY_EXEC,
+	KEY_UNIX_ALLOW,
+	KEY_PERMIT,
 	KEY_COUNT,
 };
 
@@ -102,6 +106,21 @@ static const struct {
 	[KEY_READ] = { "read", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_WRITE] = { "write", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_EXEC] = { "exec", SEC_FILES, 0, "one or more absolute paths" },
+	[KEY_UNIX_ALLOW] = { "unix_allow", SEC_NETWORK, 0,
+			     "one or more absolute socket paths or @NAMEs" },
+	[KEY_PERMIT] = { "permit", SEC_SYSCALLS, 0,
+			 "io_uring, ptrace, perf_event_open, userfaultfd, keyctl" },
+};
+
+static const struct {
+	const char *name;
+	unsigned int bit;
+} syscall_groups[] = {
+	{ "io_uring", POLICY_SYSCALLS_IO_URING },
+	{ "ptrace", POLICY_SYSCALLS_PTRACE },
+	{ "perf_event_open", POLICY_SYSCALLS_PERF },
+	{ "userfaultfd", POLICY_SYSCALLS_USERFAULTFD },
+	{ "keyctl", POLICY_SYSCALLS_KEYCTL },
 };
 
 static const struct {
@@ -171,7 +190,7 @@ struct parser {
 	char *err;
 	size_t errlen;
 	struct policy p;
-	size_t cap_allow, cap_unix, cap_tcp, cap_paths;
+	size_t cap_allow, cap_unix, cap_tcp, cap_paths, cap_unix_allow;
 	unsigned int line;
 	enum section sec;
 	unsigned int name_line, mode_line, connect_line; /* where each scalar was set, 0 if not */
@@ -590,16 +609,16 @@ static int add_families(struct parser *ps)
 	return 0;
 }
 
-static int add_broker_unix(struct parser *ps)
+/* One unix socket name (path or @abstract) from token t into list/n (capacity *cap). */
+static int add_unix_name(struct parser *ps, const struct token *t,
+			 struct policy_broker_unix **list, size_t *n, size_t *cap, const char *what)
 {
-	struct policy *p = &ps->p;
-	const struct token *t = &ps->tok[0];
 	struct policy_broker_unix b = { .loc = { ps->line, t->col } };
 	const char *src;
 	int ret;
 
-	if (p->n_broker_unix >= BROKER_UNIX_MAX)
-		return perr(ps, t->col, "too many broker unix sockets (max %d)", BROKER_UNIX_MAX);
+	if (*n >= BROKER_UNIX_MAX)
+		return perr(ps, t->col, "too many %s (max %d)", what, BROKER_UNIX_MAX);
 	if (t->len && t->s[0] == '@') {
 		if (t->len == 1)
 			return perr(ps, t->col, "empty abstract socket name (expected @NAME)");
@@ -617,12 +636,46 @@ static int add_broker_unix(struct parser *ps)
 	b.path = strdup(src);
 	if (!b.path)
 		return oom(ps);
-	if (grow((void **)&p->broker_unix, &ps->cap_unix, p->n_broker_unix,
-		 sizeof(*p->broker_unix))) {
+	if (grow((void **)list, cap, *n, sizeof(**list))) {
 		free(b.path);
 		return oom(ps);
 	}
-	p->broker_unix[p->n_broker_unix++] = b;
+	(*list)[(*n)++] = b;
+	return 0;
+}
+
+static int add_broker_unix(struct parser *ps)
+{
+	return add_unix_name(ps, &ps->tok[0], &ps->p.broker_unix, &ps->p.n_broker_unix,
+			     &ps->cap_unix, "broker unix sockets");
+}
+
+static int add_unix_allow(struct parser *ps)
+{
+	for (unsigned int i = 0; i < ps->ntok; i++) {
+		int ret = add_unix_name(ps, &ps->tok[i], &ps->p.unix_allow, &ps->p.n_unix_allow,
+					&ps->cap_unix_allow, "unix_allow sockets");
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int add_permit(struct parser *ps)
+{
+	for (unsigned int i = 0; i < ps->ntok; i++) {
+		const struct token *t = &ps->tok[i];
+		size_t g;
+
+		for (g = 0; g < sizeof(syscall_groups) / sizeof(syscall_groups[0]); g++)
+			if (eq(t->s, t->len, syscall_groups[g].name))
+				break;
+		if (g == sizeof(syscall_groups) / sizeof(syscall_groups[0]))
+			return perr(ps, t->col, "unknown syscall group " ECHO_FMT " (expected %s)",
+				    ECHO(t->s, t->len), keys[KEY_PERMIT].usage);
+		ps->p.syscalls_permit |= syscall_groups[g].bit;
+	}
 	return 0;
 }
 
@@ -770,6 +823,10 @@ static int apply(struct parser *ps, enum key key, unsigned int keycol)
 		return add_paths(ps, POLICY_PERM_WRITE);
 	case KEY_EXEC:
 		return add_paths(ps, POLICY_PERM_EXEC);
+	case KEY_UNIX_ALLOW:
+		return add_unix_allow(ps);
+	case KEY_PERMIT:
+		return add_permit(ps);
 	case KEY_COUNT:
 		break;
 	}
@@ -791,7 +848,7 @@ static int parse_section(struct parser *ps, const char *s, size_t n, size_t i)
 	}
 	if (sec == SEC_COUNT)
 		return perr(ps, i + 1, "unknown section " ECHO_FMT
-			    " (expected [policy], [network], [broker] or [files])",
+			    " (expected [policy], [network], [broker], [files] or [syscalls])",
 			    ECHO(s + i, hlen));
 	for (j = i + hlen; j < n && is_blank(s[j]); j++)
 		;
@@ -1043,6 +1100,9 @@ void policy_free(struct policy *p)
 		free(p->broker_unix[i].path);
 	free(p->paths);
 	free(p->broker_unix);
+	for (size_t i = 0; i < p->n_unix_allow; i++)
+		free(p->unix_allow[i].path);
+	free(p->unix_allow);
 	free(p->broker_tcp);
 	free(p->allow);
 	free(p->file);

@@ -8,7 +8,10 @@
  *   [network] connect = deny | allow allow = CIDR [tcp|udp|any] [PORT|any]   (repeatable)
  *             families = NAME...     (repeatable, accumulates; default: unix)
  *   [broker]  unix = PATH | @ABSTRACT (repeatable)   tcp = ADDR:PORT | [ADDR6]:PORT (repeatable)
+ *             unix_allow = PATH|@NAME... (repeatable: host unix sockets the function may reach)
  *   [files]   read = PATH...  write = PATH...  exec = PATH...   (repeatable, accumulate)
+ *   [syscalls] permit = GROUP...   (relax the seccomp layer: io_uring ptrace perf_event_open
+ *                                   userfaultfd keyctl; everything else it denies stays denied)
  * '#' starts a comment anywhere outside a value token; blank lines are ignored.
  */
 #ifndef BPFENCE_POLICY_H
@@ -56,8 +59,9 @@ struct policy_broker_tcp {
 	struct policy_loc loc;
 };
 
-/* The broker's unix socket: a filesystem path, or an abstract name (written "@name", stored
- * without the '@'; abstract names may not contain NUL, so a C string is enough). */
+/* A unix socket named by the policy (the broker's, or one the function may reach): a filesystem
+ * path, or an abstract name (written "@name", stored without the '@'; abstract names may not
+ * contain NUL, so a C string is enough). */
 struct policy_broker_unix {
 	char *path;
 	bool abstract;
@@ -87,6 +91,18 @@ struct policy {
 	size_t n_broker_tcp;
 	struct policy_path *paths;
 	size_t n_paths;
+	struct policy_broker_unix *unix_allow; /* [network] unix_allow */
+	size_t n_unix_allow;
+	unsigned int syscalls_permit;          /* POLICY_SYSCALLS_* the seccomp layer lets through */
+};
+
+/* Groups of system calls the seccomp layer denies by default and a policy may permit. */
+enum policy_syscalls {
+	POLICY_SYSCALLS_IO_URING = 1 << 0,
+	POLICY_SYSCALLS_PTRACE = 1 << 1,
+	POLICY_SYSCALLS_PERF = 1 << 2,
+	POLICY_SYSCALLS_USERFAULTFD = 1 << 3,
+	POLICY_SYSCALLS_KEYCTL = 1 << 4,
 };
 
 /* Values for ${source} and ${scratch}; NULL means unbound. */

@@ -530,6 +530,32 @@ static void test_mem_values(void)
 		policy_free(&p);
 	}
 
+	/* unix_allow: paths and abstract names, repeatable; permit: syscall groups accumulate. */
+	if (PARSE_OK("[network]\nunix_allow = /run/a.sock @svc\nunix_allow = /run//b.sock/\n"
+		     "[syscalls]\npermit = io_uring\npermit = ptrace keyctl\n", &p)) {
+		CHECK(p.n_unix_allow == 3, "n_unix_allow %zu", p.n_unix_allow);
+		if (p.n_unix_allow == 3) {
+			CHECK(!strcmp(p.unix_allow[0].path, "/run/a.sock") &&
+				      !p.unix_allow[0].abstract, "unix_allow[0] %s",
+			      p.unix_allow[0].path);
+			CHECK(!strcmp(p.unix_allow[1].path, "svc") && p.unix_allow[1].abstract,
+			      "unix_allow[1] %s", p.unix_allow[1].path);
+			CHECK(!strcmp(p.unix_allow[2].path, "/run/b.sock"), "unix_allow[2] %s",
+			      p.unix_allow[2].path);
+			CHECK(p.unix_allow[1].loc.line == 2 && p.unix_allow[1].loc.col == 26,
+			      "loc %u:%u", p.unix_allow[1].loc.line, p.unix_allow[1].loc.col);
+		}
+		CHECK(p.syscalls_permit == (POLICY_SYSCALLS_IO_URING | POLICY_SYSCALLS_PTRACE |
+					    POLICY_SYSCALLS_KEYCTL),
+		      "permit %#x", p.syscalls_permit);
+		policy_free(&p);
+	}
+	if (PARSE_OK("[files]\nread = /x\n", &p)) {
+		CHECK(p.syscalls_permit == 0 && p.n_unix_allow == 0, "defaults %#x %zu",
+		      p.syscalls_permit, p.n_unix_allow);
+		policy_free(&p);
+	}
+
 	/* CRLF, tabs, comments after values, no final newline. */
 	if (PARSE_OK("[policy]\r\n\tname\t=\tcrlf # c\r\n[files]\r\nread = /x#y /z # c\r\n"
 		     "write=/w", &p)) {
@@ -650,14 +676,24 @@ static void test_mem_errors(void)
 	PARSE_BAD("\n  # c\n  read = /x\n[files]\n", "3:3: key 'read' outside any section"
 		  " (expected a [section] header before it)");
 	PARSE_BAD("[netwrk]\n", "1:1: unknown section '[netwrk]'"
-		  " (expected [policy], [network], [broker] or [files])");
+		  " (expected [policy], [network], [broker], [files] or [syscalls])");
 	PARSE_BAD("  [Files]\n", "1:3: unknown section '[Files]'"
-		  " (expected [policy], [network], [broker] or [files])");
+		  " (expected [policy], [network], [broker], [files] or [syscalls])");
 	PARSE_BAD("[ files ]\n", "1:1: unknown section '[ files ]'"
-		  " (expected [policy], [network], [broker] or [files])");
+		  " (expected [policy], [network], [broker], [files] or [syscalls])");
 	PARSE_BAD("[]\n", "1:1: unknown section '[]'"
-		  " (expected [policy], [network], [broker] or [files])");
+		  " (expected [policy], [network], [broker], [files] or [syscalls])");
 	PARSE_BAD("[files\n", "1:1: unterminated section header (expected '[name]')");
+	PARSE_BAD("[syscalls]\npermit = io_uring mount\n", "2:19: unknown syscall group 'mount'"
+		  " (expected io_uring, ptrace, perf_event_open, userfaultfd, keyctl)");
+	PARSE_BAD("[syscalls]\nallow = ptrace\n", "2:1: unknown key 'allow' in [syscalls]"
+		  " (expected permit; allow belongs in [network])");
+	PARSE_BAD("[syscalls]\npermit =\n", "2:1: missing value for 'permit' (expected"
+		  " io_uring, ptrace, perf_event_open, userfaultfd, keyctl)");
+	PARSE_BAD("[network]\nunix_allow = run/x\n", "2:14: relative path 'run/x' (expected an absolute"
+		  " path or @NAME)");
+	PARSE_BAD("[network]\nunix_allow = /a @\n", "2:17: empty abstract socket name"
+		  " (expected @NAME)");
 	PARSE_BAD("[files] read = /x\n", "1:9: unexpected text after section header"
 		  " (expected a # comment or the end of the line)");
 	PARSE_BAD("[files]x\n", "1:8: unexpected text after section header"
@@ -670,7 +706,7 @@ static void test_mem_errors(void)
 	PARSE_BAD("[files]\nread\n", "2:5: expected '=' after key 'read'");
 	PARSE_BAD("[files]\nread: /x\n", "2:5: expected '=' after key 'read'");
 	PARSE_BAD("[network]\nconect = deny\n", "2:1: unknown key 'conect' in [network]"
-		  " (expected connect, allow, families)");
+		  " (expected connect, allow, families, unix_allow)");
 	PARSE_BAD("[policy]\nConnect = deny\n", "2:1: unknown key 'Connect' in [policy]"
 		  " (expected name, mode)");
 	PARSE_BAD("[policy]\nconnect = deny\n", "2:1: unknown key 'connect' in [policy]"
@@ -680,7 +716,7 @@ static void test_mem_errors(void)
 	PARSE_BAD("[files]\nunix = /x\n", "2:1: unknown key 'unix' in [files]"
 		  " (expected read, write, exec; unix belongs in [broker])");
 	PARSE_BAD("[network]\nmode = audit\n", "2:1: unknown key 'mode' in [network]"
-		  " (expected connect, allow, families; mode belongs in [policy])");
+		  " (expected connect, allow, families, unix_allow; mode belongs in [policy])");
 
 	/* Values and tokens. */
 	PARSE_BAD("[files]\nread =\n", "2:1: missing value for 'read'"

@@ -191,3 +191,43 @@ assert_one_record() {
 	start_daemon
 	grep '"event": "start"' "$LOG" | tail -n 1 | grep -q '"resumed": true'
 }
+
+@test "a denied UDP sendto yields one record from socket_sendmsg" {
+	run_tagged sendto udp "$REMOTE" 53
+	assert_probe 1 "EPERM sendto"
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	assert_one_record "$inv" 'hook="socket_sendmsg"' 'class="connect"' 'errno="EPERM"' \
+		'protocol="udp"' "address=\"$REMOTE\"" 'port=53'
+}
+
+@test "a denied unix connect to another host socket yields one record naming the peer" {
+	start_listener unix @bpfence-audit-other - 20
+	run_tagged unix-connect @bpfence-audit-other
+	assert_probe 1 "EACCES connect"
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	assert_one_record "$inv" 'hook="unix_stream_connect"' 'class="unix"' 'errno="EACCES"' \
+		'peer="@bpfence-audit-other"'
+}
+
+@test "a denied cgroup.procs write yields one system record with the path" {
+	run_tagged getpid-into "$CGROOT/cgroup.procs"
+	assert_probe 1 "EPERM open"
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	assert_one_record "$inv" 'hook="file_open"' 'class="system"' 'errno="EPERM"' \
+		"path=\"$CGROOT/cgroup.procs\"" 'access="write"'
+}
+
+@test "a denied bpf() yields one system record (LSM layer alone, seccomp off)" {
+	fence_run --no-seccomp -- "$PROBE" bpf-prog-count
+	assert_probe 1 "EPERM bpf"
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	assert_one_record "$inv" 'hook="bpf"' 'class="system"' 'errno="EPERM"' 'object=null'
+}
