@@ -527,6 +527,8 @@ int BPF_PROG(socket_create, int family, int type, int protocol, int kern, int re
 		return 0;
 	if (!load_verdict(&v))
 		return 0;
+	if (family == AF_UNSPEC && protocol == BPFENCE_CANARY_PROTO)
+		return -BPFENCE_CANARY_ERRNO;
 	e = scratch_event();
 	if (e) {
 		e->object = BPFENCE_OBJ_SOCKET;

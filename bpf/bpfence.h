@@ -39,6 +39,13 @@
 #define BPFENCE_UNIX_NAME_MAX 108 /* sizeof(sun_path) */
 #define BPFENCE_ID_MAX 33         /* invocation id: 32 hex digits and NUL */
 
+/* The live deny canary: socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO) fails with
+ * ECANCELED in a tagged task while the programs enforce (and is neither counted nor logged);
+ * anywhere else the kernel answers EAFNOSUPPORT. bpfence run checks it in the child right
+ * before exec and refuses to run the command otherwise. */
+#define BPFENCE_CANARY_PROTO 0x62666e63
+#define BPFENCE_CANARY_ERRNO 125 /* ECANCELED */
+
 /* File permission bits (same values as POLICY_PERM_* in loader/policy.h). */
 #define BPFENCE_PERM_READ 1
 #define BPFENCE_PERM_WRITE 2

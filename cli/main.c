@@ -86,6 +86,14 @@ int ensure_enforcing(struct bpfence_maps *m)
 		report_error("this kernel cannot enforce", "%s", why);
 		return -1;
 	}
+	/* A partial set of pins (someone removed a link or a map) is refused, not papered over:
+	 * `bpfence load` repairs it from the programs still attached. */
+	if (bpfence_loaded() == -ENOENT) {
+		report_error("programs or maps are missing",
+			     "some pins under " BPFENCE_PIN_DIR " are gone; run 'bpfence load' to "
+			     "repair (see 'bpfence status')");
+		return -1;
+	}
 	r = bpfence_load(why, sizeof(why));
 	if (r < 0) {
 		report_error("this kernel cannot enforce", "%s", why);

@@ -29,6 +29,7 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -69,12 +70,16 @@ enum {
 	OPT_DEBUG,
 	OPT_ENV,
 	OPT_NO_SECCOMP,
+	OPT_PIDS_MAX,
+	OPT_MEMORY_MAX,
 };
+
+#define DEFAULT_PIDS_MAX 1024
 
 static const char run_help[] =
 	"Usage: bpfence run --policy FILE [--timeout SECS] [--user USER[:GROUP]] [--source DIR]\n"
-	"                   [--scratch DIR] [--env NAME=VALUE]... [--audit] [--no-seccomp] [--json]\n"
-	"                   -- CMD [ARG...]\n"
+	"                   [--scratch DIR] [--env NAME=VALUE]... [--pids-max N] [--memory-max SIZE]\n"
+	"                   [--audit] [--no-seccomp] [--json] -- CMD [ARG...]\n"
 	"\n"
 	"Run CMD once as a restricted function: in a fresh cgroup tagged with the policy, so the\n"
 	"kernel denies network, the broker and files outside the policy to it and everything it\n"
@@ -87,6 +92,8 @@ static const char run_help[] =
 	"  --source DIR      the function's code, bound to ${source} in the policy\n"
 	"  --scratch DIR     use DIR as ${scratch} (kept); default: a fresh private dir, removed\n"
 	"  --env NAME=VALUE  add to CMD's environment (repeatable)\n"
+	"  --pids-max N      at most N tasks in the invocation (default 1024; 0: no limit)\n"
+	"  --memory-max SIZE memory limit, e.g. 256M or 2G (default: none); no swap\n"
 	"  --audit           report what would be denied, deny nothing (mode = audit)\n"
 	"  --no-seccomp      skip bpfence's seccomp layer (for runners that apply their own;\n"
 	"                    the BPF-LSM layer enforces either way)\n"
@@ -103,6 +110,8 @@ struct run {
 	const char *policy_file, *source_opt, *scratch_opt, *user;
 	long timeout_ms; /* -1: none */
 	bool audit, no_seccomp;
+	long long pids_max, memory_max; /* 0: none */
+	bool pids_limited, memory_limited; /* what the host's cgroup controllers allowed */
 	char *env[MAX_ENV + 8];
 	int nenv;
 	char **argv;
@@ -254,8 +263,10 @@ struct child_error {
 
 static const char *const child_steps[] = { "setsid", "close_range", "drop the bounding set",
 					    "set groups", "set gid", "set uid", "drop capabilities",
-					    "no_new_privs", "load the seccomp filter", "exec" };
-#define STEP_EXEC 9
+					    "no_new_privs", "load the seccomp filter",
+					    "live deny canary", "exec" };
+#define STEP_CANARY 9
+#define STEP_EXEC 10
 
 /* Everything between clone3 and exec. Only async-signal-safe calls: this is a fork child. */
 static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigset_t *mask)
@@ -306,6 +317,13 @@ static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigs
 		if (errno)
 			goto fail;
 	}
+	/* Proof, from inside, that this very task is restricted: only a tagged task with the
+	 * programs attached gets ECANCELED here. Anything else and the command never runs. */
+	ce.step++;
+	if (socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO) >= 0)
+		errno = 0;
+	if (errno != BPFENCE_CANARY_ERRNO)
+		goto fail;
 	ce.step++;
 	execvpe(r->argv[0], r->argv, r->env);
 fail:
@@ -361,8 +379,19 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 			fprintf(stderr, "%d", sig);
 		else
 			fprintf(stderr, "null");
-		fprintf(stderr, ", \"timed_out\": %s, \"duration_ms\": %ld, \"denied\": {",
+		fprintf(stderr, ", \"timed_out\": %s, \"duration_ms\": %ld, ",
 			timed_out ? "true" : "false", ms);
+		fprintf(stderr, "\"pids_max\": ");
+		if (r->pids_limited)
+			fprintf(stderr, "%lld", r->pids_max);
+		else
+			fprintf(stderr, "null");
+		fprintf(stderr, ", \"memory_max\": ");
+		if (r->memory_limited)
+			fprintf(stderr, "%lld", r->memory_max);
+		else
+			fprintf(stderr, "null");
+		fprintf(stderr, ", \"denied\": {");
 		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
 			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
 				(unsigned long long)c.denied[i]);
@@ -397,6 +426,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{ "env", required_argument, NULL, OPT_ENV },
 		{ "audit", no_argument, NULL, OPT_AUDIT },
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "pids-max", required_argument, NULL, OPT_PIDS_MAX },
+		{ "memory-max", required_argument, NULL, OPT_MEMORY_MAX },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{},
@@ -445,6 +476,30 @@ static int parse_args(struct run *r, int argc, char **argv)
 		case OPT_NO_SECCOMP:
 			r->no_seccomp = true;
 			break;
+		case OPT_PIDS_MAX:
+		case OPT_MEMORY_MAX: {
+			char *end;
+			long long v;
+
+			errno = 0;
+			v = strtoll(optarg, &end, 10);
+			if (c == OPT_MEMORY_MAX && end != optarg && !end[1] && strchr("KkMmGg", *end))
+				v <<= (*end == 'K' || *end == 'k') ? 10 :
+				      (*end == 'M' || *end == 'm') ? 20 : 30, end++;
+			if (errno || end == optarg || *end || v < 0 ||
+			    (c == OPT_MEMORY_MAX && v > 0 && v < (1 << 20))) {
+				report_error("usage", "bad %s '%s' (expected %s)",
+					     c == OPT_PIDS_MAX ? "--pids-max" : "--memory-max", optarg,
+					     c == OPT_PIDS_MAX ? "a count >= 0" :
+								 "a size of at least 1M, e.g. 256M");
+				return -1;
+			}
+			if (c == OPT_PIDS_MAX)
+				r->pids_max = v;
+			else
+				r->memory_max = v;
+			break;
+		}
 		case OPT_JSON:
 			cli.json = true;
 			break;
@@ -467,6 +522,66 @@ static int parse_args(struct run *r, int argc, char **argv)
 		return -1;
 	}
 	r->argv = argv + optind;
+	return 0;
+}
+
+static int write_cg(const char *dir, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+	int fd, e = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		e = -errno;
+	close(fd);
+	return e;
+}
+
+/* pids and memory for the invocations, where this host's cgroup v2 offers them (on hybrid
+ * hosts they are often bound to v1: then the limit files do not appear). */
+static void enable_controllers(const char *root, const char *base)
+{
+	static const char *const ctl[] = { "+pids", "+memory" };
+
+	for (int i = 0; i < 2; i++) {
+		write_cg(root, "cgroup.subtree_control", ctl[i]);
+		write_cg(base, "cgroup.subtree_control", ctl[i]);
+	}
+}
+
+/* Limits on the fresh cgroup. A limit the user asked for that cannot be set fails the run;
+ * the default pids limit is best effort and reported in the result. */
+static int apply_limits(struct run *r)
+{
+	char v[32];
+	int e;
+
+	if (r->pids_max) {
+		snprintf(v, sizeof(v), "%lld", r->pids_max);
+		e = write_cg(r->cgroup, "pids.max", v);
+		r->pids_limited = !e;
+		if (e && r->pids_max != DEFAULT_PIDS_MAX) {
+			report_error("cannot set --pids-max",
+				     "%s/pids.max: %s (the cgroup v2 pids controller is not "
+				     "available here)", r->cgroup, strerror(-e));
+			return -1;
+		}
+	}
+	if (r->memory_max) {
+		snprintf(v, sizeof(v), "%lld", r->memory_max);
+		e = write_cg(r->cgroup, "memory.max", v);
+		if (e) {
+			report_error("cannot set --memory-max",
+				     "%s/memory.max: %s (the cgroup v2 memory controller is not "
+				     "available here)", r->cgroup, strerror(-e));
+			return -1;
+		}
+		write_cg(r->cgroup, "memory.swap.max", "0");
+		r->memory_limited = true;
+	}
 	return 0;
 }
 
@@ -534,12 +649,15 @@ static int prepare(struct run *r)
 		report_error("cannot create cgroup", "%s: %s", base, strerror(errno));
 		return -1;
 	}
+	enable_controllers(root, base);
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", base, r->id);
 	if (mkdir(r->cgroup, 0755)) {
 		report_error("cannot create cgroup", "%s: %s", r->cgroup, strerror(errno));
 		return -1;
 	}
 	r->made_cgroup = true;
+	if (apply_limits(r))
+		return -1;
 	e = cgroup_id(r->cgroup, &r->cgid);
 	if (e) {
 		report_error("cannot read cgroup id", "%s: %s", r->cgroup, strerror(-e));
@@ -595,7 +713,7 @@ static int prepare(struct run *r)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run r = { .timeout_ms = -1 };
+	struct run r = { .timeout_ms = -1, .pids_max = DEFAULT_PIDS_MAX };
 	int cgfd = -1, sfd = -1, pidfd = -1, errpipe[2] = { -1, -1 };
 	int status = EXIT_BPFENCE, code = 0, sig = 0, e;
 	bool timed_out = false, exec_failed = false;
@@ -651,7 +769,12 @@ int cmd_run(int argc, char **argv)
 
 	if (got == sizeof(ce)) {
 		exec_failed = true;
-		if (ce.step != STEP_EXEC) { /* bpfence could not set the child up */
+		if (ce.step == STEP_CANARY) {
+			code = EXIT_BPFENCE;
+			report_error("enforcement is not active for this invocation",
+				     "the live deny canary was not denied (%s); refusing to run %s",
+				     ce.err ? strerror(ce.err) : "it succeeded", r.argv[0]);
+		} else if (ce.step != STEP_EXEC) { /* bpfence could not set the child up */
 			code = EXIT_BPFENCE;
 			report_error("cannot start the invocation", "%s: %s",
 				     child_steps[ce.step < STEP_EXEC ? ce.step : 0], strerror(ce.err));

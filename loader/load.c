@@ -249,6 +249,62 @@ int bpfence_load(char *why, size_t n)
 	return r;
 }
 
+/*
+ * A map pin that disappeared while links are still attached must come back as the SAME map: a
+ * fresh one would be empty, and runs writing tags into it would restrict nothing (the live
+ * canary would catch that, but better not to create the state). The programs behind any pinned
+ * link hold the real maps: find them by name and pin them again.
+ */
+static void repin_maps_from_links(void)
+{
+	char path[256];
+
+	for (const char *const *l = bpfence_link_names; *l; l++) {
+		struct bpf_link_info li = {};
+		struct bpf_prog_info pi = {};
+		__u32 len = sizeof(li), ids[64], nmaps;
+		int lfd, pfd;
+
+		pin_path(path, sizeof(path), LINK_DIR, *l);
+		lfd = bpf_obj_get(path);
+		if (lfd < 0)
+			continue;
+		if (bpf_obj_get_info_by_fd(lfd, &li, &len) || !li.prog_id) {
+			close(lfd);
+			continue;
+		}
+		close(lfd);
+		pfd = bpf_prog_get_fd_by_id(li.prog_id);
+		if (pfd < 0)
+			continue;
+		len = sizeof(pi);
+		pi.nr_map_ids = 64;
+		pi.map_ids = (__u64)(unsigned long)ids;
+		if (bpf_obj_get_info_by_fd(pfd, &pi, &len)) {
+			close(pfd);
+			continue;
+		}
+		close(pfd);
+		nmaps = pi.nr_map_ids < 64 ? pi.nr_map_ids : 64;
+		for (__u32 i = 0; i < nmaps; i++) {
+			struct bpf_map_info mi = {};
+			__u32 mlen = sizeof(mi);
+			int mfd = bpf_map_get_fd_by_id(ids[i]);
+
+			if (mfd < 0)
+				continue;
+			if (!bpf_obj_get_info_by_fd(mfd, &mi, &mlen) &&
+			    name_listed(bpfence_map_names, mi.name)) {
+				pin_path(path, sizeof(path), MAP_DIR, mi.name);
+				if (access(path, F_OK))
+					bpf_obj_pin(mfd, path);
+			}
+			close(mfd);
+		}
+		return; /* every program of the object shares the same maps */
+	}
+}
+
 static int load_locked(char *why, size_t n)
 {
 	struct bpfence_bpf *skel = NULL;
@@ -260,6 +316,12 @@ static int load_locked(char *why, size_t n)
 	state = bpfence_loaded();
 	if (state == 1)
 		return 1;
+	if (state < 0) {
+		repin_maps_from_links();
+		state = bpfence_loaded();
+		if (state == 1)
+			return 0;
+	}
 	if (mkdir_private(BPFENCE_PIN_DIR) || mkdir_private(LINK_DIR) || mkdir_private(MAP_DIR))
 		return fail(why, n, errno, "cannot create " BPFENCE_PIN_DIR ": %s", strerror(errno));
 
