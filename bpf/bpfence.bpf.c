@@ -38,6 +38,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
+#define PROT_EXEC 0x4
+#define ANON_INODE_FS_MAGIC 0x09041934
 /* An exec open is marked in f_flags (__FMODE_EXEC, from do_open_execat), not in f_mode. */
 #define __FMODE_EXEC 0x20
 
@@ -379,6 +381,99 @@ int BPF_PROG(file_open, struct file *file, int ret)
 	if (file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt), want))
 		return 0;
 	return file_deny(&v, file, BPFENCE_CLASS_FILE, EACCES, false, want);
+}
+
+/*
+ * Executable mappings of files need the map (or exec) grant: otherwise `ld.so ./x`, or any
+ * loader written in the function's own language, runs code that the exec set never allowed.
+ * Anonymous executable memory (JITs) is not a file and stays allowed: it gains no access.
+ */
+static __always_inline int map_check(struct file *file, unsigned long prot, int hook)
+{
+	struct verdict v;
+	struct bpfence_event *e;
+	struct dentry *dentry;
+
+	if (!file || !(prot & PROT_EXEC))
+		return 0;
+	if (!load_verdict(&v))
+		return 0;
+	dentry = BPF_CORE_READ(file, f_path.dentry);
+	if (v.policy && file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt),
+				     BPFENCE_PERM_MAP))
+		return 0;
+	e = scratch_event();
+	if (e)
+		fill_file_obj(e, dentry, BPFENCE_PERM_MAP);
+	return deny(&v, hook, v.policy ? BPFENCE_CLASS_FILE : BPFENCE_CLASS_NOPOLICY, EACCES,
+		    false, e);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	return map_check(file, prot, BPFENCE_HOOK_MMAP_FILE);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	if (ret)
+		return ret;
+	return map_check(BPF_CORE_READ(vma, vm_file), prot, BPFENCE_HOOK_FILE_MPROTECT);
+}
+
+/*
+ * A file descriptor passed in over SCM_RIGHTS must be one the function could have opened
+ * itself: a file inside its grants, a socket made inside the invocation, or a pipe. Otherwise
+ * an outside process it may talk to could hand it the broker connection or /etc/shadow.
+ */
+SEC("lsm/file_receive")
+int BPF_PROG(file_receive, struct file *file, int ret)
+{
+	struct bpfence_event *e;
+	struct dentry *dentry;
+	unsigned long magic;
+	struct verdict v;
+	unsigned int fmode;
+	__u32 want = 0;
+
+	if (ret)
+		return ret;
+	if (!load_verdict(&v))
+		return 0;
+	dentry = BPF_CORE_READ(file, f_path.dentry);
+	magic = magic_of(dentry);
+	if (magic == PIPEFS_MAGIC)
+		return 0;
+	if (magic == SOCKFS_MAGIC) {
+		struct socket *sock = BPF_CORE_READ(file, private_data);
+		__u64 cg = BPF_CORE_READ(sock, sk, sk_cgrp_data.cgroup, kn, id);
+		const struct bpfence_tag *t = bpf_map_lookup_elem(&tags, &cg);
+
+		if (t && t->invocation == v.tag->invocation)
+			return 0;
+		e = scratch_event();
+		if (e)
+			e->object = BPFENCE_OBJ_UNIX;
+		return deny(&v, BPFENCE_HOOK_FILE_RECEIVE, BPFENCE_CLASS_UNIX, EACCES, false, e);
+	}
+	fmode = BPF_CORE_READ(file, f_mode);
+	if (fmode & FMODE_READ)
+		want |= BPFENCE_PERM_READ;
+	if (fmode & FMODE_WRITE)
+		want |= BPFENCE_PERM_WRITE;
+	if (magic != ANON_INODE_FS_MAGIC && v.policy && !is_system_fs(magic) &&
+	    file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt), want))
+		return 0;
+	e = scratch_event();
+	if (e)
+		fill_file_obj(e, dentry, want);
+	return deny(&v, BPFENCE_HOOK_FILE_RECEIVE, BPFENCE_CLASS_FILE, EACCES, false, e);
 }
 
 /*

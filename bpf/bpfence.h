@@ -46,10 +46,12 @@
 #define BPFENCE_CANARY_PROTO 0x62666e63
 #define BPFENCE_CANARY_ERRNO 125 /* ECANCELED */
 
-/* File permission bits (same values as POLICY_PERM_* in loader/policy.h). */
+/* File permission bits (same values as POLICY_PERM_* in loader/policy.h). MAP: may be mapped
+ * executable (shared libraries); EXEC implies MAP (user space stores both). */
 #define BPFENCE_PERM_READ 1
 #define BPFENCE_PERM_WRITE 2
 #define BPFENCE_PERM_EXEC 4
+#define BPFENCE_PERM_MAP 8
 
 /* tags: key __u64 cgroup id -> value struct bpfence_tag. */
 struct bpfence_tag {
@@ -151,6 +153,9 @@ enum bpfence_hook {
 	BPFENCE_HOOK_TASK_KILL,
 	BPFENCE_HOOK_PTRACE,
 	BPFENCE_HOOK_SOCKET_LISTEN,
+	BPFENCE_HOOK_MMAP_FILE,
+	BPFENCE_HOOK_FILE_MPROTECT,
+	BPFENCE_HOOK_FILE_RECEIVE,
 	BPFENCE_HOOK_MAX,
 };
 

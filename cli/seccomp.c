@@ -35,6 +35,10 @@ static const char *const always_denied[] = {
 	"ioperm",       "lookup_dcookie", "vhangup",      "settimeofday", "clock_settime",
 	"clock_adjtime", "adjtimex",    "sethostname",    "setdomainname", "nfsservctl",
 	"uselib",       "fanotify_init", "landlock_create_ruleset",
+	/* Extended attributes can carry security labels and capabilities; no LSM hook here
+	 * checks them against the write set, so a function may not set or remove any. */
+	"setxattr",     "lsetxattr",    "fsetxattr",      "removexattr",  "lremovexattr",
+	"fremovexattr",
 };
 
 static const struct {

@@ -89,6 +89,8 @@ static const char *access_name(unsigned int mask)
 	static const char *const names[8] = { "none", "read", "write", "read,write", "exec",
 					      "read,exec", "write,exec", "read,write,exec" };
 
+	if (mask == BPFENCE_PERM_MAP)
+		return "map";
 	return names[mask & 7];
 }
 

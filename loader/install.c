@@ -200,9 +200,12 @@ static int add_file_rules(const struct bpfence_maps *m, __u64 inv, const struct 
 			continue;
 		k.ino = st.st_ino;
 		k.dev = kdev(st.st_dev);
-		/* The same object under several keys: grants accumulate. */
+		/* The same object under several keys: grants accumulate. Whatever may be executed
+		 * may also be mapped executable (the loader maps the program it starts). */
 		bpf_map_lookup_elem(m->file_rules, &k, &perm);
 		perm |= p->paths[i].perm;
+		if (perm & POLICY_PERM_EXEC)
+			perm |= POLICY_PERM_MAP;
 		if (bpf_map_update_elem(m->file_rules, &k, &perm, BPF_ANY))
 			return fail(why, n, errno, "cannot add file rule: %s", strerror(errno));
 		rep->files++;

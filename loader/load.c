@@ -36,7 +36,8 @@ const char *const bpfence_link_names[] = {
 	"path_truncate", "path_chmod",     "path_chown",     "socket_create",
 	"socket_connect", "socket_sendmsg", "unix_stream_connect", "unix_may_send",
 	"bpf_syscall",   "task_alloc",     "task_kill",      "ptrace_access_check",
-	"socket_listen", "cgroup_mkdir",   "cgroup_rmdir",
+	"socket_listen", "mmap_file",      "file_mprotect",  "file_receive",
+	"cgroup_mkdir",  "cgroup_rmdir",
 	NULL,
 };
 

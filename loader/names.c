@@ -30,6 +30,9 @@ const char *bpfence_hook_name(unsigned int hook)
 		[BPFENCE_HOOK_TASK_KILL] = "task_kill",
 		[BPFENCE_HOOK_PTRACE] = "ptrace_access_check",
 		[BPFENCE_HOOK_SOCKET_LISTEN] = "socket_listen",
+		[BPFENCE_HOOK_MMAP_FILE] = "mmap_file",
+		[BPFENCE_HOOK_FILE_MPROTECT] = "file_mprotect",
+		[BPFENCE_HOOK_FILE_RECEIVE] = "file_receive",
 	};
 
 	return hook < BPFENCE_HOOK_MAX && names[hook] ? names[hook] : "unknown";

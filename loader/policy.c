@@ -68,7 +68,7 @@ static const struct {
 	[SEC_POLICY] = { "policy", "name, mode" },
 	[SEC_NETWORK] = { "network", "connect, allow, families, unix_allow" },
 	[SEC_BROKER] = { "broker", "unix, tcp" },
-	[SEC_FILES] = { "files", "read, write, exec" },
+	[SEC_FILES] = { "files", "read, write, exec, map" },
 	[SEC_SYSCALLS] = { "syscalls", "permit" },
 };
 
@@ -83,6 +83,7 @@ enum key {
 	KEY_READ,
 	KEY_WRITE,
 	KEY_EXEC,
+	KEY_MAP,
 	KEY_UNIX_ALLOW,
 	KEY_PERMIT,
 	KEY_COUNT,
@@ -106,6 +107,7 @@ static const struct {
 	[KEY_READ] = { "read", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_WRITE] = { "write", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_EXEC] = { "exec", SEC_FILES, 0, "one or more absolute paths" },
+	[KEY_MAP] = { "map", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_UNIX_ALLOW] = { "unix_allow", SEC_NETWORK, 0,
 			     "one or more absolute socket paths or @NAMEs" },
 	[KEY_PERMIT] = { "permit", SEC_SYSCALLS, 0,
@@ -313,9 +315,14 @@ static int read_quoted(struct parser *ps, const char *s, size_t n, size_t *i, ch
 
 	for (j = start + 1; j < n && s[j] != '"'; j++) {
 		if (s[j] == '\\' && j + 1 < n) {
+			size_t k = 2;
+
+			/* Echo a whole character: half of a UTF-8 one breaks JSON output. */
+			while (j + k < n && k < 5 && ((unsigned char)s[j + k] & 0xc0) == 0x80)
+				k++;
 			if (s[j + 1] != '"' && s[j + 1] != '\\')
-				return perr(ps, j + 1, "bad escape '\\%c' in quoted value"
-					    " (expected \\\" or \\\\)", s[j + 1]);
+				return perr(ps, j + 1, "bad escape '%.*s' in quoted value"
+					    " (expected \\\" or \\\\)", (int)k, s + j);
 			j++;
 		}
 		*(*out)++ = s[j];
@@ -823,6 +830,8 @@ static int apply(struct parser *ps, enum key key, unsigned int keycol)
 		return add_paths(ps, POLICY_PERM_WRITE);
 	case KEY_EXEC:
 		return add_paths(ps, POLICY_PERM_EXEC);
+	case KEY_MAP:
+		return add_paths(ps, POLICY_PERM_MAP);
 	case KEY_UNIX_ALLOW:
 		return add_unix_allow(ps);
 	case KEY_PERMIT:

@@ -9,7 +9,7 @@
  *             families = NAME...     (repeatable, accumulates; default: unix)
  *   [broker]  unix = PATH | @ABSTRACT (repeatable)   tcp = ADDR:PORT | [ADDR6]:PORT (repeatable)
  *             unix_allow = PATH|@NAME... (repeatable: host unix sockets the function may reach)
- *   [files]   read = PATH...  write = PATH...  exec = PATH...   (repeatable, accumulate)
+ *   [files]   read = PATH...  write = PATH...  exec = PATH...  map = PATH...  (repeatable)
  *   [syscalls] permit = GROUP...   (relax the seccomp layer: io_uring ptrace perf_event_open
  *                                   userfaultfd keyctl; everything else it denies stays denied)
  * '#' starts a comment anywhere outside a value token; blank lines are ignored.
@@ -34,6 +34,7 @@ enum policy_perm {
 	POLICY_PERM_READ = 1,
 	POLICY_PERM_WRITE = 2,
 	POLICY_PERM_EXEC = 4,
+	POLICY_PERM_MAP = 8, /* may be mapped executable (shared libraries); exec implies it */
 };
 
 /* Where a directive came from, for error messages after parsing (e.g. "path does not exist"). */

@@ -88,8 +88,8 @@ static void check_invariants(const char *what, const struct policy *p)
 		CHECK(!strstr(pp->path, "//") && (len == 1 || pp->path[len - 1] != '/'),
 		      "%s: path '%s' not normalised", what, pp->path);
 		CHECK(pp->perm == POLICY_PERM_READ || pp->perm == POLICY_PERM_WRITE ||
-		      pp->perm == POLICY_PERM_EXEC, "%s: path '%s' perm %u", what, pp->path,
-		      pp->perm);
+			      pp->perm == POLICY_PERM_EXEC || pp->perm == POLICY_PERM_MAP,
+		      "%s: path '%s' perm %u", what, pp->path, pp->perm);
 		CHECK(pp->loc.line > 0 && pp->loc.col > 0, "%s: path '%s' has no location", what,
 		      pp->path);
 	}
@@ -550,6 +550,11 @@ static void test_mem_values(void)
 		      "permit %#x", p.syscalls_permit);
 		policy_free(&p);
 	}
+	if (PARSE_OK("[files]\nmap = /usr/lib\n", &p)) {
+		CHECK(p.n_paths == 1 && p.paths[0].perm == POLICY_PERM_MAP, "map perm %u",
+		      p.n_paths ? p.paths[0].perm : 0);
+		policy_free(&p);
+	}
 	if (PARSE_OK("[files]\nread = /x\n", &p)) {
 		CHECK(p.syscalls_permit == 0 && p.n_unix_allow == 0, "defaults %#x %zu",
 		      p.syscalls_permit, p.n_unix_allow);
@@ -714,7 +719,7 @@ static void test_mem_errors(void)
 	PARSE_BAD("[broker]\nread = /x\n", "2:1: unknown key 'read' in [broker]"
 		  " (expected unix, tcp; read belongs in [files])");
 	PARSE_BAD("[files]\nunix = /x\n", "2:1: unknown key 'unix' in [files]"
-		  " (expected read, write, exec; unix belongs in [broker])");
+		  " (expected read, write, exec, map; unix belongs in [broker])");
 	PARSE_BAD("[network]\nmode = audit\n", "2:1: unknown key 'mode' in [network]"
 		  " (expected connect, allow, families, unix_allow; mode belongs in [policy])");
 
