@@ -44,7 +44,8 @@ LIB_SRCS := $(filter-out loader/bpfenced.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard cli/*.c))
 BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
-TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/bpfence-bench
+TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/bpfence-bench \
+	$(OUTPUT)/bpfence-attack
 
 .PHONY: all deps test test-host test-vm test-unit demo bench install clean
 all: $(BINS) $(TEST_BINS)
@@ -101,6 +102,11 @@ $(OUTPUT)/tests/probe: tests/helpers/probe.c | $(DEPS_STAMP)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
 
+# The hostile function of `bpfence selftest`: static for the same reason as the probe.
+$(OUTPUT)/bpfence-attack: tests/attack/attack.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
+
 test: test-host test-vm
 
 test-unit: $(OUTPUT)/tests/test_policy
@@ -123,14 +129,16 @@ bench: all
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)tools/vmtest -- sh -c '$(OUTPUT)/bpfence-bench untagged && $(OUTPUT)/bpfence-bench audit-storm'
 
-install: $(BINS)
+install: $(BINS) $(OUTPUT)/bpfence-attack
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/bpfence/policies
+	install -d $(DESTDIR)$(prefix)/libexec/bpfence
+	install -m 0755 $(OUTPUT)/bpfence-attack $(DESTDIR)$(prefix)/libexec/bpfence/bpfence-attack
 	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(prefix)/sbin/
 	install -m 0644 policies/*.policy $(DESTDIR)$(prefix)/share/bpfence/policies/
 
 clean:
 	rm -rf $(OUTPUT)/*.o $(OUTPUT)/*.a $(OUTPUT)/*.d $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
-		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/bpfence-bench \
+		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/bpfence-bench $(OUTPUT)/bpfence-attack \
 		$(BINS) $(DEPS_STAMP)
 
 # Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).

@@ -47,5 +47,6 @@ int cmd_tag(int argc, char **argv);
 int cmd_untag(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_selftest(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "untag", cmd_untag, "lift the restriction from a cgroup tagged with 'tag'" },
 	{ "policy", cmd_policy, "check a policy file ('policy check FILE')" },
 	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
+	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };
 
 void json_str(FILE *f, const char *s)
