@@ -107,7 +107,8 @@ $(OUTPUT)/bpfence-attack: tests/attack/attack.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
 
-test: test-host test-vm
+# Not with -j: the host suites check for leftover cgroups and pins.
+test: test-host test-fuzz test-asan test-vm
 
 test-unit: $(OUTPUT)/tests/test_policy
 	$(Q)$(OUTPUT)/tests/test_policy tests/data/policies .
@@ -140,6 +141,8 @@ clean:
 	rm -rf $(OUTPUT)/*.o $(OUTPUT)/*.a $(OUTPUT)/*.d $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
 		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/bpfence-bench $(OUTPUT)/bpfence-attack \
 		$(BINS) $(DEPS_STAMP)
+
+include tests/fuzz/fuzz.mk
 
 # Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).
 -include $(wildcard $(OUTPUT)/bpfence.bpf.d $(patsubst %.o,%.d,$(LIB_OBJS) $(CLI_OBJS) \

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 bats_require_minimum_version 1.5.0
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-BPFENCE="$REPO/.output/bpfence"
+BPFENCE="${BPFENCE:-$REPO/.output/bpfence}"
 
 # Does this kernel enforce? The refusal tests must not pass by accident on one that does.
 can_enforce() { "$BPFENCE" status >/dev/null 2>&1; }

@@ -689,6 +689,16 @@ static void test_mem_errors(void)
 	PARSE_BAD("[]\n", "1:1: unknown section '[]'"
 		  " (expected [policy], [network], [broker], [files] or [syscalls])");
 	PARSE_BAD("[files\n", "1:1: unterminated section header (expected '[name]')");
+	/* Found by the fuzzer: the echo of a bad escape keeps a multibyte character whole. */
+	{
+		struct policy q;
+		char err[POLICY_ERR_MAX];
+
+		CHECK(policy_parse_string("mem.policy", "[files]\nread = \"/a\\\xc3\xa9\"\n", &q,
+					  err, sizeof(err)) < 0 &&
+			      strstr(err, "bad escape '\\\xc3\xa9'"),
+		      "multibyte escape echo: %s", err);
+	}
 	PARSE_BAD("[syscalls]\npermit = io_uring mount\n", "2:19: unknown syscall group 'mount'"
 		  " (expected io_uring, ptrace, perf_event_open, userfaultfd, keyctl)");
 	PARSE_BAD("[syscalls]\nallow = ptrace\n", "2:1: unknown key 'allow' in [syscalls]"
