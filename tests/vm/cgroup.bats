@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Self-protection: a restricted task cannot leave its cgroup (cgroup.procs, a child cgroup,
+# a cgroupfs fd for clone3(CLONE_INTO_CGROUP)), cannot touch BPF (bpf(), bpffs), and a cgroup
+# created below a tagged one is restricted too. All of these are EPERM, class "system".
+
+load helpers
+
+# mk_cgroup NAME: a fresh cgroup directly under the root in $cg, removed in teardown.
+mk_cgroup() {
+	cg=$CGROOT/$1
+	if [[ -d $cg ]]; then
+		find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+	fi
+	mkdir "$cg"
+	CLEANUP_CGROUPS+=("$cg")
+}
+
+@test "writing its pid to the root cgroup.procs is denied with EPERM, class system (untagged: ok)" {
+	run_tagged getpid-into "$CGROOT/cgroup.procs"
+	assert_probe 1 "EPERM open"
+	assert_denied system=1
+	run_untagged getpid-into "$CGROOT/cgroup.procs"
+	[[ $status == 0 && $output == "ok "* ]] || {
+		show_run
+		fail "untagged move to the root cgroup failed"
+	}
+}
+
+@test "writing its pid to another cgroup's cgroup.procs is denied with EPERM (untagged: ok)" {
+	local cg
+	mk_cgroup fence-other
+	run_tagged getpid-into "$cg/cgroup.procs"
+	assert_probe 1 "EPERM open"
+	assert_denied system=1
+	run_untagged getpid-into "$cg/cgroup.procs"
+	[[ $status == 0 && $output == "ok "* ]]
+}
+
+@test "mkdir of a child cgroup under its own cgroup is denied with EPERM, class system (untagged: ok)" {
+	fence_run -- /bin/sh -c "exec $PROBE mkdir $CGROOT/bpfence/\$BPFENCE_INVOCATION/escape"
+	assert_probe 1 "EPERM mkdir"
+	assert_denied system=1
+	local cg
+	mk_cgroup fence-mkdir
+	run_untagged mkdir "$cg/child"
+	assert_probe 0 "ok"
+	[[ -d $cg/child ]]
+}
+
+@test "reading cgroupfs (its own cgroup.procs) is denied with EPERM, class system (untagged: ok)" {
+	fence_run -- /bin/sh -c "exec $PROBE read $CGROOT/bpfence/\$BPFENCE_INVOCATION/cgroup.procs"
+	assert_probe 1 "EPERM open"
+	assert_denied system=1
+	run_untagged read "$CGROOT/cgroup.procs"
+	assert_status 0
+}
+
+@test "opening a cgroup directory (the fd clone3 CLONE_INTO_CGROUP needs) is denied with EPERM (untagged: ok)" {
+	run_tagged open "$CGROOT" dir
+	assert_probe 1 "EPERM open"
+	assert_denied system=1
+	run_untagged open "$CGROOT" dir
+	assert_probe 0 "ok"
+}
+
+@test "the cgroupfs denial holds even with read and write grants on /sys/fs/cgroup" {
+	write_policy <<EOF
+[files]
+read = $CGROOT
+write = $CGROOT
+EOF
+	run_tagged getpid-into "$CGROOT/cgroup.procs"
+	assert_probe 1 "EPERM open"
+	assert_denied system=1
+	run_tagged read "$CGROOT/cgroup.procs"
+	assert_probe 1 "EPERM open"
+	assert_denied system=1
+}
+
+@test "the bpf() syscall is denied with EPERM by the BPF-LSM layer alone, class system (untagged: ok)" {
+	# --no-seccomp: without bpfence's seccomp layer, the kernel-side hook has to deny it (and
+	# count it); the capability check that would also refuse it comes after the LSM hook.
+	fence_run --no-seccomp -- "$PROBE" bpf-prog-count
+	assert_probe 1 "EPERM bpf"
+	assert_denied system=1
+	run_untagged bpf-prog-count
+	[[ $status == 0 && $output =~ ^ok\ [1-9][0-9]*$ ]] || {
+		show_run
+		fail "untagged bpf() should count bpfence's programs"
+	}
+}
+
+@test "the bpf() syscall is denied with EPERM with both layers on (the default)" {
+	run_tagged bpf-prog-count
+	assert_probe 1 "EPERM bpf"
+}
+
+@test "mkdir in bpffs is denied with EPERM, class system, even with a write grant on it (untagged: ok)" {
+	write_policy <<'EOF'
+[files]
+write = /sys/fs/bpf
+EOF
+	CLEANUP_PATHS+=(/sys/fs/bpf/fence-test-dir)
+	run_tagged mkdir /sys/fs/bpf/fence-test-dir
+	assert_probe 1 "EPERM mkdir"
+	assert_denied system=1
+	[[ ! -e /sys/fs/bpf/fence-test-dir ]]
+	run_untagged mkdir /sys/fs/bpf/fence-test-dir
+	assert_probe 0 "ok"
+}
+
+@test "removing bpfence's pins in bpffs is denied with EPERM (the programs stay attached)" {
+	write_policy <<'EOF'
+[files]
+write = /sys/fs/bpf
+EOF
+	local pin
+	pin=$(find /sys/fs/bpf/bpfence -mindepth 1 -maxdepth 2 ! -type d | head -n 1)
+	[[ -n $pin ]] || fail "no pins under /sys/fs/bpf/bpfence"
+	run_tagged unlink "$pin"
+	assert_probe 1 "EPERM unlink"
+	assert_denied system=1
+	[[ -e $pin ]]
+	run "$BPFENCE" status --json
+	[[ $output == *'"loaded": true'* && $output == *'"partial": false'* ]]
+}
+
+@test "a child cgroup created by root below a tagged cgroup is restricted too (untagged: ok)" {
+	local cg
+	mk_cgroup fence-t1
+	run "$BPFENCE" tag --policy "$POLICY" --source "$SOURCE" "$cg"
+	assert_status 0
+	mkdir "$cg/child"
+	run sh -c "echo \$\$ > $cg/child/cgroup.procs && exec $PROBE read /etc/shadow"
+	assert_probe 1 "EACCES open"
+	# and a grandchild made after that
+	mkdir "$cg/child/grandchild"
+	run sh -c "echo \$\$ > $cg/child/grandchild/cgroup.procs && exec $PROBE read /etc/shadow"
+	assert_probe 1 "EACCES open"
+	run "$BPFENCE" untag "$cg"
+	assert_status 0
+	# Untagged, the same thing in the same cgroup works: the denial came from the tag.
+	run sh -c "echo \$\$ > $cg/child/cgroup.procs && exec $PROBE read /etc/shadow"
+	assert_status 0
+	[[ $output == "ok root:"* ]]
+	rmdir "$cg/child/grandchild" "$cg/child" "$cg"
+}
+
+@test "a tagged task cannot escape by creating a cgroup: mkdir in cgroupfs anywhere is EPERM" {
+	local cg
+	mk_cgroup fence-escape
+	run_tagged mkdir "$cg/sub"
+	assert_probe 1 "EPERM mkdir"
+	assert_denied system=1
+	run_tagged mkdir "$CGROOT/fence-escape2"
+	assert_probe 1 "EPERM mkdir"
+	assert_denied system=1
+	[[ ! -e $CGROOT/fence-escape2 && ! -e $cg/sub ]]
+}

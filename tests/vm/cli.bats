@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The CLI around enforcement: run cleans up after itself (no cgroup, scratch dir or tag left),
+# status --json reports what is loaded, load is idempotent, tag/untag restrict (and release) an
+# existing cgroup, unload refuses while something is tagged.
+
+load helpers
+
+# tagged_count: "tagged_cgroups" from bpfence status --json.
+tagged_count() {
+	local out re='"tagged_cgroups": ([0-9]+)'
+	out=$("$BPFENCE" status --json) || return 1
+	[[ $out =~ $re ]] || return 1
+	echo "${BASH_REMATCH[1]}"
+}
+
+@test "status --json: the kernel can enforce and every program is loaded" {
+	run "$BPFENCE" status --json
+	assert_status 0
+	[[ $output == *'"can_enforce": true'* && $output == *'"reason": null'* ]]
+	[[ $output == *'"loaded": true'* && $output == *'"partial": false'* ]]
+	[[ $output == *'"pin_dir": "/sys/fs/bpf/bpfence"'* ]]
+	local prog
+	for prog in file_open socket_create socket_connect socket_sendmsg unix_stream_connect \
+		unix_may_send bpf_syscall task_alloc cgroup_mkdir; do
+		[[ $output == *"\"$prog\""* ]] || fail "program $prog missing from: $output"
+	done
+	[[ -d /sys/fs/bpf/bpfence ]]
+}
+
+@test "load twice is harmless: 'already loaded', and enforcement still works" {
+	run "$BPFENCE" load
+	assert_status 0
+	assert_output_line "bpfence: already loaded (/sys/fs/bpf/bpfence)"
+	run "$BPFENCE" load --json
+	assert_status 0
+	[[ $output == *'"already": true'* ]]
+	run_tagged read /etc/shadow
+	assert_probe 1 "EACCES open"
+	assert_denied file=1
+}
+
+@test "run leaves no cgroup, scratch dir or tag behind (ok, denied, timed out, failed exec)" {
+	local tags
+	tags=$(tagged_count)
+	run_tagged fib 20
+	assert_probe 0 "ok 6765"
+	run_tagged read /etc/shadow
+	assert_probe 1 "EACCES open"
+	local inv
+	inv=$(json_value invocation)
+	inv=${inv//\"/}
+	[[ $inv =~ ^[0-9a-f]{32}$ ]]
+	[[ ! -e $CGROOT/bpfence/$inv && ! -e /tmp/bpfence-$inv ]]
+	fence_run --timeout 0.5 -- "$PROBE" sleep 30
+	assert_status 124
+	fence_run -- /usr/bin/true
+	assert_status 126
+	[[ $(invocation_cgroups) == "$BEFORE_CGROUPS" ]] || fail "cgroups left: $(invocation_cgroups)"
+	[[ $(scratch_dirs) == "$BEFORE_SCRATCH" ]] || fail "scratch left: $(scratch_dirs)"
+	[[ $(tagged_count) == "$tags" ]] || fail "tagged cgroups: $(tagged_count), before: $tags"
+}
+
+@test "the denial summary line names the invocation and the classes (without --json)" {
+	run --separate-stderr "$BPFENCE" run --policy "$POLICY" --source "$SOURCE" -- "$PROBE" read /etc/shadow
+	assert_probe 1 "EACCES open"
+	# "bpfence: invocation ID: denied 1 file", optionally naming the first denied object.
+	[[ $stderr =~ ^bpfence:\ invocation\ [0-9a-f]{32}:\ denied\ 1\ file($|\ \() ]] || {
+		show_run
+		fail "unexpected summary line"
+	}
+}
+
+@test "SIGTERM to bpfence run kills the invocation and cleans up (exit 143)" {
+	local err=$BATS_TEST_TMPDIR/run.err
+	"$BPFENCE" run --policy "$POLICY" --source "$SOURCE" -- "$PROBE" sleep 60 \
+		>/dev/null 2>"$err" </dev/null 3>&- &
+	local pid=$! i new=
+	# Wait until the invocation is running: its cgroup exists and holds the probe.
+	for ((i = 0; i < 200; i++)); do
+		new=$(comm -13 <(echo "$BEFORE_CGROUPS") <(invocation_cgroups))
+		# (cgroupfs files have size 0: read it.)
+		[[ -n $new && -n $(cat "$new/cgroup.procs" 2>/dev/null) ]] && break
+		kill -0 "$pid" 2>/dev/null || fail "bpfence run exited before it was signalled: $(cat "$err")"
+		sleep 0.1
+	done
+	[[ -n $new ]] || fail "no invocation cgroup appeared"
+	kill -TERM "$pid"
+	local rc=0
+	wait "$pid" || rc=$?
+	[[ $rc == 143 ]] || fail "bpfence run exited $rc, expected 143: $(cat "$err")"
+	[[ ! -e $new ]] || fail "$new is still there"
+	[[ $(invocation_cgroups) == "$BEFORE_CGROUPS" ]] || fail "cgroups left: $(invocation_cgroups)"
+}
+
+@test "an invalid policy makes run fail with 125 before anything starts" {
+	printf '[network]\nconect = deny\n' >"$BATS_TEST_TMPDIR/bad.policy"
+	run --separate-stderr "$BPFENCE" run --policy "$BATS_TEST_TMPDIR/bad.policy" -- "$PROBE" fib 1
+	assert_status 125
+	[[ $output == "" ]]
+	[[ $stderr == *"bad.policy:2:1: unknown key 'conect'"* ]] || {
+		show_run
+		fail "expected the policy error"
+	}
+}
+
+@test "policy check accepts the test policy and policies/function.policy" {
+	run "$BPFENCE" policy check --source "$SOURCE" --scratch "$BATS_TEST_TMPDIR" "$POLICY"
+	assert_status 0
+	run "$BPFENCE" policy check "$REPO/policies/function.policy"
+	assert_status 0
+}
+
+@test "tag restricts an existing cgroup for a process placed there later; untag lifts it" {
+	local cg=$CGROOT/fence-tagged tags
+	rmdir "$cg" 2>/dev/null || true
+	mkdir "$cg"
+	CLEANUP_CGROUPS+=("$cg")
+	tags=$(tagged_count)
+	run "$BPFENCE" tag --policy "$POLICY" --source "$SOURCE" "$cg"
+	assert_status 0
+	[[ $output == "bpfence: tagged $cg with policy vmtest"* ]] || {
+		show_run
+		fail "unexpected tag output"
+	}
+	[[ $(tagged_count) == $((tags + 1)) ]]
+	# Tagging twice is refused.
+	run "$BPFENCE" tag --policy "$POLICY" --source "$SOURCE" "$cg"
+	assert_status 1
+	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE read /etc/shadow"
+	assert_probe 1 "EACCES open"
+	start_listener tcp "$REMOTE" 18201 30
+	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE connect tcp $REMOTE 18201"
+	assert_probe 1 "EPERM connect"
+	run "$BPFENCE" untag "$cg"
+	assert_status 0
+	[[ $(tagged_count) == "$tags" ]]
+	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE connect tcp $REMOTE 18201"
+	assert_probe 0 "ok"
+	# Untagging what is not tagged is an error.
+	run "$BPFENCE" untag "$cg"
+	assert_status 1
+	rmdir "$cg"
+}
+
+@test "unload refuses while a cgroup is tagged, and everything stays loaded" {
+	local cg=$CGROOT/fence-unload
+	rmdir "$cg" 2>/dev/null || true
+	mkdir "$cg"
+	CLEANUP_CGROUPS+=("$cg")
+	run "$BPFENCE" tag --policy "$POLICY" --source "$SOURCE" "$cg"
+	assert_status 0
+	run "$BPFENCE" unload
+	assert_status 1
+	[[ $output == *"tagged"* ]]
+	run "$BPFENCE" status --json
+	[[ $output == *'"loaded": true'* && $output == *'"partial": false'* ]]
+	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE read /etc/shadow"
+	assert_probe 1 "EACCES open"
+	run "$BPFENCE" untag "$cg"
+	assert_status 0
+	rmdir "$cg"
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The life of one invocation: exit status passed through (and 124/126/127), the timeout, the kill
+# of everything left in the cgroup (double-forked daemons included), --user, --audit, and a real
+# Python function.
+
+load helpers
+
+@test "a Python fibonacci function (python3 main.py) prints 55 and exits 0 with nothing denied" {
+	cat >"$SOURCE/main.py" <<'EOF'
+def fib(n):
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+
+
+print(fib(10))
+EOF
+	cd "$SOURCE"
+	fence_run --timeout 120 -- python3 main.py
+	assert_status 0
+	assert_output_line 55
+	assert_json exit_code 0
+	assert_denied
+}
+
+@test "the shipped policies/function.policy runs a Python function: prints 55, exit 0" {
+	printf 'def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n\nprint(fib(10))\n' >"$SOURCE/main.py"
+	POLICY=$REPO/policies/function.policy
+	cd "$SOURCE"
+	fence_run --timeout 120 -- python3 main.py
+	assert_status 0
+	assert_output_line 55
+	assert_json policy '"function"'
+	assert_json exit_code 0
+}
+
+@test "a Python function that tries the network and /etc/shadow gets EACCES for /etc/shadow and EPERM for connect" {
+	cat >"$SOURCE/main.py" <<'EOF'
+import socket
+try:
+    open("/etc/shadow").read()
+    print("shadow: read")
+except PermissionError as e:
+    print("shadow:", e.errno)
+s = socket.socket()
+try:
+    s.connect(("192.0.2.1", 18101))
+    print("connect: ok")
+except OSError as e:
+    print("connect:", e.errno)
+EOF
+	start_listener tcp "$REMOTE" 18101 60
+	cd "$SOURCE"
+	fence_run --timeout 120 -- python3 main.py
+	assert_status 0
+	[[ $output == $'shadow: 13\nconnect: 1' ]] || {
+		show_run
+		fail "expected EACCES (13) and EPERM (1)"
+	}
+	assert_denied file=1 connect=1
+}
+
+@test "the command's exit status is passed through (0, 1, 42) and a signal is 128+N" {
+	fence_run -- "$PROBE" fib 10
+	assert_probe 0 "ok 55"
+	assert_json exit_code 0
+	assert_json signal null
+	fence_run -- "$PROBE" read /nonexistent
+	assert_probe 1 "ENOENT open"
+	assert_denied
+	fence_run -- /bin/sh -c 'exit 42'
+	assert_status 42
+	assert_json exit_code 42
+	fence_run -- /bin/sh -c 'kill -9 $$'
+	assert_status 137
+	assert_json signal 9
+	assert_json timed_out false
+}
+
+@test "a double-forked child outliving a 1 s timeout is killed: exit 124, grandchild gone, cgroup gone" {
+	local scratch=$BATS_TEST_TMPDIR/scratch
+	mkdir "$scratch"
+	fence_run --timeout 1 --scratch "$scratch" -- /bin/sh -c \
+		"$PROBE daemonize $scratch/pid 30; exec $PROBE sleep 30"
+	assert_status 124
+	assert_json timed_out true
+	assert_json exit_code 124
+	[[ $output =~ ^ok\ ([0-9]+)$ ]] || {
+		show_run
+		fail "daemonize did not report its grandchild"
+	}
+	local pid=${BASH_REMATCH[1]} inv
+	[[ $(cat "$scratch/pid") == "$pid" ]]
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid"
+		fail "grandchild $pid is still alive after the invocation ended"
+	fi
+	inv=$(json_value invocation)
+	inv=${inv//\"/}
+	[[ ! -e $CGROOT/bpfence/$inv ]] || fail "invocation cgroup $CGROOT/bpfence/$inv is still there"
+}
+
+@test "control: an untagged double-forked child does outlive its parent (so the kill above is real)" {
+	run_untagged daemonize "$BATS_TEST_TMPDIR/pid" 30
+	[[ $status == 0 && $output =~ ^ok\ ([0-9]+)$ ]] || {
+		show_run
+		fail "daemonize failed"
+	}
+	local pid=${BASH_REMATCH[1]}
+	kill -0 "$pid"
+	kill -9 "$pid"
+}
+
+@test "a double-forked child of a command that exits normally is killed too (no timeout)" {
+	local scratch=$BATS_TEST_TMPDIR/scratch
+	mkdir "$scratch"
+	fence_run --scratch "$scratch" -- "$PROBE" daemonize "$scratch/pid" 30
+	assert_status 0
+	[[ $output =~ ^ok\ ([0-9]+)$ ]]
+	local pid=${BASH_REMATCH[1]}
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -9 "$pid"
+		fail "grandchild $pid survived the invocation"
+	fi
+}
+
+@test "exec of a binary not in the exec set exits 126 and counts a file denial" {
+	fence_run -- /usr/bin/true
+	assert_status 126
+	assert_json exit_code 126
+	assert_denied file=1
+	run /usr/bin/true
+	assert_status 0
+}
+
+@test "a command that does not exist exits 127 and leaves nothing behind" {
+	FENCE_EXPECT=127 fence_run -- /nonexistent/command
+	assert_status 127
+	assert_json exit_code 127
+	assert_denied
+	FENCE_EXPECT=127 fence_run -- bpfence-test-no-such-command
+	assert_status 127
+	[[ $(invocation_cgroups) == "$BEFORE_CGROUPS" ]] || fail "new invocation cgroups: $(invocation_cgroups)"
+	[[ $(scratch_dirs) == "$BEFORE_SCRATCH" ]] || fail "scratch dirs left: $(scratch_dirs)"
+}
+
+@test "--audit: the read of /etc/shadow succeeds and is counted as audited.file = 1" {
+	fence_run --audit -- "$PROBE" read /etc/shadow
+	assert_status 0
+	[[ $output == "ok root:"* ]] || {
+		show_run
+		fail "audit mode denied the read"
+	}
+	assert_json mode '"audit"'
+	assert_counts denied
+	assert_counts audited file=1
+}
+
+@test "a policy with mode = audit also only audits: the connect goes through, audited.connect = 1" {
+	write_policy <<'EOF'
+[policy]
+mode = audit
+EOF
+	start_listener tcp "$REMOTE" 18111 30
+	run_tagged connect tcp "$REMOTE" 18111
+	assert_probe 0 "ok"
+	assert_json mode '"audit"'
+	assert_counts denied
+	assert_counts audited connect=1
+}
+
+@test "--user nobody runs the command as uid 65534 with its scratch dir writable" {
+	write_policy <<'EOF'
+[files]
+exec = /usr/bin/id
+EOF
+	fence_run --user nobody -- /bin/sh -c 'id -u; id -g; echo x >"$TMPDIR/f" && read l <"$TMPDIR/f" && echo "$l"'
+	assert_status 0
+	[[ $output == $'65534\n65534\nx' ]] || {
+		show_run
+		fail "expected uid 65534, gid 65534 and a writable scratch dir"
+	}
+}
+
+@test "--user nobody cannot write a root-owned file even where the policy grants write" {
+	# Under $FENCE_TMP (mode 755): nobody must be able to reach it, so only the file mode stops it.
+	local scratch=$FENCE_TMP/user-scratch
+	CLEANUP_PATHS+=("$scratch")
+	rm -rf "$scratch"
+	mkdir -m 755 "$scratch"
+	echo root >"$scratch/rootfile"
+	chmod 644 "$scratch/rootfile"
+	fence_run --user nobody --scratch "$scratch" -- "$PROBE" write "$scratch/rootfile" x
+	assert_probe 1 "EACCES open"
+	# Refused by the file mode, not by bpfence: nothing counted.
+	assert_denied
+	fence_run --scratch "$scratch" -- "$PROBE" write "$scratch/rootfile" x
+	assert_probe 0 "ok"
+}
+
+@test "the invocation's processes run in their own cgroup under bpfence/" {
+	write_policy <<'EOF'
+[files]
+read = /proc
+EOF
+	run_tagged cgroup
+	assert_status 0
+	local inv
+	inv=$(json_value invocation)
+	inv=${inv//\"/}
+	assert_output_line "ok /bpfence/$inv"
+}
