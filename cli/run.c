@@ -525,21 +525,6 @@ static int parse_args(struct run *r, int argc, char **argv)
 	return 0;
 }
 
-static int write_cg(const char *dir, const char *file, const char *val)
-{
-	char path[PATH_MAX];
-	int fd, e = 0;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		e = -errno;
-	close(fd);
-	return e;
-}
-
 /* pids and memory for the invocations, where this host's cgroup v2 offers them (on hybrid
  * hosts they are often bound to v1: then the limit files do not appear). */
 static void enable_controllers(const char *root, const char *base)
@@ -547,8 +532,8 @@ static void enable_controllers(const char *root, const char *base)
 	static const char *const ctl[] = { "+pids", "+memory" };
 
 	for (int i = 0; i < 2; i++) {
-		write_cg(root, "cgroup.subtree_control", ctl[i]);
-		write_cg(base, "cgroup.subtree_control", ctl[i]);
+		cgroup_write(root, "cgroup.subtree_control", ctl[i]);
+		cgroup_write(base, "cgroup.subtree_control", ctl[i]);
 	}
 }
 
@@ -561,7 +546,7 @@ static int apply_limits(struct run *r)
 
 	if (r->pids_max) {
 		snprintf(v, sizeof(v), "%lld", r->pids_max);
-		e = write_cg(r->cgroup, "pids.max", v);
+		e = cgroup_write(r->cgroup, "pids.max", v);
 		r->pids_limited = !e;
 		if (e && r->pids_max != DEFAULT_PIDS_MAX) {
 			report_error("cannot set --pids-max",
@@ -572,14 +557,14 @@ static int apply_limits(struct run *r)
 	}
 	if (r->memory_max) {
 		snprintf(v, sizeof(v), "%lld", r->memory_max);
-		e = write_cg(r->cgroup, "memory.max", v);
+		e = cgroup_write(r->cgroup, "memory.max", v);
 		if (e) {
 			report_error("cannot set --memory-max",
 				     "%s/memory.max: %s (the cgroup v2 memory controller is not "
 				     "available here)", r->cgroup, strerror(-e));
 			return -1;
 		}
-		write_cg(r->cgroup, "memory.swap.max", "0");
+		cgroup_write(r->cgroup, "memory.swap.max", "0");
 		r->memory_limited = true;
 	}
 	return 0;

@@ -120,7 +120,7 @@ int cgroup_id(const char *path, __u64 *id)
 	return 0;
 }
 
-static int write_file(const char *dir, const char *name, const char *val)
+int cgroup_write(const char *dir, const char *name, const char *val)
 {
 	char path[PATH_MAX];
 	int fd, r = 0;
@@ -169,7 +169,7 @@ static int freeze_and_kill(const char *path)
 	DIR *d;
 	int pid;
 
-	write_file(path, "cgroup.freeze", "1");
+	cgroup_write(path, "cgroup.freeze", "1");
 	snprintf(sub, sizeof(sub), "%s/cgroup.procs", path);
 	procs = fopen(sub, "re");
 	if (procs) {
@@ -187,7 +187,7 @@ static int freeze_and_kill(const char *path)
 		}
 		closedir(d);
 	}
-	write_file(path, "cgroup.freeze", "0");
+	cgroup_write(path, "cgroup.freeze", "0");
 	return 0;
 }
 
@@ -203,7 +203,7 @@ int cgroup_kill_and_wait(const char *path, int timeout_ms)
 		return -errno;
 	r = populated(fd);
 	if (r == 1) {
-		if (write_file(path, "cgroup.kill", "1") == -ENOENT)
+		if (cgroup_write(path, "cgroup.kill", "1") == -ENOENT)
 			freeze_and_kill(path);
 	}
 	while ((r = populated(fd)) == 1) {
@@ -217,7 +217,7 @@ int cgroup_kill_and_wait(const char *path, int timeout_ms)
 		/* cgroup.events signals POLLPRI on change; the bounded wait re-kills stragglers
 		 * that a freeze fallback may have missed. */
 		poll(&p, 1, left > 100 ? 100 : (int)left);
-		if (populated(fd) == 1 && write_file(path, "cgroup.kill", "1") == -ENOENT)
+		if (populated(fd) == 1 && cgroup_write(path, "cgroup.kill", "1") == -ENOENT)
 			freeze_and_kill(path);
 	}
 	close(fd);

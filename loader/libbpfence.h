@@ -66,6 +66,8 @@ int cgroup_id(const char *path, __u64 *id);
 /* Kill every task in the cgroup and its descendants (cgroup.kill, else freeze + SIGKILL), and
  * wait until it is empty. timeout_ms < 0: wait forever. */
 int cgroup_kill_and_wait(const char *path, int timeout_ms);
+/* Write val to the control file dir/name (cgroup.kill, pids.max, ...). 0 or -errno. */
+int cgroup_write(const char *dir, const char *name, const char *val);
 /* Remove a cgroup and its (empty) descendants. */
 int cgroup_remove(const char *path);
 
