@@ -194,33 +194,6 @@ static int add_env(struct run *r, const char *fmt, const char *val)
 	return 0;
 }
 
-/* Remove a directory tree without following symlinks: the function may have planted links to
- * files outside it. */
-static void remove_tree_at(int dirfd, const char *name)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	if (fd < 0) {
-		unlinkat(dirfd, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(fd, de->d_name, 0) && (errno == EISDIR || errno == EPERM))
-			remove_tree_at(fd, de->d_name);
-	}
-	closedir(d);
-	unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
 static int teardown(struct run *r)
 {
 	int status = 0;

@@ -136,32 +136,6 @@ static int copy_file(const char *from, const char *to, mode_t mode)
 	return e;
 }
 
-/* Remove a tree without following symlinks (the attacker planted some in scratch). */
-static void remove_tree(int dirfd, const char *name)
-{
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	if (fd < 0) {
-		unlinkat(dirfd, name, 0);
-		return;
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(fd, de->d_name, 0) && (errno == EISDIR || errno == EPERM))
-			remove_tree(fd, de->d_name);
-	}
-	closedir(d);
-	unlinkat(dirfd, name, AT_REMOVEDIR);
-}
-
 /* bpfence-attack: $BPFENCE_ATTACK, next to this binary (the build tree), or the installed one. */
 static int find_attack(struct selftest *s)
 {
@@ -408,7 +382,7 @@ static void cleanup(struct selftest *s)
 		if (s->keep)
 			fprintf(stderr, "%s: selftest: kept %s\n", cli.prog, s->tmp);
 		else
-			remove_tree(AT_FDCWD, s->tmp);
+			remove_tree_at(AT_FDCWD, s->tmp);
 	}
 	for (int i = 0; i <= ROWS; i++)
 		free(s->detail[i]);

@@ -71,6 +71,9 @@ int cgroup_write(const char *dir, const char *name, const char *val);
 /* Remove a cgroup and its (empty) descendants. */
 int cgroup_remove(const char *path);
 
+/* Remove dirfd/name and everything below it, never following symlinks (loader/tree.c). */
+void remove_tree_at(int dirfd, const char *name);
+
 /* --- policies in the maps (loader/install.c) --- */
 
 /* What installing a policy left out, for `policy check` and --debug. */
