@@ -39,6 +39,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define PROT_EXEC 0x4
+#define TIOCSTI 0x5412
+#define TIOCLINUX 0x541C
 #define ANON_INODE_FS_MAGIC 0x09041934
 /* An exec open is marked in f_flags (__FMODE_EXEC, from do_open_execat), not in f_mode. */
 #define __FMODE_EXEC 0x20
@@ -280,7 +282,9 @@ static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry
  * up through its real ancestry, crossing from a mount's root to its mountpoint in the parent
  * mount, so the answer depends on where the object is, not on the name used to reach it. Grants
  * accumulate (a rule grants its subtree). A walk that reaches the top without a grant, or runs
- * past BPFENCE_WALK_MAX steps, is a denial.
+ * past BPFENCE_WALK_MAX steps, is a denial. vfsmnt NULL (hooks that get a bare dentry): the walk
+ * stays inside the object's file system, so a grant above its mount point does not count: fail
+ * closed.
  */
 static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struct vfsmount *vfsmnt,
 					 __u32 want)
@@ -304,8 +308,9 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 					return true;
 			}
 		}
-		mnt_root = BPF_CORE_READ(mnt, mnt.mnt_root);
-		if (dentry == mnt_root) {
+		/* Without a mount (inode hooks), the walk ends at the file system's root. */
+		mnt_root = vfsmnt ? BPF_CORE_READ(mnt, mnt.mnt_root) : NULL;
+		if (mnt_root && dentry == mnt_root) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt)
@@ -1031,6 +1036,204 @@ int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
 		e->port = BPF_CORE_READ(sock, type);
 	}
 	return deny(&v, BPFENCE_HOOK_SOCKET_LISTEN, BPFENCE_CLASS_CONNECT, EPERM, false, e);
+}
+
+/*
+ * Mounts and namespaces (SECURITY row 5). A tagged task may not mount, unmount, move or attach a
+ * mount, pivot_root, or create a user namespace (the one way to hold CAP_SYS_ADMIN again after
+ * bpfence dropped every capability). security_sb_mount runs before the capability check, so the
+ * hook decides even for an unprivileged caller. These stand under audit mode (system class).
+ */
+static __always_inline int system_deny(int hook, struct dentry *dentry)
+{
+	struct bpfence_event *e = NULL;
+	struct verdict v;
+
+	if (!load_verdict(&v))
+		return 0;
+	if (dentry) {
+		e = scratch_event();
+		if (e)
+			fill_file_obj(e, dentry, 0);
+	}
+	return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_SB_MOUNT, BPF_CORE_READ(path, dentry));
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_SB_UMOUNT, BPF_CORE_READ(mnt, mnt_root));
+}
+
+/* open_tree(OPEN_TREE_CLONE) and fsmount() only make detached mounts; move_mount attaches them. */
+SEC("lsm/move_mount")
+int BPF_PROG(move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_MOVE_MOUNT, BPF_CORE_READ(to_path, dentry));
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_SB_PIVOTROOT, BPF_CORE_READ(new_path, dentry));
+}
+
+SEC("lsm/userns_create")
+int BPF_PROG(userns_create, const struct cred *cred, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_USERNS_CREATE, NULL);
+}
+
+/* perf_event_open exposes other processes and the kernel (row 25); the hook does not name the
+ * target, so a tagged task gets none at all. (The first argument changed type across kernels;
+ * it is not read.) */
+SEC("lsm/perf_event_open")
+int BPF_PROG(perf_event_open, void *attr, int type, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_PERF_EVENT_OPEN, NULL);
+}
+
+/* TIOCSTI / TIOCLINUX push input into a terminal, which may be the one bpfence was started from
+ * (row 18). The command is compared first: other ioctls pay nothing. */
+SEC("lsm/file_ioctl")
+int BPF_PROG(file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd != TIOCSTI && cmd != TIOCLINUX)
+		return 0;
+	return system_deny(BPFENCE_HOOK_FILE_IOCTL, BPF_CORE_READ(file, f_path.dentry));
+}
+
+/* 32-bit ioctls go through their own hook since it was added (6.8, backported to 6.1.y); the
+ * loader autoloads this where the kernel has it. (seccomp also kills non-native ABIs.) */
+SEC("?lsm/file_ioctl_compat")
+int BPF_PROG(file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd != TIOCSTI && cmd != TIOCLINUX)
+		return 0;
+	return system_deny(BPFENCE_HOOK_FILE_IOCTL, BPF_CORE_READ(file, f_path.dentry));
+}
+
+/* Extended attributes (security labels, file capabilities, user data) are part of the object:
+ * setting or removing one needs the write grant (row 10). The hook has no mount, so only grants
+ * inside the object's own file system count. */
+static __always_inline int xattr_write(int hook, struct dentry *dentry)
+{
+	struct bpfence_event *e;
+	struct verdict v;
+	bool system;
+
+	if (!load_verdict(&v))
+		return 0;
+	system = is_system_fs(magic_of(dentry));
+	if (!system && v.policy && file_granted(v.tag->invocation, dentry, NULL, BPFENCE_PERM_WRITE))
+		return 0;
+	e = scratch_event();
+	if (e)
+		fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
+	if (system)
+		return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
+	return deny(&v, hook, BPFENCE_CLASS_FILE, EACCES, false, e);
+}
+
+SEC("lsm/inode_setxattr")
+int BPF_PROG(inode_setxattr, void *idmap, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return xattr_write(BPFENCE_HOOK_INODE_SETXATTR, dentry);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(inode_removexattr, void *idmap, struct dentry *dentry, const char *name, int ret)
+{
+	if (ret)
+		return ret;
+	return xattr_write(BPFENCE_HOOK_INODE_REMOVEXATTR, dentry);
+}
+
+/* Starving bpfence or anything else outside (row 27): nice, I/O priority, scheduler policy and
+ * affinity, and page migration only on the invocation's own processes. */
+static __always_inline int task_target(int hook, struct task_struct *p)
+{
+	struct verdict v;
+
+	if (!load_verdict(&v))
+		return 0;
+	if (same_invocation(&v, p))
+		return 0;
+	return task_deny(&v, hook, p, 0);
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(task_setnice, struct task_struct *p, int nice, int ret)
+{
+	if (ret)
+		return ret;
+	return task_target(BPFENCE_HOOK_TASK_SETNICE, p);
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(task_setioprio, struct task_struct *p, int ioprio, int ret)
+{
+	if (ret)
+		return ret;
+	return task_target(BPFENCE_HOOK_TASK_SETIOPRIO, p);
+}
+
+SEC("lsm/task_setscheduler")
+int BPF_PROG(task_setscheduler, struct task_struct *p, int ret)
+{
+	if (ret)
+		return ret;
+	return task_target(BPFENCE_HOOK_TASK_SETSCHEDULER, p);
+}
+
+SEC("lsm/task_movememory")
+int BPF_PROG(task_movememory, struct task_struct *p, int ret)
+{
+	if (ret)
+		return ret;
+	return task_target(BPFENCE_HOOK_TASK_MOVEMEMORY, p);
+}
+
+/* prlimit() on another process (the kernel skips the hook for the caller itself). The hook names
+ * only the two credentials, not the target task, so every other process is refused, the
+ * invocation's own included: a restricted function has no use for it. */
+SEC("lsm/task_prlimit")
+int BPF_PROG(task_prlimit, const struct cred *cred, const struct cred *tcred, unsigned int flags,
+	     int ret)
+{
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (cred == tcred || !load_verdict(&v))
+		return 0;
+	return deny(&v, BPFENCE_HOOK_TASK_PRLIMIT, BPFENCE_CLASS_TASK, EPERM, false, NULL);
 }
 
 /*

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "libbpfence.h"
@@ -38,6 +39,17 @@ const char *const bpfence_link_names[] = {
 	"bpf_syscall",   "task_alloc",     "task_kill",      "ptrace_access_check",
 	"socket_listen", "mmap_file",      "file_mprotect",  "file_receive",
 	"cgroup_mkdir",  "cgroup_rmdir",
+	"sb_mount",      "sb_umount",      "move_mount",     "sb_pivotroot",
+	"userns_create", "perf_event_open", "file_ioctl",    "inode_setxattr",
+	"inode_removexattr", "task_setnice", "task_setioprio", "task_setscheduler",
+	"task_movememory", "task_prlimit",
+	NULL,
+};
+
+/* Programs for hooks some kernels lack: loaded and pinned where the kernel has the hook
+ * (select_variants), never required by bpfence_loaded(). Each backs up a seccomp rule. */
+static const char *const optional_link_names[] = {
+	"file_ioctl_compat", /* 6.8, backported to 6.1.y; seccomp kills 32-bit calls anyway */
 	NULL,
 };
 
@@ -200,9 +212,28 @@ static bool kernel_at_least(int major, int minor)
 	return ma > major || (ma == major && mi >= minor);
 }
 
+/* Does the running kernel have LSM hook NAME (a bpf_lsm_NAME function in its BTF)? */
+static bool kernel_has_hook(const char *name)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char fn[96];
+	bool has;
+
+	if (!btf)
+		return false;
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
+	has = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) >= 0;
+	btf__free(btf);
+	return has;
+}
+
 static void select_variants(struct bpfence_bpf *skel)
 {
 	bool v69 = kernel_at_least(6, 9);
+
+	/* Optional hooks: loaded where the kernel has them. */
+	bpf_program__set_autoload(skel->progs.file_ioctl_compat,
+				  kernel_has_hook("file_ioctl_compat"));
 
 	bpf_program__set_autoload(skel->progs.bpf_syscall, !v69);
 	bpf_program__set_autoload(skel->progs.bpf_syscall_v69, v69);
@@ -342,7 +373,8 @@ static int load_locked(char *why, size_t n)
 	}
 	select_variants(skel);
 	bpf_object__for_each_program(prog, skel->obj) {
-		if (!name_listed(bpfence_link_names, link_name(prog))) {
+		if (!name_listed(bpfence_link_names, link_name(prog)) &&
+		    !name_listed(optional_link_names, link_name(prog))) {
 			r = fail(why, n, EINVAL, "BPF object has unknown program %s",
 				 bpf_program__name(prog));
 			goto out;
@@ -458,6 +490,11 @@ int bpfence_unload(bool force, char *why, size_t n)
 			    "(untag them, or use --force)",
 			    tagged);
 	for (const char *const *l = bpfence_link_names; *l; l++) {
+		pin_path(path, sizeof(path), LINK_DIR, *l);
+		if (unlink(path) && errno != ENOENT)
+			return fail(why, n, errno, "cannot remove %s: %s", path, strerror(errno));
+	}
+	for (const char *const *l = optional_link_names; *l; l++) {
 		pin_path(path, sizeof(path), LINK_DIR, *l);
 		if (unlink(path) && errno != ENOENT)
 			return fail(why, n, errno, "cannot remove %s: %s", path, strerror(errno));

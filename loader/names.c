@@ -33,6 +33,20 @@ const char *bpfence_hook_name(unsigned int hook)
 		[BPFENCE_HOOK_MMAP_FILE] = "mmap_file",
 		[BPFENCE_HOOK_FILE_MPROTECT] = "file_mprotect",
 		[BPFENCE_HOOK_FILE_RECEIVE] = "file_receive",
+		[BPFENCE_HOOK_SB_MOUNT] = "sb_mount",
+		[BPFENCE_HOOK_SB_UMOUNT] = "sb_umount",
+		[BPFENCE_HOOK_MOVE_MOUNT] = "move_mount",
+		[BPFENCE_HOOK_SB_PIVOTROOT] = "sb_pivotroot",
+		[BPFENCE_HOOK_USERNS_CREATE] = "userns_create",
+		[BPFENCE_HOOK_PERF_EVENT_OPEN] = "perf_event_open",
+		[BPFENCE_HOOK_FILE_IOCTL] = "file_ioctl",
+		[BPFENCE_HOOK_INODE_SETXATTR] = "inode_setxattr",
+		[BPFENCE_HOOK_INODE_REMOVEXATTR] = "inode_removexattr",
+		[BPFENCE_HOOK_TASK_SETNICE] = "task_setnice",
+		[BPFENCE_HOOK_TASK_SETIOPRIO] = "task_setioprio",
+		[BPFENCE_HOOK_TASK_SETSCHEDULER] = "task_setscheduler",
+		[BPFENCE_HOOK_TASK_MOVEMEMORY] = "task_movememory",
+		[BPFENCE_HOOK_TASK_PRLIMIT] = "task_prlimit",
 	};
 
 	return hook < BPFENCE_HOOK_MAX && names[hook] ? names[hook] : "unknown";

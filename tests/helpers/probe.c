@@ -33,7 +33,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/xattr.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -1168,6 +1173,113 @@ static int act_cgroup(int argc, char **argv)
 	return fail_err(ENOENT, "cgroup");
 }
 
+/* ---- mounts, namespaces and other processes (SECURITY rows 5, 10, 18, 25, 27) ---------------- */
+
+static int act_mount_tmpfs(int argc, char **argv)
+{
+	(void)argc;
+	if (mount("none", argv[1], "tmpfs", 0, NULL) < 0)
+		return fail("mount");
+	umount2(argv[1], MNT_DETACH);
+	return ok();
+}
+
+static int act_umount(int argc, char **argv)
+{
+	(void)argc;
+	return umount2(argv[1], MNT_DETACH) < 0 ? fail("umount") : ok();
+}
+
+static int act_unshare_user(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return unshare(CLONE_NEWUSER) < 0 ? fail("unshare") : ok();
+}
+
+static int act_perf_open(int argc, char **argv)
+{
+	/* struct perf_event_attr's first fields, by hand: type PERF_TYPE_SOFTWARE (1), size 64
+	 * (PERF_ATTR_SIZE_VER0), config PERF_COUNT_SW_CPU_CLOCK (0), flags bit 0: disabled. */
+	struct {
+		uint32_t type, size;
+		uint64_t config, sample, sample_type, read_format, flags;
+	} attr = { .type = 1, .size = 64, .flags = 1 };
+	unsigned char buf[128] = { 0 };
+	long fd;
+
+	(void)argc;
+	memcpy(buf, &attr, sizeof(attr));
+	fd = syscall(__NR_perf_event_open, buf, (int)parse_ull(argv[1], 10, INT_MAX, "pid"), -1, -1,
+		     0);
+	if (fd < 0)
+		return fail("perf_event_open");
+	close((int)fd);
+	return ok();
+}
+
+/* TIOCSTI on fd 0: the hook answers before the tty layer (which says ENOTTY for a non-tty). */
+static int act_tiocsti(int argc, char **argv)
+{
+	char c = ' ';
+
+	(void)argc;
+	(void)argv;
+	return ioctl(0, TIOCSTI, &c) < 0 ? fail("ioctl") : ok();
+}
+
+static int act_setxattr(int argc, char **argv)
+{
+	(void)argc;
+	return setxattr(argv[1], argv[2], "1", 1, 0) < 0 ? fail("setxattr") : ok();
+}
+
+static int act_removexattr(int argc, char **argv)
+{
+	(void)argc;
+	return removexattr(argv[1], argv[2]) < 0 ? fail("removexattr") : ok();
+}
+
+static int act_setpriority(int argc, char **argv)
+{
+	int pid = (int)parse_ull(argv[1], 10, INT_MAX, "pid");
+	int nice = (int)parse_ull(argv[2], 10, 19, "nice");
+
+	(void)argc;
+	return setpriority(PRIO_PROCESS, pid, nice) < 0 ? fail("setpriority") : ok();
+}
+
+static int act_ioprio(int argc, char **argv)
+{
+	/* ioprio_set(IOPRIO_WHO_PROCESS, pid, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)) */
+	int pid = (int)parse_ull(argv[1], 10, INT_MAX, "pid");
+
+	(void)argc;
+	return syscall(__NR_ioprio_set, 1, pid, 3 << 13) < 0 ? fail("ioprio_set") : ok();
+}
+
+static int act_affinity(int argc, char **argv)
+{
+	int pid = (int)parse_ull(argv[1], 10, INT_MAX, "pid");
+	cpu_set_t set;
+
+	(void)argc;
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(pid, sizeof(set), &set) < 0 ? fail("sched_setaffinity") : ok();
+}
+
+static int act_prlimit(int argc, char **argv)
+{
+	int pid = (int)parse_ull(argv[1], 10, INT_MAX, "pid");
+	struct rlimit old;
+
+	(void)argc;
+	if (prlimit(pid, RLIMIT_NOFILE, NULL, &old) < 0)
+		return fail("prlimit");
+	return okf("%llu", (unsigned long long)old.rlim_cur);
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 struct action {
@@ -1217,6 +1329,17 @@ static const struct action actions[] = {
 	  "open PATH N times: ok denied=COUNT errno=NAME" },
 	{ "bpf-prog-count", 0, 0, act_bpf_prog_count, "", "bpf(BPF_PROG_GET_NEXT_ID): ok COUNT" },
 	{ "cgroup", 0, 0, act_cgroup, "", "ok PATH from the 0:: line of /proc/self/cgroup" },
+	{ "mount-tmpfs", 1, 1, act_mount_tmpfs, "DIR", "mount a tmpfs on DIR (then detach it)" },
+	{ "umount", 1, 1, act_umount, "DIR", "umount2(DIR, MNT_DETACH)" },
+	{ "unshare-user", 0, 0, act_unshare_user, "", "unshare(CLONE_NEWUSER)" },
+	{ "perf-open", 1, 1, act_perf_open, "PID", "perf_event_open of a software clock on PID" },
+	{ "tiocsti", 0, 0, act_tiocsti, "", "ioctl(0, TIOCSTI)" },
+	{ "setxattr", 2, 2, act_setxattr, "PATH NAME", "setxattr NAME=1" },
+	{ "removexattr", 2, 2, act_removexattr, "PATH NAME", "removexattr NAME" },
+	{ "setpriority", 2, 2, act_setpriority, "PID NICE", "setpriority(PRIO_PROCESS)" },
+	{ "ioprio", 1, 1, act_ioprio, "PID", "ioprio_set idle class" },
+	{ "affinity", 1, 1, act_affinity, "PID", "sched_setaffinity to CPU 0" },
+	{ "prlimit", 1, 1, act_prlimit, "PID", "prlimit(PID, RLIMIT_NOFILE) read: ok SOFT" },
 };
 
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))

@@ -300,3 +300,51 @@ stop_listeners() {
 	done
 	LISTENERS=()
 }
+
+# ------------------------------------------------------------------------------ the audit daemon
+
+# start_daemon: bpfenced writing to $LOG (each file sets LOG), once its start record is there.
+start_daemon() {
+	"$REPO/.output/bpfenced" --log "$LOG" 2>"$BATS_TEST_TMPDIR/bpfenced.err" &
+	DAEMON=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '"event": "start"' "$LOG" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "bpfenced did not start: $(cat "$BATS_TEST_TMPDIR/bpfenced.err")"
+}
+
+# SIGTERM drains what is queued and writes the stop record.
+stop_daemon() {
+	[[ -n ${DAEMON:-} ]] || return 0
+	kill -TERM "$DAEMON" 2>/dev/null
+	wait "$DAEMON" 2>/dev/null
+	DAEMON=
+}
+
+# records_of INVOCATION: the denial records of one invocation, across rotated logs.
+records_of() {
+	cat "$LOG".1 "$LOG" 2>/dev/null | grep -F "\"invocation\": \"$1\"" || true
+}
+
+invocation() {
+	json_value invocation | tr -d '"'
+}
+
+# assert_one_record INVOCATION KEY=VALUE...: exactly one record, with these exact fields.
+assert_one_record() {
+	local inv=$1 rec kv
+	shift
+	rec=$(records_of "$inv")
+	if [[ $(printf '%s' "$rec" | grep -c .) -ne 1 ]]; then
+		fail "expected exactly one record for $inv, got:" "$rec"
+		return 1
+	fi
+	for kv in "$@"; do
+		if [[ $rec != *"\"${kv%%=*}\": ${kv#*=}"* ]]; then
+			fail "record lacks \"${kv%%=*}\": ${kv#*=}:" "$rec"
+			return 1
+		fi
+	done
+}
