@@ -130,6 +130,9 @@ struct verdict {
 	const struct bpfence_tag *tag;
 	const struct bpfence_policy *policy; /* NULL: tagged without policy, deny all */
 	__u64 cgroup;
+	/* The policy's rule set (policy->rules), read once: one decision uses one rule set, even
+	 * while `bpfence tag --replace` swaps the policy entry under it. */
+	__u64 rules;
 };
 
 static __always_inline const struct bpfence_tag *tag_of_current(__u64 *cgroup)
@@ -244,6 +247,7 @@ static __always_inline bool load_verdict(struct verdict *v)
 		return false;
 	inv = v->tag->invocation;
 	v->policy = bpf_map_lookup_elem(&policies, &inv);
+	v->rules = v->policy ? v->policy->rules : 0;
 	return true;
 }
 
@@ -383,7 +387,7 @@ int BPF_PROG(file_open, struct file *file, int ret)
 	 * no file in any tree; it grants nothing the fd did not. */
 	if (magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC)
 		return 0;
-	if (file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt), want))
+	if (file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt), want))
 		return 0;
 	return file_deny(&v, file, BPFENCE_CLASS_FILE, EACCES, false, want);
 }
@@ -404,7 +408,7 @@ static __always_inline int map_check(struct file *file, unsigned long prot, int 
 	if (!load_verdict(&v))
 		return 0;
 	dentry = BPF_CORE_READ(file, f_path.dentry);
-	if (v.policy && file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt),
+	if (v.policy && file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt),
 				     BPFENCE_PERM_MAP))
 		return 0;
 	e = scratch_event();
@@ -473,7 +477,7 @@ int BPF_PROG(file_receive, struct file *file, int ret)
 	if (fmode & FMODE_WRITE)
 		want |= BPFENCE_PERM_WRITE;
 	if (magic != ANON_INODE_FS_MAGIC && v.policy && !is_system_fs(magic) &&
-	    file_granted(v.tag->invocation, dentry, BPF_CORE_READ(file, f_path.mnt), want))
+	    file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt), want))
 		return 0;
 	e = scratch_event();
 	if (e)
@@ -496,7 +500,7 @@ static __always_inline int path_write(int hook, struct dentry *dentry, struct vf
 		return 0;
 	system = is_system_fs(magic_of(dentry));
 	if (!system && v.policy &&
-	    file_granted(v.tag->invocation, dentry, mnt, BPFENCE_PERM_WRITE))
+	    file_granted(v.rules, dentry, mnt, BPFENCE_PERM_WRITE))
 		return 0;
 	e = scratch_event();
 	if (e)
@@ -681,7 +685,7 @@ static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[
 	struct bpfence_broker_key bk = {};
 	struct bpfence_net_key nk = {};
 	struct bpfence_net_ports *ports;
-	__u64 inv = v->tag->invocation;
+	__u64 inv = v->rules;
 
 	if (e) {
 		e->object = BPFENCE_OBJ_INET;
@@ -851,7 +855,7 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 	ua = BPF_CORE_READ(u, addr);
 	if (dentry) {
 		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-		struct bpfence_unix_key k = { .invocation = v.tag->invocation };
+		struct bpfence_unix_key k = { .invocation = v.rules };
 
 		k.ino = BPF_CORE_READ(inode, i_ino);
 		k.dev = kdev_of(inode);
@@ -876,7 +880,7 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 			 * 128 bytes of room inside the event. */
 			asm volatile("" : "+r"(n));
 			n &= 127;
-			ak->invocation = v.tag->invocation;
+			ak->invocation = v.rules;
 			ak->len = n;
 			bpf_probe_read_kernel(ak->name, n, src);
 			verdict = bpf_map_lookup_elem(&unix_abstract, ak);
@@ -1148,7 +1152,7 @@ static __always_inline int xattr_write(int hook, struct dentry *dentry)
 	if (!load_verdict(&v))
 		return 0;
 	system = is_system_fs(magic_of(dentry));
-	if (!system && v.policy && file_granted(v.tag->invocation, dentry, NULL, BPFENCE_PERM_WRITE))
+	if (!system && v.policy && file_granted(v.rules, dentry, NULL, BPFENCE_PERM_WRITE))
 		return 0;
 	e = scratch_event();
 	if (e)

@@ -66,6 +66,12 @@ struct bpfence_tag {
  * invocation has no policy entry is denied everything. */
 struct bpfence_policy {
 	__u64 families; /* bit N set: sockets of address family N may be created */
+	/* The rule set: the `invocation` field of this policy's keys in file_rules, net_rules,
+	 * net_broker, unix_rules and unix_abstract. The invocation id itself for the first policy;
+	 * a fresh id with bit 63 set (never a cgroup id) for each replacement. Swapping a live
+	 * policy writes the new rule set beside the old, replaces this entry in one map update,
+	 * then deletes the old set: every decision sees one whole policy, old or new. */
+	__u64 rules;
 	__u32 flags;    /* BPFENCE_POLICY_* */
 	__u32 n_broker_local;
 	/* Broker TCP ports on the local host: denied on every loopback (127/8, ::1), unspecified
@@ -76,7 +82,9 @@ struct bpfence_policy {
 	char id[BPFENCE_ID_MAX];       /* the invocation id users see (bpfence run prints it) */
 };
 
-/* net_rules: LPM trie. Key: prefixlen counts bits of data[]; data = invocation (8 bytes, host
+/* Rule maps below: their `invocation` key field holds the policy's rule set (bpfence_policy.rules).
+ *
+ * net_rules: LPM trie. Key: prefixlen counts bits of data[]; data = rule set (8 bytes, host
  * order, always fully inside the prefix) then the IPv6 address (v4 as ::ffff:a.b.c.d). */
 struct bpfence_net_key {
 	__u32 prefixlen;

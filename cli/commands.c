@@ -9,9 +9,11 @@
 #include <unistd.h>
 #include <dirent.h>
 
+#include <bpf/bpf.h>
+
 #include "cli.h"
 
-enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY };
+enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY, OPT_REPLACE };
 
 #define COMMON_OPTS                                                                   \
 	{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, OPT_JSON }, \
@@ -240,12 +242,52 @@ static int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, b
 	return r;
 }
 
+/* tag --replace: swap the policy of the tagged root `path` (cgroup id `id`). */
+static int replace_policy(const struct bpfence_maps *m, const char *path, __u64 id,
+			  const struct policy *p, const struct policy_vars *vars)
+{
+	struct bpfence_policy cur;
+	char why[WHY_MAX];
+	__u64 inv;
+
+	if (tag_lookup(m, id, &inv)) {
+		report_error("cannot replace", "%s is not tagged; tag it without --replace", path);
+		return 1;
+	}
+	if (inv != id) {
+		report_error("cannot replace", "%s is inside a larger tagged cgroup; replace the "
+			     "policy of its root", path);
+		return 1;
+	}
+	if (policy_swap(m, id, p, vars, NULL, why, sizeof(why))) {
+		report_error("cannot replace the policy", "%s (the old policy still holds)", why);
+		return 1;
+	}
+	if (bpf_map_lookup_elem(m->policies, &id, &cur))
+		cur.id[0] = 0;
+	if (cli.json) {
+		printf("{\"replaced\": ");
+		json_str(stdout, path);
+		printf(", \"invocation\": \"%s\", \"policy\": ", cur.id);
+		json_str(stdout, p->name);
+		printf("}\n");
+	} else {
+		printf("bpfence: replaced the policy of %s with %s (invocation %s)\n", path, p->name,
+		       cur.id);
+	}
+	return 0;
+}
+
 static const char tag_help[] =
-	"Usage: bpfence tag --policy FILE [--source DIR] [--scratch DIR] CGROUP_PATH\n"
+	"Usage: bpfence tag [--replace] --policy FILE [--source DIR] [--scratch DIR] CGROUP_PATH\n"
 	"Restrict a cgroup made by another runner (runc/crun, systemd, Kubernetes) and all its\n"
 	"descendants with a policy. CGROUP_PATH is absolute, or relative to the cgroup2 mount.\n"
 	"Tag the cgroup before the workload starts in it.\n"
-	"\nExample:\n  bpfence tag --policy policies/function.policy system.slice/fn-42.scope\n";
+	"\n  --replace   the cgroup is a tagged root (bpfence tag, or bpfence/ID of a run): swap its\n"
+	"              policy for FILE atomically while it runs. Every decision sees the old\n"
+	"              policy or the new one, never a mix; the invocation id and counters stay.\n"
+	"\nExamples:\n  bpfence tag --policy policies/function.policy system.slice/fn-42.scope\n"
+	"  bpfence tag --replace --policy tighter.policy system.slice/fn-42.scope\n";
 
 int cmd_tag(int argc, char **argv)
 {
@@ -253,8 +295,10 @@ int cmd_tag(int argc, char **argv)
 					      { "policy", required_argument, NULL, OPT_POLICY },
 					      { "source", required_argument, NULL, OPT_SOURCE },
 					      { "scratch", required_argument, NULL, OPT_SCRATCH },
+					      { "replace", no_argument, NULL, OPT_REPLACE },
 					      {} };
 	const char *policy_file = NULL, *source = NULL, *scratch = NULL;
+	bool replace = false;
 	char path[PATH_MAX], why[WHY_MAX], err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
 	struct policy p = {};
 	struct bpfence_maps m;
@@ -271,6 +315,8 @@ int cmd_tag(int argc, char **argv)
 			source = optarg;
 		else if (c == OPT_SCRATCH)
 			scratch = optarg;
+		else if (c == OPT_REPLACE)
+			replace = true;
 		else if ((r = common_opt(c, tag_help)))
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
@@ -300,13 +346,18 @@ int cmd_tag(int argc, char **argv)
 		report_error("bad cgroup", "%s: %s", path, strerror(-r));
 		goto out_maps;
 	}
-	if (!tag_lookup(&m, id, &existing)) {
-		report_error("cannot tag", "%s is already tagged (invocation %llu); untag it first",
-			     path, (unsigned long long)existing);
-		goto out_maps;
-	}
 	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL };
 	char inv_id[BPFENCE_ID_MAX];
+
+	if (replace) {
+		status = replace_policy(&m, path, id, &p, &vars);
+		goto out_maps;
+	}
+	if (!tag_lookup(&m, id, &existing)) {
+		report_error("cannot tag", "%s is already tagged (invocation %llu); untag it first, "
+			     "or swap its policy with --replace", path, (unsigned long long)existing);
+		goto out_maps;
+	}
 
 	r = invocation_id_new(inv_id);
 	if (!r)

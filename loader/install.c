@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -291,29 +292,74 @@ int invocation_id_new(char id[BPFENCE_ID_MAX])
 	return 0;
 }
 
+/* The policy entry for p, without its rule set. */
+static void policy_entry(const struct policy *p, const char *id, struct bpfence_policy *bp)
+{
+	memset(bp, 0, sizeof(*bp));
+	bp->families = p->families;
+	if (p->mode == POLICY_MODE_AUDIT)
+		bp->flags |= BPFENCE_POLICY_AUDIT;
+	if (p->connect_allow)
+		bp->flags |= BPFENCE_POLICY_CONNECT_ALLOW;
+	snprintf(bp->name, sizeof(bp->name), "%s", p->name);
+	snprintf(bp->id, sizeof(bp->id), "%s", id);
+}
+
+/* Every rule of p under rule set `rules` (the broker's local ports go into bp). */
+static int add_rules(const struct bpfence_maps *m, __u64 rules, const struct policy *p,
+		     const struct policy_vars *vars, struct bpfence_policy *bp,
+		     struct install_report *rep, char *why, size_t n)
+{
+	int r = add_file_rules(m, rules, p, vars, rep, why, n);
+
+	if (!r)
+		r = add_net_rules(m, rules, p, why, n);
+	if (!r)
+		r = add_broker(m, rules, p, bp, why, n);
+	return r;
+}
+
+static void delete_rules(const struct bpfence_maps *m, __u64 rules);
+
+/*
+ * Wait until every BPF program that may have read the old policy entry has returned. Updating a
+ * map-in-map makes the kernel call synchronize_rcu() before the syscall returns
+ * (maybe_wait_bpf_programs(): "userspace, when we return to it, knows that all programs that
+ * could be running use the new map value"); LSM programs are non-sleepable and run inside an RCU
+ * read-side section. A throwaway one-slot ARRAY_OF_MAPS gives user space that grace period.
+ */
+static int rcu_grace(void)
+{
+	int inner, outer, r = 0;
+	__u32 zero = 0;
+
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "bpfence_grace", 4, 4, 1, NULL);
+	if (inner < 0)
+		return -errno;
+	LIBBPF_OPTS(bpf_map_create_opts, o, .inner_map_fd = inner);
+	outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "bpfence_grace", 4, 4, 1, &o);
+	if (outer < 0 || bpf_map_update_elem(outer, &zero, &inner, BPF_ANY))
+		r = -errno;
+	if (outer >= 0)
+		close(outer);
+	close(inner);
+	return r;
+}
+
 int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, const struct policy *p,
 		   const struct policy_vars *vars, struct install_report *rep, char *why, size_t n)
 {
-	struct bpfence_policy bp = { .families = p->families };
 	struct bpfence_counters zero = {};
 	struct install_report local;
+	struct bpfence_policy bp;
 	int r;
 
 	if (!rep)
 		rep = &local;
 	memset(rep, 0, sizeof(*rep));
-	if (p->mode == POLICY_MODE_AUDIT)
-		bp.flags |= BPFENCE_POLICY_AUDIT;
-	if (p->connect_allow)
-		bp.flags |= BPFENCE_POLICY_CONNECT_ALLOW;
-	snprintf(bp.name, sizeof(bp.name), "%s", p->name);
-	snprintf(bp.id, sizeof(bp.id), "%s", id);
-
-	r = add_file_rules(m, inv, p, vars, rep, why, n);
-	if (!r)
-		r = add_net_rules(m, inv, p, why, n);
-	if (!r)
-		r = add_broker(m, inv, p, &bp, why, n);
+	policy_entry(p, id, &bp);
+	bp.rules = inv;
+	r = add_rules(m, inv, p, vars, &bp, rep, why, n);
 	if (!r && bpf_map_update_elem(m->counters, &inv, &zero, BPF_ANY))
 		r = fail(why, n, errno, "cannot add counters: %s", strerror(errno));
 	/* Last: the policy entry is what makes the rules count. */
@@ -322,6 +368,48 @@ int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, cons
 	if (r)
 		policy_uninstall(m, inv);
 	return r;
+}
+
+int policy_swap(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+		const struct policy_vars *vars, struct install_report *rep, char *why, size_t n)
+{
+	struct bpfence_policy old, bp;
+	struct install_report local;
+	__u64 rules;
+	int r;
+
+	if (!rep)
+		rep = &local;
+	memset(rep, 0, sizeof(*rep));
+	if (bpf_map_lookup_elem(m->policies, &inv, &old))
+		return fail(why, n, errno, "no policy is installed for this invocation: %s",
+			    strerror(errno));
+	/* A fresh rule set: random, with bit 63 set so it is never a cgroup id (the first
+	 * policy's rule set) and never the one being replaced. */
+	do {
+		if (getrandom(&rules, sizeof(rules), 0) != sizeof(rules))
+			return fail(why, n, errno, "getrandom: %s", strerror(errno));
+		rules |= 1ULL << 63;
+	} while (rules == old.rules);
+	policy_entry(p, old.id, &bp);
+	bp.rules = rules;
+	r = add_rules(m, rules, p, vars, &bp, rep, why, n);
+	/* The swap: one element replaced in one update. A decision reads the entry once, so it
+	 * uses the old policy with the old rules or the new one with the new rules. */
+	if (!r && bpf_map_update_elem(m->policies, &inv, &bp, BPF_EXIST))
+		r = fail(why, n, errno, "cannot replace the policy: %s", strerror(errno));
+	if (r) {
+		delete_rules(m, rules); /* nothing changed: the old policy still holds */
+		return r;
+	}
+	/* A decision that read the old entry just before the swap may still be walking the old
+	 * rules: wait for it before deleting them. Should the grace period be unavailable, wait
+	 * far longer than any hook runs; a decision still in flight then could only turn into a
+	 * denial (fail closed), never an allow. */
+	if (rcu_grace())
+		usleep(100 * 1000);
+	delete_rules(m, old.rules);
+	return 0;
 }
 
 /* Delete every key of `fd` whose leading __u64 is inv. Keys are collected first: deleting while
@@ -358,16 +446,29 @@ static void delete_keyed(int fd, size_t key_size, size_t inv_offset, __u64 inv)
 	free(batch);
 }
 
+static void delete_rules(const struct bpfence_maps *m, __u64 rules)
+{
+	delete_keyed(m->file_rules, sizeof(struct bpfence_file_key), 0, rules);
+	/* LPM keys start with prefixlen; the rule set follows it. */
+	delete_keyed(m->net_rules, sizeof(struct bpfence_net_key),
+		     offsetof(struct bpfence_net_key, data), rules);
+	delete_keyed(m->net_broker, sizeof(struct bpfence_broker_key), 0, rules);
+	delete_keyed(m->unix_rules, sizeof(struct bpfence_unix_key), 0, rules);
+	delete_keyed(m->unix_abstract, sizeof(struct bpfence_unix_abstract_key), 0, rules);
+}
+
 int policy_uninstall(const struct bpfence_maps *m, __u64 inv)
 {
-	bpf_map_delete_elem(m->policies, &inv);
-	delete_keyed(m->file_rules, sizeof(struct bpfence_file_key), 0, inv);
-	/* LPM keys start with prefixlen; the invocation follows it. */
-	delete_keyed(m->net_rules, sizeof(struct bpfence_net_key),
-		     offsetof(struct bpfence_net_key, data), inv);
-	delete_keyed(m->net_broker, sizeof(struct bpfence_broker_key), 0, inv);
-	delete_keyed(m->unix_rules, sizeof(struct bpfence_unix_key), 0, inv);
-	delete_keyed(m->unix_abstract, sizeof(struct bpfence_unix_abstract_key), 0, inv);
+	struct bpfence_policy bp;
+
+	/* The policy entry first: without it the invocation is denied everything, never allowed
+	 * through half-deleted rules. */
+	if (!bpf_map_lookup_elem(m->policies, &inv, &bp)) {
+		bpf_map_delete_elem(m->policies, &inv);
+		if (bp.rules != inv)
+			delete_rules(m, bp.rules);
+	}
+	delete_rules(m, inv);
 	bpf_map_delete_elem(m->counters, &inv);
 	return 0;
 }

@@ -92,6 +92,11 @@ int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, cons
 int invocation_id_new(char id[BPFENCE_ID_MAX]);
 /* Remove everything keyed by inv: policy first (so a still-tagged task is denied all), rules,
  * counters. */
+/* Replace the policy of a live invocation atomically (bpfence tag --replace): the new rules go
+ * in under a fresh rule set, the policy entry is swapped in one map update, the old rules go.
+ * On error nothing changed. Keeps the invocation id and its counters. */
+int policy_swap(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+		const struct policy_vars *vars, struct install_report *rep, char *why, size_t n);
 int policy_uninstall(const struct bpfence_maps *m, __u64 inv);
 /* Resolve a policy's paths without touching maps (for `policy check`). */
 int policy_resolve_report(const struct policy *p, const struct policy_vars *vars,
