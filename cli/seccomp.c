@@ -90,6 +90,11 @@ void *seccomp_build(const struct policy *p, char *why, size_t n)
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (r)
 		goto fail;
+	/* Every refusal of this layer is a kernel audit record (type=1326 SECCOMP, with comm, pid
+	 * and syscall number) where kernel auditing is on (auditd, or audit=1): the denials the
+	 * BPF programs never see are on the record too. Kernels without the flag still enforce. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1) && cli.debug)
+		fprintf(stderr, "%s: debug: seccomp: no SECCOMP_FILTER_FLAG_LOG here\n", cli.prog);
 	for (size_t i = 0; i < sizeof(always_denied) / sizeof(always_denied[0]) && !r; i++)
 		r = deny_call(ctx, always_denied[i], SCMP_ACT_ERRNO(EPERM), why, n);
 	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]) && !r; g++) {

@@ -29,7 +29,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/mount.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -51,9 +55,10 @@ struct selftest {
 	char tmp[PATH_MAX], src[PATH_MAX], scratch[PATH_MAX], secret[PATH_MAX], granted[PATH_MAX],
 		other[PATH_MAX], broker[PATH_MAX], broker_sym[PATH_MAX], broker_hard[PATH_MAX],
 		dgram[PATH_MAX], fdsend[PATH_MAX], policy[PATH_MAX], attack[PATH_MAX],
-		cgroot[PATH_MAX], overlay[PATH_MAX], abstract[64], hostip[INET_ADDRSTRLEN];
+		cgroot[PATH_MAX], overlay[PATH_MAX], abstract[64], hostip[INET_ADDRSTRLEN],
+		ovl_merged[PATH_MAX], ovl_upper[PATH_MAX];
 	int broker_fd, tcp_fd, abstract_fd, dgram_fd, fdsend_fd, port;
-	pid_t victim, sender;
+	pid_t victim, sender, peer;
 
 	enum verdict v[ROWS + 1];
 	char *detail[ROWS + 1];
@@ -207,6 +212,33 @@ static void find_host_ip(struct selftest *s)
 	freeifaddrs(ifa);
 }
 
+/*
+ * Row 6's overlay: selftest mounts its own (lower with layer.txt, upper, work, merged) and the
+ * policy grants only the merged dir, so the attacker has a granted merged path and layer dirs
+ * to reach around it. Without overlayfs (no module, no permission) a host overlay's lower dir
+ * is used if there is one; else the row is refused.
+ */
+static void make_overlay(struct selftest *s)
+{
+	char lower[PATH_MAX + 16], upper[PATH_MAX + 16], work[PATH_MAX + 16], merged[PATH_MAX + 16],
+		opts[3 * PATH_MAX + 64], base[PATH_MAX + 16], f[PATH_MAX + 32];
+
+	snprintf(base, sizeof(base), "%s/ovl", s->tmp);
+	snprintf(lower, sizeof(lower), "%s/lower", base);
+	snprintf(upper, sizeof(upper), "%s/upper", base);
+	snprintf(work, sizeof(work), "%s/work", base);
+	snprintf(merged, sizeof(merged), "%s/merged", base);
+	snprintf(f, sizeof(f), "%s/layer.txt", lower);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	if (mkdir(base, 0755) || mkdir(lower, 0755) || mkdir(upper, 0755) || mkdir(work, 0755) ||
+	    mkdir(merged, 0755) || write_file(f, "a file of the overlay's lower layer\n", 0644) ||
+	    mount("overlay", merged, "overlay", 0, opts))
+		return;
+	snprintf(s->overlay, sizeof(s->overlay), "%s", lower);
+	snprintf(s->ovl_upper, sizeof(s->ovl_upper), "%s", upper);
+	snprintf(s->ovl_merged, sizeof(s->ovl_merged), "%s", merged);
+}
+
 /* A lower layer of the first overlayfs mount, for row 6 ("" when there is none). */
 static void find_overlay(struct selftest *s)
 {
@@ -339,12 +371,28 @@ static int prepare(struct selftest *s)
 	s->sender = s->victim > 0 ? fork() : -1;
 	if (s->sender == 0)
 		fd_sender(s->fdsend_fd, s->secret);
-	if (s->victim < 0 || s->sender < 0) {
+	/* The peer: same uid as the attacker and no capabilities, outside every invocation (what
+	 * another function looks like to it), so the capability module lets calls against it
+	 * through to the BPF task hooks. */
+	s->peer = s->sender > 0 ? fork() : -1;
+	if (s->peer == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct caps[2] = {};
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (syscall(SYS_capset, &hdr, caps))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	if (s->victim < 0 || s->sender < 0 || s->peer < 0) {
 		report_error("cannot start the self-test helpers", "fork: %s", strerror(errno));
 		return -1;
 	}
 	find_host_ip(s);
-	find_overlay(s);
+	make_overlay(s);
+	if (!s->overlay[0])
+		find_overlay(s);
 
 	snprintf(policy, sizeof(policy),
 		 "# SPDX-License-Identifier: GPL-2.0-only\n"
@@ -353,8 +401,9 @@ static int prepare(struct selftest *s)
 		 "[network]\nconnect = deny\nfamilies = unix inet inet6\n\n"
 		 "[broker]\nunix = %s\ntcp = 127.0.0.1:%d\n\n"
 		 "[files]\nread = /usr /lib /lib64 /etc/ld.so.cache\nread = ${source} ${scratch}\n"
-		 "read = %s\nwrite = ${scratch}\nexec = %s\nmap = /usr/lib /lib /lib64\n",
-		 s->broker, s->port, s->attack, s->attack);
+		 "read = %s\nwrite = ${scratch}\nexec = %s\nmap = /usr/lib /lib /lib64\n%s%s\n",
+		 s->broker, s->port, s->attack, s->attack, s->ovl_merged[0] ? "read = " : "",
+		 s->ovl_merged);
 	e = write_file(s->policy, policy, 0600);
 	if (e) {
 		report_error("cannot write the self-test policy", "%s: %s", s->policy, strerror(-e));
@@ -367,8 +416,8 @@ static void cleanup(struct selftest *s)
 {
 	int fds[] = { s->broker_fd, s->tcp_fd, s->abstract_fd, s->dgram_fd, s->fdsend_fd };
 
-	for (int i = 0; i < 2; i++) {
-		pid_t p = i ? s->sender : s->victim;
+	for (int i = 0; i < 3; i++) {
+		pid_t p = i == 0 ? s->victim : i == 1 ? s->sender : s->peer;
 
 		if (p > 0) {
 			kill(p, SIGKILL);
@@ -378,6 +427,8 @@ static void cleanup(struct selftest *s)
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	if (s->ovl_merged[0])
+		umount2(s->ovl_merged, MNT_DETACH);
 	if (s->tmp[0]) {
 		if (s->keep)
 			fprintf(stderr, "%s: selftest: kept %s\n", cli.prog, s->tmp);
@@ -450,6 +501,9 @@ static int run_attack(struct selftest *s, const char *timeout, const char *const
 		ENV("ATK_FDSEND=%s", s->fdsend);
 		ENV("ATK_CGROOT=%s", s->cgroot);
 		ENV("ATK_OVERLAY=%s", s->overlay);
+		ENV("ATK_OVERLAY_MERGED=%s", s->ovl_merged);
+		ENV("ATK_OVERLAY_UPPER=%s", s->ovl_upper);
+		ENV("ATK_PEER=%d", (int)s->peer);
 		ENV("ATK_HOSTIP=%s", s->hostip);
 		ENV("ATK_PIN=%s", BPFENCE_PIN_DIR "/maps/policies");
 		ENV("ATK_PORT=%d", s->port);
@@ -605,33 +659,63 @@ static void attack_rows(struct selftest *s)
 	/* 25 and 27, from outside: the victim lives and bpfence run was not killed. */
 	if (s->v[25] == V_BLOCKED && (kill(s->victim, 0) || waitpid(s->victim, NULL, WNOHANG)))
 		set_row(s, 25, V_NOT_BLOCKED, "the victim process (pid %d) is gone", s->victim);
+	if (s->v[25] == V_BLOCKED && (kill(s->peer, 0) || waitpid(s->peer, NULL, WNOHANG)))
+		set_row(s, 25, V_NOT_BLOCKED, "the peer process (pid %d) is gone", s->peer);
 	if (s->v[27] == V_BLOCKED && r.status == 128 + SIGKILL)
 		set_row(s, 27, V_NOT_BLOCKED, "bpfence run died of SIGKILL");
 }
 
-/* 24: a fork bomb under --pids-max 32 and a 3 s timeout. */
+/* 24: a fork bomb under --pids-max 32 and a 3 s timeout, then a memory bomb under --memory-max
+ * 64M and a 10 s timeout. Each must end (OOM kill or timeout) with the cgroup emptied and
+ * removed. */
 static void bomb_row(struct selftest *s)
 {
-	static const char *const extra[] = { "--pids-max", "32", NULL };
-	static const char *const args[] = { "bomb", NULL };
-	char out[PATH_MAX + 16];
+	static const char *const fork_extra[] = { "--pids-max", "32", NULL };
+	static const char *const mem_extra[] = { "--memory-max", "64M", NULL };
+	static const char *const fork_args[] = { "bomb", NULL };
+	static const char *const mem_args[] = { "membomb", NULL };
+	char out[PATH_MAX + 16], fork_text[512];
 	struct run_result r;
 
 	snprintf(out, sizeof(out), "%s/bomb.out", s->tmp);
-	if (run_attack(s, "3", extra, args, out, &r))
+	if (run_attack(s, "3", fork_extra, fork_args, out, &r))
 		return;
-	if (r.status == EXIT_BPFENCE && strstr(r.first_err, "pids"))
+	if (r.status == EXIT_BPFENCE && strstr(r.first_err, "pids")) {
 		set_row(s, 24, V_REFUSED, "the cgroup v2 pids controller is not available: %s",
 			r.first_err);
-	else if (r.status != EXIT_TIMEOUT || json_num(r.json, "pids_max") != 32)
+		return;
+	}
+	if (r.status != EXIT_TIMEOUT || json_num(r.json, "pids_max") != 32) {
 		set_row(s, 24, V_NOT_BLOCKED, "fork bomb: bpfence run exited %d (expected 124), "
 			"pids_max %lld%s%s", r.status, json_num(r.json, "pids_max"),
 			r.first_err[0] ? ": " : "", r.first_err);
-	else if (cgroup_left(s, r.id))
+		return;
+	}
+	if (cgroup_left(s, r.id)) {
 		set_row(s, 24, V_NOT_BLOCKED, "fork bomb: cgroup bpfence/%s left behind", r.id);
+		return;
+	}
+	snprintf(fork_text, sizeof(fork_text), "fork bomb under pids.max 32 killed at the 3 s "
+		 "timeout: exit 124, cgroup bpfence/%s emptied and removed", r.id);
+
+	snprintf(out, sizeof(out), "%s/membomb.out", s->tmp);
+	if (run_attack(s, "10", mem_extra, mem_args, out, &r))
+		return;
+	if (r.status == EXIT_BPFENCE && strstr(r.first_err, "memory"))
+		set_row(s, 24, V_REFUSED, "%s; the memory bomb was not tried: the cgroup v2 memory "
+			"controller is not available: %s", fork_text, r.first_err);
+	else if ((r.status != 128 + SIGKILL && r.status != EXIT_TIMEOUT) ||
+		 json_num(r.json, "memory_max") != 64LL << 20)
+		set_row(s, 24, V_NOT_BLOCKED, "%s; memory bomb: bpfence run exited %d (expected 137 "
+			"or 124), memory_max %lld%s%s", fork_text, r.status,
+			json_num(r.json, "memory_max"), r.first_err[0] ? ": " : "", r.first_err);
+	else if (cgroup_left(s, r.id))
+		set_row(s, 24, V_NOT_BLOCKED, "%s; memory bomb: cgroup bpfence/%s left behind",
+			fork_text, r.id);
 	else
-		set_row(s, 24, V_BLOCKED, "fork bomb under pids.max 32 killed at the 3 s timeout: exit "
-			"124, cgroup bpfence/%s emptied and removed", r.id);
+		set_row(s, 24, V_BLOCKED, "%s; memory bomb under memory.max 64M %s: exit %d, cgroup "
+			"bpfence/%s removed", fork_text, r.status == EXIT_TIMEOUT ?
+			"killed at the 10 s timeout" : "OOM-killed", r.status, r.id);
 }
 
 /* 29: FLOOD_N denials; the per-invocation counters must say exactly that. */
@@ -664,6 +748,150 @@ static void flood_row(struct selftest *s)
 			"%lld, all classes %lld", FLOOD_N, r.status, file, total);
 }
 
+/*
+ * 30: race a policy update. A cgroup tagged with the self-test policy (A) holds a process that
+ * opens the granted file and the secret in a loop while this process swaps the policy between A
+ * and B (B grants the granted file by its own rule instead of its directory) with
+ * policy_swap(), as `bpfence tag --replace` does. The granted file must never be denied and the
+ * secret never opened.
+ */
+#define SWAP_ROUNDS 20
+
+static void swap_row(struct selftest *s)
+{
+	char cg[PATH_MAX + 64], pb[PATH_MAX + 16], text[PATH_MAX + 64], why[WHY_MAX],
+		err[POLICY_ERR_MAX], id_str[BPFENCE_ID_MAX];
+	struct policy_vars vars = { s->src, s->scratch };
+	struct policy a = {}, b = {};
+	struct bpfence_maps m;
+	int done[2], sync[2], swaps = 0, status = 0, e;
+	unsigned int bad[2] = { 0, 0 }, loops = 0;
+	bool installed = false, tagged = false;
+	pid_t child = -1;
+	__u64 id;
+
+	snprintf(pb, sizeof(pb), "%s/swap-b.policy", s->tmp);
+	snprintf(text, sizeof(text), "[policy]\nname = selftest-b\n\n[files]\nread = %s\n"
+		 "exec = %s\n", s->granted, s->attack);
+	if (write_file(pb, text, 0600) || policy_parse_file(s->policy, &a, err, sizeof(err)) ||
+	    policy_parse_file(pb, &b, err, sizeof(err))) {
+		set_row(s, 30, V_NOT_BLOCKED, "setup: the two policies: %s", err);
+		goto out_policies;
+	}
+	if (bpfence_maps_open(&m, why, sizeof(why))) {
+		set_row(s, 30, V_NOT_BLOCKED, "setup: %s", why);
+		goto out_policies;
+	}
+	snprintf(cg, sizeof(cg), "%s/bpfence-selftest-swap-%d", s->cgroot, (int)getpid());
+	if (mkdir(cg, 0755) || cgroup_id(cg, &id) || invocation_id_new(id_str)) {
+		set_row(s, 30, V_NOT_BLOCKED, "setup: cgroup %s: %s", cg, strerror(errno));
+		goto out_maps;
+	}
+	e = policy_install(&m, id, id_str, &a, &vars, NULL, why, sizeof(why));
+	installed = !e;
+	if (!e)
+		e = tag_cgroup(&m, id, id);
+	tagged = !e;
+	if (e || pipe2(done, O_CLOEXEC) || pipe2(sync, O_CLOEXEC)) {
+		set_row(s, 30, V_NOT_BLOCKED, "setup: tagging %s: %s", cg, e ? why : strerror(errno));
+		goto out_cgroup;
+	}
+	fflush(NULL);
+	child = fork();
+	if (child == 0) {
+		unsigned int res[3] = { 0, 0, 0 };
+		char pid[16];
+		int fd;
+
+		close(done[1]);
+		close(sync[0]);
+		prctl(PR_SET_NAME, "row30", 0, 0, 0); /* its denials name the row, like the attacker's */
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		if (cgroup_write(cg, "cgroup.procs", pid))
+			_exit(2);
+		if (write(sync[1], "r", 1) != 1)
+			_exit(2);
+		/* Until the parent closes `done`: probe both files. */
+		for (;;) {
+			struct pollfd pf = { .fd = done[0], .events = POLLIN };
+
+			fd = open(s->granted, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				res[0]++;
+			else
+				close(fd);
+			fd = open(s->secret, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0 || errno != EACCES)
+				res[1]++;
+			if (fd >= 0)
+				close(fd);
+			res[2]++;
+			if (poll(&pf, 1, 0) > 0)
+				break;
+		}
+		if (write(sync[1], res, sizeof(res)) != sizeof(res))
+			_exit(2);
+		_exit(0);
+	}
+	close(done[0]);
+	close(sync[1]);
+	{
+		char c;
+
+		if (child < 0 || read(sync[0], &c, 1) != 1) {
+			set_row(s, 30, V_NOT_BLOCKED, "setup: the probing process did not start");
+			close(done[1]);
+			close(sync[0]);
+			goto out_child;
+		}
+	}
+	for (swaps = 0; swaps < SWAP_ROUNDS; swaps++)
+		if (policy_swap(&m, id, swaps % 2 ? &a : &b, &vars, NULL, why, sizeof(why)))
+			break;
+	close(done[1]);
+	{
+		unsigned int res[3];
+
+		if (read(sync[0], res, sizeof(res)) == sizeof(res)) {
+			bad[0] = res[0];
+			bad[1] = res[1];
+			loops = res[2];
+		} else {
+			status = -1;
+		}
+	}
+	close(sync[0]);
+	if (swaps < SWAP_ROUNDS)
+		set_row(s, 30, V_NOT_BLOCKED, "swap %d failed: %s", swaps + 1, why);
+	else if (status || !loops)
+		set_row(s, 30, V_NOT_BLOCKED, "the probing process reported nothing");
+	else if (bad[0] || bad[1])
+		set_row(s, 30, V_NOT_BLOCKED, "during %d policy swaps: the granted file was denied "
+			"%u times, the secret opened or failed otherwise %u times", swaps, bad[0],
+			bad[1]);
+	else
+		set_row(s, 30, V_BLOCKED, "%d atomic policy swaps (bpfence tag --replace) raced %u "
+			"open pairs inside the tagged cgroup: the file both policies grant was never "
+			"denied, the secret neither grants was never opened (EACCES every time)",
+			swaps, loops);
+out_child:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+	}
+out_cgroup:
+	if (tagged)
+		untag_cgroup(&m, id);
+	if (installed)
+		policy_uninstall(&m, id);
+	cgroup_remove(cg);
+out_maps:
+	bpfence_maps_close(&m);
+out_policies:
+	policy_free(&a);
+	policy_free(&b);
+}
+
 static void outside_rows(struct selftest *s)
 {
 	int l = bpfence_loaded();
@@ -675,8 +903,6 @@ static void outside_rows(struct selftest *s)
 	else
 		set_row(s, 28, V_NOT_BLOCKED, "pins under " BPFENCE_PIN_DIR " are %s",
 			l ? "incomplete" : "gone");
-	set_row(s, 30, V_BLOCKED, "not raced here, by design: policies are installed before the "
-		"tag; a tagged cgroup's policy is never replaced in place");
 	set_row(s, 31, V_BLOCKED, "bpfence refuses with 125 when the kernel cannot enforce; the live "
 		"canary runs in every invocation (this kernel passed the probe and every run here "
 		"passed the canary)");
@@ -772,6 +998,9 @@ int cmd_selftest(int argc, char **argv)
 	sigpending(&pending);
 	if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
 		flood_row(&s);
+	sigpending(&pending);
+	if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
+		swap_row(&s);
 	outside_rows(&s);
 	sigpending(&pending);
 	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||

@@ -14,6 +14,7 @@
  *   bpfence-attack attack          the escape attempts; everything it needs comes in ATK_* env
  *   bpfence-attack flood N         N denied opens of $ATK_SECRET (row 29 counts them)
  *   bpfence-attack bomb            a fork bomb (row 24)
+ *   bpfence-attack membomb         a memory bomb (row 24)
  *   bpfence-attack noop            exit 0: the program the exec attempts try to start
  *   bpfence-attack --control ROW   outside bpfence: the same action must succeed (rows 8, 9,
  *                                  11, 12), printing "row N: control ok"
@@ -40,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -117,10 +119,16 @@ static void __attribute__((format(printf, 3, 4))) append(char *buf, size_t n, co
 	va_end(ap);
 }
 
+/* Each row runs under its own name (comm "row05"): audit records name the row that caused them,
+ * and children forked for an attempt inherit it. */
 static void row_start(struct row *r, int n)
 {
+	char comm[16];
+
 	memset(r, 0, sizeof(*r));
 	r->n = n;
+	snprintf(comm, sizeof(comm), "row%02d", n);
+	prctl(PR_SET_NAME, comm, 0, 0, 0);
 }
 
 /*
@@ -173,8 +181,8 @@ static void row_end(struct row *r)
 
 static const char *scratch, *source, *secret, *granted, *other, *self_path, *broker,
 	*broker_sym, *broker_hard, *abstract_name, *dgram, *fdsend, *cgroot, *overlay, *hostip,
-	*pin_map;
-static int broker_port, selftest_pid, bpfence_pid, victim;
+	*pin_map, *overlay_merged, *overlay_upper;
+static int broker_port, selftest_pid, bpfence_pid, victim, peer;
 
 static const char *env(const char *name)
 {
@@ -541,6 +549,25 @@ static void row6(void)
 	if (!overlay[0]) {
 		snprintf(r.refused, sizeof(r.refused),
 			 "no overlayfs is mounted on this host: there is no layer dir to reach");
+	} else if (overlay_merged[0]) {
+		/* selftest's own overlay: the merged dir is granted, its layers are not. */
+		char p[PATH_MAX];
+		int fd;
+
+		path_in(p, sizeof(p), overlay_merged, "layer.txt");
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			append(r.bad, sizeof(r.bad), "setup: the granted merged path %s: %s", p,
+			       errno_name(errno));
+		else
+			close(fd);
+		note_fd(&r, "open layer.txt through the lower layer dir",
+			open(path_in(p, sizeof(p), overlay, "layer.txt"), O_RDONLY), EACCES, 0);
+		note_fd(&r, "open the upper layer dir", open(overlay_upper, O_RDONLY | O_DIRECTORY),
+			EACCES, 0);
+		note_fd(&r, "create a file in the upper layer dir",
+			open(path_in(p, sizeof(p), overlay_upper, "planted"),
+			     O_WRONLY | O_CREAT | O_EXCL, 0600), EACCES, 0);
 	} else {
 		char what[PATH_MAX + 32];
 
@@ -1060,6 +1087,7 @@ static void row25(void)
 	note_ret(&r, "process_vm_writev(victim)", process_vm_writev(victim, &local, 1, &remote, 1, 0),
 		 EPERM, 0);
 	note_ret(&r, "kill(victim, SIGKILL)", kill(victim, SIGKILL), EPERM, 0);
+	note_ret(&r, "kill(peer, SIGKILL)", kill(peer, SIGKILL), EPERM, 0);
 	note_fd(&r, "perf_event_open(victim)",
 		syscall(SYS_perf_event_open, &pa, victim, -1, -1, 0), EPERM, 0);
 	snprintf(p, sizeof(p), "/proc/%d/mem", victim);
@@ -1103,6 +1131,23 @@ static void row27(void)
 	/* Starving it: a lower priority needs no capability for the same uid. */
 	note_ret(&r, "setpriority(bpfence, 19)", setpriority(PRIO_PROCESS, bpfence_pid, 19), EPERM,
 		 EACCES);
+	/* bpfence holds capabilities this task lacks, so the capability module already refuses the
+	 * calls above. The peer (same uid, no capabilities, outside: what another function looks
+	 * like) gets past that check: the BPF task hooks are what refuse these. */
+	{
+		cpu_set_t set;
+		struct rlimit rl;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		note_ret(&r, "setpriority(peer, 19)", setpriority(PRIO_PROCESS, peer, 19), EPERM, 0);
+		note_ret(&r, "ioprio_set(peer, idle)", syscall(SYS_ioprio_set, 1, peer, 3 << 13), EPERM,
+			 0);
+		note_ret(&r, "sched_setaffinity(peer)", sched_setaffinity(peer, sizeof(set), &set),
+			 EPERM, 0);
+		note_ret(&r, "prlimit(peer, RLIMIT_NOFILE)", prlimit(peer, RLIMIT_NOFILE, NULL, &rl),
+			 EPERM, 0);
+	}
 	row_end(&r);
 }
 
@@ -1170,13 +1215,16 @@ static int attack(void)
 	fdsend = env("ATK_FDSEND");
 	cgroot = env("ATK_CGROOT");
 	overlay = env("ATK_OVERLAY");
+	overlay_merged = env("ATK_OVERLAY_MERGED");
+	overlay_upper = env("ATK_OVERLAY_UPPER");
 	hostip = env("ATK_HOSTIP");
 	pin_map = env("ATK_PIN");
 	broker_port = env_int("ATK_PORT");
 	selftest_pid = env_int("ATK_SELFTEST_PID");
 	bpfence_pid = env_int("ATK_BPFENCE_PID");
 	victim = env_int("ATK_VICTIM");
-	if (!scratch[0] || !secret[0] || !granted[0] || !victim || !bpfence_pid) {
+	peer = env_int("ATK_PEER");
+	if (!scratch[0] || !secret[0] || !granted[0] || !victim || !peer || !bpfence_pid) {
 		fprintf(stderr, "bpfence-attack: run me through 'bpfence selftest' (ATK_* missing)\n");
 		return 2;
 	}
@@ -1231,6 +1279,18 @@ static int __attribute__((noreturn)) bomb(void)
 {
 	for (;;)
 		fork();
+}
+
+/* Row 24's memory bomb: touch memory 1 MiB at a time, forever (the OOM killer or the timeout
+ * ends it). */
+static int __attribute__((noreturn)) membomb(void)
+{
+	for (;;) {
+		char *p = malloc(1 << 20);
+
+		if (p)
+			memset(p, 0xa5, 1 << 20);
+	}
 }
 
 /* ---- negative controls: outside bpfence the same actions work --------------------------- */
@@ -1373,11 +1433,14 @@ int main(int argc, char **argv)
 		return attack();
 	if (argc == 2 && !strcmp(argv[1], "bomb"))
 		return bomb();
+	if (argc == 2 && !strcmp(argv[1], "membomb"))
+		return membomb();
 	if (argc == 3 && !strcmp(argv[1], "flood"))
 		return flood(atoi(argv[2]));
 	if (argc == 3 && !strcmp(argv[1], "--control"))
 		return control(atoi(argv[2]));
-	fprintf(stderr, "Usage: bpfence-attack attack | flood N | bomb | noop | --control ROW\n"
+	fprintf(stderr, "Usage: bpfence-attack attack | flood N | bomb | membomb | noop | "
+			"--control ROW\n"
 			"The hostile function of 'bpfence selftest' (see SECURITY.md).\n");
 	return 2;
 }
