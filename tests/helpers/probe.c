@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -46,6 +47,7 @@
 #include <sys/wait.h>
 
 #include <linux/bpf.h>
+#include <linux/io_uring.h>
 
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
@@ -1280,6 +1282,111 @@ static int act_prlimit(int argc, char **argv)
 	return okf("%llu", (unsigned long long)old.rlim_cur);
 }
 
+/* ---- io_uring (SECURITY row 12): the same hooks must fire in io-wq workers and SQPOLL ------- */
+
+/* One io_uring operation, submitted and reaped by hand (no liburing): prints "ok" or the CQE's
+ * errno as "ERRNO io_uring_OP". sqpoll: the SQ is consumed by the kernel's SQPOLL thread. */
+static int act_uring(int argc, char **argv)
+{
+	struct io_uring_params p;
+	struct io_uring_sqe *sqes;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr mh = { .msg_name = &sin, .msg_namelen = sizeof(sin), .msg_iov = &iov,
+			     .msg_iovlen = 1 };
+	bool sqpoll = argc > 2 && !strcmp(argv[argc - 1], "sqpoll");
+	const char *op = argv[1];
+	unsigned char *sq, *cq;
+	unsigned int *sq_tail, *sq_array, *cq_head, *cq_tail;
+	struct io_uring_cqe *cqes;
+	int ring, sock = -1;
+	char step[48];
+	long ret;
+
+	memset(&p, 0, sizeof(p));
+	if (sqpoll) {
+		p.flags = IORING_SETUP_SQPOLL;
+		p.sq_thread_idle = 2000;
+	}
+	ring = (int)syscall(__NR_io_uring_setup, 4, &p);
+	if (ring < 0)
+		return fail("io_uring_setup");
+	sq = mmap(NULL, p.sq_off.array + p.sq_entries * sizeof(unsigned int), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+	cq = mmap(NULL, p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe),
+		  PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		return fail("mmap");
+	sq_tail = (unsigned int *)(sq + p.sq_off.tail);
+	sq_array = (unsigned int *)(sq + p.sq_off.array);
+	cq_head = (unsigned int *)(cq + p.cq_off.head);
+	cq_tail = (unsigned int *)(cq + p.cq_off.tail);
+	cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+
+	memset(&sqes[0], 0, sizeof(sqes[0]));
+	if (!strcmp(op, "openat") && argc >= 3) {
+		sqes[0].opcode = IORING_OP_OPENAT;
+		sqes[0].fd = AT_FDCWD;
+		sqes[0].addr = (unsigned long)argv[2];
+		sqes[0].open_flags = O_RDONLY;
+	} else if ((!strcmp(op, "connect") || !strcmp(op, "sendmsg")) && argc >= 4) {
+		bool tcp = !strcmp(op, "connect");
+
+		sin.sin_port = htons((uint16_t)parse_ull(argv[3], 10, 65535, "port"));
+		if (inet_pton(AF_INET, argv[2], &sin.sin_addr) != 1)
+			usage_error("bad IPv4 address");
+		sock = socket(AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+		if (sock < 0)
+			return fail("socket");
+		sqes[0].opcode = tcp ? IORING_OP_CONNECT : IORING_OP_SENDMSG;
+		sqes[0].fd = sock;
+		if (tcp) {
+			sqes[0].addr = (unsigned long)&sin;
+			sqes[0].off = sizeof(sin);
+		} else {
+			sqes[0].addr = (unsigned long)&mh;
+			sqes[0].len = 1;
+		}
+	} else if (!strcmp(op, "socket") && argc >= 3) {
+		sqes[0].opcode = IORING_OP_SOCKET;
+		sqes[0].fd = (int)parse_ull(argv[2], 10, 63, "family");
+		sqes[0].off = SOCK_RAW;
+		sqes[0].len = 0;
+	} else {
+		usage_error("uring: openat PATH | connect ADDR PORT | sendmsg ADDR PORT | "
+			    "socket FAMILY-NUMBER, then optionally sqpoll");
+	}
+	/* Force the worker path for openat: IOSQE_ASYNC punts to io-wq instead of inline. */
+	if (!sqpoll)
+		sqes[0].flags = IOSQE_ASYNC;
+	sq_array[0] = 0;
+	__atomic_store_n(sq_tail, *sq_tail + 1, __ATOMIC_RELEASE);
+	ret = syscall(__NR_io_uring_enter, ring, sqpoll ? 0 : 1, 1,
+		      IORING_ENTER_GETEVENTS | (sqpoll ? IORING_ENTER_SQ_WAKEUP : 0), NULL, 0);
+	if (ret < 0)
+		return fail("io_uring_enter");
+	for (int i = 0; i < 5000 && __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head; i++) {
+		if (sqpoll)
+			syscall(__NR_io_uring_enter, ring, 0, 1, IORING_ENTER_GETEVENTS, NULL, 0);
+		else
+			usleep(1000);
+	}
+	if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) == *cq_head)
+		return fail_err(ETIMEDOUT, "io_uring_wait");
+	ret = cqes[*cq_head & (p.cq_entries - 1)].res;
+	snprintf(step, sizeof(step), "io_uring_%s", op);
+	if (ret < 0)
+		return fail_err((int)-ret, step);
+	if (!strcmp(op, "openat") || !strcmp(op, "socket"))
+		close((int)ret);
+	if (sock >= 0)
+		close(sock);
+	close(ring);
+	return ok();
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 struct action {
@@ -1340,6 +1447,8 @@ static const struct action actions[] = {
 	{ "ioprio", 1, 1, act_ioprio, "PID", "ioprio_set idle class" },
 	{ "affinity", 1, 1, act_affinity, "PID", "sched_setaffinity to CPU 0" },
 	{ "prlimit", 1, 1, act_prlimit, "PID", "prlimit(PID, RLIMIT_NOFILE) read: ok SOFT" },
+	{ "uring", 2, 4, act_uring, "openat PATH | connect|sendmsg ADDR PORT | socket FAMILY [sqpoll]",
+	  "one io_uring operation (io-wq worker, or the SQPOLL thread): ok, or the CQE's errno" },
 };
 
 #define N_ACTIONS (sizeof(actions) / sizeof(actions[0]))
