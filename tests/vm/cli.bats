@@ -162,3 +162,72 @@ tagged_count() {
 	assert_status 0
 	rmdir "$cg"
 }
+
+# map_id PIN: the id of the map (or link) pinned at PIN.
+pinned_id() {
+	bpftool -j "$1" show pinned "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+@test "row 28: a lost map pin makes run refuse (125); load re-pins the same map; enforcement never stopped" {
+	local pin=/sys/fs/bpf/bpfence/maps/policies before after
+	before=$(pinned_id map "$pin")
+	rm "$pin"
+	run --separate-stderr "$BPFENCE" status --json
+	[[ $output == *'"partial": true'* ]] || fail "status does not say partial: $output"
+	fence_run -- "$PROBE" read /etc/hostname
+	[[ $status == 125 && $stderr == *"programs or maps are missing"* ]] || {
+		show_run
+		fail "run should refuse with 125 while a pin is missing"
+	}
+	run "$BPFENCE" load
+	assert_status 0
+	after=$(pinned_id map "$pin")
+	[[ $before == "$after" ]] || fail "load pinned a new map $after instead of the live one $before"
+	run_tagged read /etc/shadow
+	assert_probe 1 "EACCES open"
+	assert_denied file=1
+}
+
+@test "row 28: a lost link pin (its hook detached) makes run refuse (125); load attaches it again" {
+	local pin=/sys/fs/bpf/bpfence/links/file_open
+	rm "$pin"
+	fence_run -- "$PROBE" read /etc/shadow
+	[[ $status == 125 && $stderr == *"programs or maps are missing"* ]] || {
+		show_run
+		fail "run should refuse with 125 while a link is missing"
+	}
+	run "$BPFENCE" load
+	assert_status 0
+	[[ -e $pin ]] || fail "load did not re-pin $pin"
+	run_tagged read /etc/shadow
+	assert_probe 1 "EACCES open"
+	assert_denied file=1
+	run "$BPFENCE" status --json
+	[[ $output == *'"partial": false'* ]] || fail "still partial: $output"
+}
+
+@test "row 28: kill -9 of bpfence run leaves its invocation restricted (the pins hold the programs)" {
+	"$BPFENCE" run --policy "$POLICY" --source "$SOURCE" -- "$PROBE" sleep 30 </dev/null \
+		>/dev/null 2>"$BATS_TEST_TMPDIR/run.err" 3>&- &
+	local pid=$! cg="" i
+	for ((i = 0; i < 100; i++)); do
+		cg=$(find "$CGROOT/bpfence" -mindepth 1 -maxdepth 1 -type d | head -n 1)
+		[[ -n $cg ]] && grep -q . "$cg/cgroup.procs" && break
+		sleep 0.1
+	done
+	[[ -n $cg ]] || fail "no invocation cgroup appeared: $(cat "$BATS_TEST_TMPDIR/run.err")"
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null || true
+	# A new task placed in the orphaned invocation is still restricted.
+	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE read /etc/shadow"
+	assert_probe 1 "EACCES open"
+	# Clean up what bpfence run could not: kill the cgroup, then untag and remove it.
+	echo 1 >"$cg/cgroup.kill"
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'populated 0' "$cg/cgroup.events" && break
+		sleep 0.1
+	done
+	"$BPFENCE" untag "$cg" >/dev/null
+	rmdir "$cg"
+	rm -rf "/tmp/bpfence-${cg##*/}"
+}
