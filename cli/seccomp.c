@@ -35,8 +35,8 @@ static const char *const always_denied[] = {
 	"ioperm",       "lookup_dcookie", "vhangup",      "settimeofday", "clock_settime",
 	"clock_adjtime", "adjtimex",    "sethostname",    "setdomainname", "nfsservctl",
 	"uselib",       "fanotify_init", "landlock_create_ruleset",
-	/* Extended attributes can carry security labels and capabilities; no LSM hook here
-	 * checks them against the write set, so a function may not set or remove any. */
+	/* Extended attributes can carry security labels and capabilities: a function may not set
+	 * or remove any (the inode_*xattr hooks also hold them to the write set). */
 	"setxattr",     "lsetxattr",    "fsetxattr",      "removexattr",  "lremovexattr",
 	"fremovexattr",
 };

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bpfence selftest: attack this host's enforcement the way hostile code would, and say for each
- * of the 31 rows of SECURITY.md whether it was blocked.
+ * of the 31 rows of the escape checklist (docs/security.md) whether it was blocked.
  *
  *   1 a private temp dir: a self-test policy, a source dir with a granted file, a scratch dir, a
  *     secret that is not granted and a fake "other function's" dir
  *   2 helpers outside any invocation: the broker (unix, with a symlink and a hardlink; TCP on
- *     127.0.0.1), an abstract and a datagram socket, a victim process, an SCM_RIGHTS fd sender
+ *     127.0.0.1), an abstract and a datagram socket, a victim process, a peer process without
+ *     capabilities, an SCM_RIGHTS fd sender, and an overlay mount (merged dir granted)
  *   3 bpfence-attack through `bpfence run` itself (the same code path as every function):
- *     the escape attempts, then a fork bomb (row 24) and a denial flood (row 29)
- *   4 the rows only visible from outside (22, 23, 24, 28, 29, 30, 31), merged with the
+ *     the escape attempts, then a fork bomb and a memory bomb (row 24) and a denial flood (29)
+ *   4 a policy-swap race in a cgroup tagged here (row 30)
+ *   5 the rows only visible from outside (22, 23, 24, 28, 29, 30, 31), merged with the
  *     attacker's lines in row order
  *
  * Everything made here is removed at the end, on failure too (unless --keep).
@@ -76,7 +78,7 @@ static const char selftest_help[] =
 	"Usage: bpfence selftest [--json] [--keep]\n"
 	"\n"
 	"Attack this host's enforcement the way untrusted code would: every row of the escape\n"
-	"checklist (SECURITY.md) is attempted from inside a real invocation (bpfence-attack run by\n"
+	"checklist (docs/security.md) is attempted from inside a real invocation (bpfence-attack run by\n"
 	"'bpfence run') or checked from outside, and reported as blocked, refused (cannot be\n"
 	"attempted on this host, with the reason) or NOT BLOCKED.\n"
 	"\n"
