@@ -227,6 +227,35 @@ static bool kernel_has_hook(const char *name)
 	return has;
 }
 
+/*
+ * Every LSM hook the programs to be loaded attach to must exist in this kernel: name the first
+ * one that does not, instead of a bare BPF_PROG_LOAD error. Returns 0 or -ENOENT with why set.
+ */
+static int check_hooks(struct bpfence_bpf *skel, char *why, size_t n)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	struct bpf_program *prog;
+	int r = 0;
+
+	if (!btf)
+		return 0; /* the probe already names missing BTF; the load will say the rest */
+	bpf_object__for_each_program(prog, skel->obj) {
+		const char *sec = bpf_program__section_name(prog);
+		char fn[96];
+
+		if (!bpf_program__autoload(prog) || strncmp(sec, "lsm/", 4))
+			continue;
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", sec + 4);
+		if (btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) < 0) {
+			r = fail(why, n, ENOENT, "this kernel lacks the LSM hook %s (bpfence needs "
+				 "Linux 6.1 or newer with CONFIG_BPF_LSM)", sec + 4);
+			break;
+		}
+	}
+	btf__free(btf);
+	return r;
+}
+
 static void select_variants(struct bpfence_bpf *skel)
 {
 	bool v69 = kernel_at_least(6, 9);
@@ -372,6 +401,9 @@ static int load_locked(char *why, size_t n)
 		}
 	}
 	select_variants(skel);
+	r = check_hooks(skel, why, n);
+	if (r)
+		goto out;
 	bpf_object__for_each_program(prog, skel->obj) {
 		if (!name_listed(bpfence_link_names, link_name(prog)) &&
 		    !name_listed(optional_link_names, link_name(prog))) {
@@ -464,6 +496,11 @@ int bpfence_probe_live(char *why, size_t n)
 	if (!skel)
 		return fail(why, n, errno, "cannot open the BPF object: %s", strerror(errno));
 	select_variants(skel);
+	r = check_hooks(skel, why, n);
+	if (r) {
+		bpfence_bpf__destroy(skel);
+		return r;
+	}
 	r = bpfence_bpf__load(skel);
 	bpfence_bpf__destroy(skel);
 	if (r)
