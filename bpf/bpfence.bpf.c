@@ -251,6 +251,26 @@ static __always_inline bool load_verdict(struct verdict *v)
 	return true;
 }
 
+/* Is cgroup `cg` (of a task or a socket's creator) inside the current task's invocation? */
+static __always_inline bool in_invocation(const struct verdict *v, __u64 cg)
+{
+	const struct bpfence_tag *t = bpf_map_lookup_elem(&tags, &cg);
+
+	return t && t->invocation == v->tag->invocation;
+}
+
+/* The read/write grants an open file's f_mode needs. */
+static __always_inline __u32 fmode_want(unsigned int fmode)
+{
+	__u32 want = 0;
+
+	if (fmode & FMODE_READ)
+		want |= BPFENCE_PERM_READ;
+	if (fmode & FMODE_WRITE)
+		want |= BPFENCE_PERM_WRITE;
+	return want;
+}
+
 static __always_inline __u32 kdev_of(struct inode *inode)
 {
 	return BPF_CORE_READ(inode, i_sb, s_dev);
@@ -369,12 +389,8 @@ int BPF_PROG(file_open, struct file *file, int ret)
 	/* An exec open carries FMODE_READ too; executing is governed by the exec set alone. */
 	if (BPF_CORE_READ(file, f_flags) & __FMODE_EXEC)
 		want = BPFENCE_PERM_EXEC;
-	else {
-		if (fmode & FMODE_READ)
-			want |= BPFENCE_PERM_READ;
-		if (fmode & FMODE_WRITE)
-			want |= BPFENCE_PERM_WRITE;
-	}
+	else
+		want = fmode_want(fmode);
 
 	/* cgroupfs opens are denied outright: a directory fd is enough for clone3(CLONE_INTO_CGROUP)
 	 * and cgroup.procs writes move tasks. bpffs and securityfs: no writes. */
@@ -448,8 +464,7 @@ int BPF_PROG(file_receive, struct file *file, int ret)
 	struct dentry *dentry;
 	unsigned long magic;
 	struct verdict v;
-	unsigned int fmode;
-	__u32 want = 0;
+	__u32 want;
 
 	if (ret)
 		return ret;
@@ -461,21 +476,15 @@ int BPF_PROG(file_receive, struct file *file, int ret)
 		return 0;
 	if (magic == SOCKFS_MAGIC) {
 		struct socket *sock = BPF_CORE_READ(file, private_data);
-		__u64 cg = BPF_CORE_READ(sock, sk, sk_cgrp_data.cgroup, kn, id);
-		const struct bpfence_tag *t = bpf_map_lookup_elem(&tags, &cg);
 
-		if (t && t->invocation == v.tag->invocation)
+		if (in_invocation(&v, BPF_CORE_READ(sock, sk, sk_cgrp_data.cgroup, kn, id)))
 			return 0;
 		e = scratch_event();
 		if (e)
 			e->object = BPFENCE_OBJ_UNIX;
 		return deny(&v, BPFENCE_HOOK_FILE_RECEIVE, BPFENCE_CLASS_UNIX, EACCES, false, e);
 	}
-	fmode = BPF_CORE_READ(file, f_mode);
-	if (fmode & FMODE_READ)
-		want |= BPFENCE_PERM_READ;
-	if (fmode & FMODE_WRITE)
-		want |= BPFENCE_PERM_WRITE;
+	want = fmode_want(BPF_CORE_READ(file, f_mode));
 	if (magic != ANON_INODE_FS_MAGIC && v.policy && !is_system_fs(magic) &&
 	    file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt), want))
 		return 0;
@@ -488,7 +497,7 @@ int BPF_PROG(file_receive, struct file *file, int ret)
 /*
  * Path operations that change the tree (create, remove, link, rename, truncate, chmod, chown)
  * need the write grant on the directory (or object) they change. On cgroupfs, bpffs and
- * securityfs they are denied whatever the policy says.
+ * securityfs they are denied whatever the policy says. mnt NULL: see file_granted().
  */
 static __always_inline int path_write(int hook, struct dentry *dentry, struct vfsmount *mnt)
 {
@@ -837,8 +846,6 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 	struct unix_address *ua;
 	struct dentry *dentry;
 	struct verdict v;
-	__u64 peer_cg;
-	const struct bpfence_tag *peer_tag;
 	__u32 *verdict = NULL;
 
 	if (!load_verdict(&v))
@@ -892,9 +899,7 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 	if (verdict && *verdict == BPFENCE_UNIX_BROKER)
 		return deny(&v, hook, BPFENCE_CLASS_BROKER, EACCES, false, e);
 
-	peer_cg = BPF_CORE_READ(other, sk_cgrp_data.cgroup, kn, id);
-	peer_tag = bpf_map_lookup_elem(&tags, &peer_cg);
-	if (peer_tag && peer_tag->invocation == v.tag->invocation)
+	if (in_invocation(&v, BPF_CORE_READ(other, sk_cgrp_data.cgroup, kn, id)))
 		return 0;
 	if (verdict && *verdict == BPFENCE_UNIX_ALLOW)
 		return 0;
@@ -964,10 +969,7 @@ int BPF_PROG(task_alloc, struct task_struct *task, unsigned long clone_flags, in
 /* Is task p inside the same invocation as the current (tagged) task? */
 static __always_inline bool same_invocation(const struct verdict *v, struct task_struct *p)
 {
-	__u64 cg = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
-	const struct bpfence_tag *t = bpf_map_lookup_elem(&tags, &cg);
-
-	return t && t->invocation == v->tag->invocation;
+	return in_invocation(v, BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id));
 }
 
 static __always_inline int task_deny(const struct verdict *v, int hook, struct task_struct *p,
@@ -1141,34 +1143,15 @@ int BPF_PROG(file_ioctl_compat, struct file *file, unsigned int cmd, unsigned lo
 }
 
 /* Extended attributes (security labels, file capabilities, user data) are part of the object:
- * setting or removing one needs the write grant (row 10). The hook has no mount, so only grants
- * inside the object's own file system count. */
-static __always_inline int xattr_write(int hook, struct dentry *dentry)
-{
-	struct bpfence_event *e;
-	struct verdict v;
-	bool system;
-
-	if (!load_verdict(&v))
-		return 0;
-	system = is_system_fs(magic_of(dentry));
-	if (!system && v.policy && file_granted(v.rules, dentry, NULL, BPFENCE_PERM_WRITE))
-		return 0;
-	e = scratch_event();
-	if (e)
-		fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
-	if (system)
-		return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
-	return deny(&v, hook, BPFENCE_CLASS_FILE, EACCES, false, e);
-}
-
+ * setting or removing one needs the write grant (row 10). The hooks have no mount (path_write
+ * with NULL), so only grants inside the object's own file system count. */
 SEC("lsm/inode_setxattr")
 int BPF_PROG(inode_setxattr, void *idmap, struct dentry *dentry, const char *name,
 	     const void *value, size_t size, int flags, int ret)
 {
 	if (ret)
 		return ret;
-	return xattr_write(BPFENCE_HOOK_INODE_SETXATTR, dentry);
+	return path_write(BPFENCE_HOOK_INODE_SETXATTR, dentry, NULL);
 }
 
 SEC("lsm/inode_removexattr")
@@ -1176,7 +1159,7 @@ int BPF_PROG(inode_removexattr, void *idmap, struct dentry *dentry, const char *
 {
 	if (ret)
 		return ret;
-	return xattr_write(BPFENCE_HOOK_INODE_REMOVEXATTR, dentry);
+	return path_write(BPFENCE_HOOK_INODE_REMOVEXATTR, dentry, NULL);
 }
 
 /* Starving bpfence or anything else outside (row 27): nice, I/O priority, scheduler policy and

@@ -286,7 +286,7 @@ static const char tag_help[] =
 	"\n  --replace   the cgroup is a tagged root (bpfence tag, or bpfence/ID of a run): swap its\n"
 	"              policy for FILE atomically while it runs. Every decision sees the old\n"
 	"              policy or the new one, never a mix; the invocation id and counters stay.\n"
-	"\nExamples:\n  bpfence tag --policy policies/function.policy system.slice/fn-42.scope\n"
+	"\nExample:\n  bpfence tag --policy policies/function.policy system.slice/fn-42.scope\n"
 	"  bpfence tag --replace --policy tighter.policy system.slice/fn-42.scope\n";
 
 int cmd_tag(int argc, char **argv)

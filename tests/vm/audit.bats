@@ -9,15 +9,11 @@ load helpers
 LOG=/var/log/bpfence/test-audit.jsonl
 
 setup() {
-	fence_setup
-	rm -f "$LOG" "$LOG".*
-	start_daemon
+	daemon_setup
 }
 
 teardown() {
-	stop_daemon
-	rm -f "$LOG" "$LOG".*
-	fence_teardown
+	daemon_teardown
 }
 
 @test "a denied file open yields exactly one record: path, access, errno, ids, comm" {

@@ -168,6 +168,14 @@ pinned_id() {
 	bpftool -j "$1" show pinned "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
 }
 
+# assert_refuses_partial: the last fence_run was refused (125) because pins are missing.
+assert_refuses_partial() {
+	[[ $status == 125 && $stderr == *"programs or maps are missing"* ]] || {
+		show_run
+		fail "run should refuse with 125 while a pin is missing"
+	}
+}
+
 @test "row 28: a lost map pin makes run refuse (125); load re-pins the same map; enforcement never stopped" {
 	local pin=/sys/fs/bpf/bpfence/maps/policies before after
 	before=$(pinned_id map "$pin")
@@ -175,10 +183,7 @@ pinned_id() {
 	run --separate-stderr "$BPFENCE" status --json
 	[[ $output == *'"partial": true'* ]] || fail "status does not say partial: $output"
 	fence_run -- "$PROBE" read /etc/hostname
-	[[ $status == 125 && $stderr == *"programs or maps are missing"* ]] || {
-		show_run
-		fail "run should refuse with 125 while a pin is missing"
-	}
+	assert_refuses_partial
 	run "$BPFENCE" load
 	assert_status 0
 	after=$(pinned_id map "$pin")
@@ -192,10 +197,7 @@ pinned_id() {
 	local pin=/sys/fs/bpf/bpfence/links/file_open
 	rm "$pin"
 	fence_run -- "$PROBE" read /etc/shadow
-	[[ $status == 125 && $stderr == *"programs or maps are missing"* ]] || {
-		show_run
-		fail "run should refuse with 125 while a link is missing"
-	}
+	assert_refuses_partial
 	run "$BPFENCE" load
 	assert_status 0
 	[[ -e $pin ]] || fail "load did not re-pin $pin"

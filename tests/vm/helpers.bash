@@ -348,3 +348,25 @@ assert_one_record() {
 		fi
 	done
 }
+
+# daemon_setup / daemon_teardown: setup and teardown for files whose every test checks records.
+daemon_setup() {
+	fence_setup
+	rm -f "$LOG" "$LOG".*
+	start_daemon
+}
+
+daemon_teardown() {
+	stop_daemon
+	rm -f "$LOG" "$LOG".*
+	fence_teardown
+}
+
+# assert_record HOOK CLASS ERRNO: exactly one denial record for the last invocation, naming them.
+assert_record() {
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	assert_one_record "$inv" 'event="denial"' "hook=\"$1\"" "class=\"$2\"" "errno=\"$3\"" \
+		'action="denied"'
+}

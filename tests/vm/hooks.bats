@@ -12,31 +12,18 @@ load helpers
 LOG=/var/log/bpfence/test-hooks.jsonl
 
 setup() {
-	fence_setup
-	rm -f "$LOG" "$LOG".*
-	start_daemon
+	daemon_setup
 	VICTIM=
 }
 
 teardown() {
 	[[ -n $VICTIM ]] && kill "$VICTIM" 2>/dev/null
-	stop_daemon
-	rm -f "$LOG" "$LOG".*
-	fence_teardown
+	daemon_teardown
 }
 
 # hook_run PROBE-ARGS...: the probe in a fresh invocation with the BPF-LSM layer alone.
 hook_run() {
 	fence_run --no-seccomp -- "$PROBE" "$@" </dev/null
-}
-
-# assert_record HOOK CLASS ERRNO: exactly one record for the last invocation, naming them.
-assert_record() {
-	local inv
-	inv=$(invocation)
-	stop_daemon
-	assert_one_record "$inv" 'event="denial"' "hook=\"$1\"" "class=\"$2\"" "errno=\"$3\"" \
-		'action="denied"'
 }
 
 # A process outside every invocation with no capabilities, running as nobody: what another

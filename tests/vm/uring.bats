@@ -12,27 +12,15 @@ load helpers
 LOG=/var/log/bpfence/test-uring.jsonl
 
 setup() {
-	fence_setup
+	daemon_setup
 	write_policy <<'EOF'
 [syscalls]
 permit = io_uring
 EOF
-	rm -f "$LOG" "$LOG".*
-	start_daemon
 }
 
 teardown() {
-	stop_daemon
-	rm -f "$LOG" "$LOG".*
-	fence_teardown
-}
-
-# assert_record HOOK CLASS ERRNO: exactly one record for the last invocation, naming them.
-assert_record() {
-	local inv
-	inv=$(invocation)
-	stop_daemon
-	assert_one_record "$inv" 'event="denial"' "hook=\"$1\"" "class=\"$2\"" "errno=\"$3\""
+	daemon_teardown
 }
 
 @test "without the permit, io_uring_setup itself is refused with EPERM (seccomp)" {
