@@ -498,13 +498,16 @@ static int parse_args(struct run *r, int argc, char **argv)
 	return 0;
 }
 
-/* pids and memory for the invocations, where this host's cgroup v2 offers them (on hybrid
- * hosts they are often bound to v1: then the limit files do not appear). */
+/* pids and memory for the invocations' limits, and cpu so that all of bpfence/ competes for
+ * the CPU as one group: a fork bomb held at pids.max still spins, and without the cpu
+ * controller each of its tasks would weigh as much as any host process. Best effort, where
+ * this host's cgroup v2 offers them (on hybrid hosts they are often bound to v1: then the limit
+ * files do not appear; cpu cannot be enabled while a realtime task sits in a child cgroup). */
 static void enable_controllers(const char *root, const char *base)
 {
-	static const char *const ctl[] = { "+pids", "+memory" };
+	static const char *const ctl[] = { "+pids", "+memory", "+cpu" };
 
-	for (int i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++) {
 		cgroup_write(root, "cgroup.subtree_control", ctl[i]);
 		cgroup_write(base, "cgroup.subtree_control", ctl[i]);
 	}

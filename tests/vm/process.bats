@@ -127,6 +127,53 @@ EOF
 	fi
 }
 
+# pids_refused CGROUP: pids.max has refused at least one fork in CGROUP.
+pids_refused() {
+	awk '$1 == "max" && $2 > 0 { hit = 1 } END { exit !hit }' "$1/pids.events"
+}
+
+@test "row 24: a fork bomb at pids.max 32 is held; outside, fork+exec still works while it runs; the timeout kill completes" {
+	cp "$REPO/.output/bpfence-attack" "$FENCE_BIN/attack"
+	CLEANUP_PATHS+=("$FENCE_BIN/attack")
+	local out=$BATS_TEST_TMPDIR/bomb pid cg= i n start end
+	"$BPFENCE" run --json --policy "$POLICY" --source "$SOURCE" --pids-max 32 --timeout 20 \
+		-- "$FENCE_BIN/attack" bomb >"$out.stdout" 2>"$out.stderr" 3>&- &
+	pid=$!
+	# The bomb is at its limit once pids.max has refused a fork.
+	for ((i = 0; i < 200; i++)); do
+		[[ -z $cg ]] && cg=$(comm -13 <(echo "$BEFORE_CGROUPS") <(invocation_cgroups) | head -n1)
+		if [[ -n $cg && -r $cg/pids.events ]] && pids_refused "$cg"; then
+			break
+		fi
+		sleep 0.05
+	done
+	[[ -n $cg ]] || fail "no invocation cgroup appeared: $(cat "$out.stderr")"
+	pids_refused "$cg" || fail "the bomb never reached pids.max: $(cat "$cg/pids.events")"
+	grep -qw cpu "$CGROOT/bpfence/cgroup.subtree_control" ||
+		fail "the cpu controller is not on for $CGROOT/bpfence: $(cat "$CGROOT/bpfence/cgroup.subtree_control")"
+	n=$(cat "$cg/pids.current")
+	((n <= 32)) || fail "pids.current $n exceeds pids.max 32"
+	# Responsive: five fork+exec+wait from outside complete while the bomb still runs (its
+	# cgroup is still populated afterwards), so they were not waiting for the kill.
+	start=$EPOCHREALTIME
+	for ((i = 0; i < 5; i++)); do
+		/bin/true || fail "fork+exec of /bin/true failed outside the bomb"
+	done
+	end=$EPOCHREALTIME
+	grep -qx 'populated 1' "$cg/cgroup.events" ||
+		fail "the bomb ended before the outside commands did: responsiveness was not measured"
+	kill -0 "$pid" || fail "bpfence run ended early: $(cat "$out.stderr")"
+	printf '# 5 outside fork+exec took %d ms with %d bomb tasks at pids.max 32\n' \
+		$(((${end/./} - ${start/./}) / 1000)) "$n" >&3
+	local rc=0
+	wait "$pid" || rc=$?
+	[[ $rc == 124 ]] || fail "bpfence run exited $rc, expected 124 (timeout): $(cat "$out.stderr")"
+	RESULT=$(tail -n1 "$out.stderr")
+	assert_json timed_out true
+	assert_json pids_max 32
+	[[ ! -e $cg ]] || fail "the bomb's cgroup $cg is still there"
+}
+
 @test "exec of a binary not in the exec set exits 126 and counts a file denial" {
 	fence_run -- /usr/bin/true
 	assert_status 126
