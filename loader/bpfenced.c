@@ -89,7 +89,7 @@ static void record(struct daemon *d, const char *event, const char *extra)
 static int handle_event(void *ctx, void *data, size_t size)
 {
 	struct daemon *d = ctx;
-	char line[2048];
+	char line[BPFENCE_EVENT_JSON_MAX];
 
 	if (size < sizeof(struct bpfence_event))
 		return 0;

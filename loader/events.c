@@ -22,52 +22,87 @@ long long boot_to_realtime_offset(void)
 	return (rt.tv_sec - bt.tv_sec) * 1000000000LL + (rt.tv_nsec - bt.tv_nsec);
 }
 
+/* One gmtime_r + strftime per second, not per record: a storm renders thousands of records
+ * within the same second. */
 void format_time(long long ns, char *buf, size_t n)
 {
+	static __thread time_t cached_sec = -1;
+	static __thread char base[32];
 	time_t sec = ns / 1000000000LL;
-	struct tm tm;
-	char base[32];
 
-	gmtime_r(&sec, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (sec != cached_sec) {
+		struct tm tm;
+
+		gmtime_r(&sec, &tm);
+		strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_sec = sec;
+	}
 	snprintf(buf, n, "%s.%06lldZ", base, (ns % 1000000000LL) / 1000);
 }
 
+/*
+ * The record being rendered. Appends never write past n - 1 and keep buf NUL-terminated; off
+ * counts what the record needs, so off >= n means it was cut (callers size buffers with
+ * BPFENCE_EVENT_JSON_MAX, which no record reaches).
+ */
 struct out {
 	char *buf;
 	size_t n, off;
 };
 
+static void put_mem(struct out *o, const char *s, size_t len)
+{
+	if (o->off + 1 < o->n) {
+		size_t room = o->n - 1 - o->off;
+
+		memcpy(o->buf + o->off, s, len < room ? len : room);
+		o->buf[o->off + (len < room ? len : room)] = 0;
+	}
+	o->off += len;
+}
+
+#define put_lit(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
+
 static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(struct out *o, const char *fmt, ...)
 {
+	char tmp[256];
 	va_list ap;
 	int w;
 
-	if (o->off >= o->n)
-		return;
 	va_start(ap, fmt);
-	w = vsnprintf(o->buf + o->off, o->n - o->off, fmt, ap);
+	w = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (w > 0)
-		o->off += (size_t)w;
+		put_mem(o, tmp, (size_t)w < sizeof(tmp) ? (size_t)w : sizeof(tmp) - 1);
 }
 
-/* A JSON string from a fixed-size kernel buffer that may lack a NUL. */
+/* A JSON string from a fixed-size kernel buffer that may lack a NUL. Bytes outside printable
+ * ASCII become \u00XX: the line stays valid JSON whatever the untrusted code named a file. */
 static void put_str(struct out *o, const char *s, size_t max)
 {
-	put(o, "\"");
-	for (size_t i = 0; i < max && s[i]; i++) {
+	static const char hex[] = "0123456789abcdef";
+	char tmp[BPFENCE_PATH_MAX * 6 + 2];
+	size_t t = 0;
+
+	tmp[t++] = '"';
+	for (size_t i = 0; i < max && i < BPFENCE_PATH_MAX && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			put(o, "\\u%04x", c);
-		else
-			put(o, "%c", c);
+		if (c == '"' || c == '\\') {
+			tmp[t++] = '\\';
+			tmp[t++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			memcpy(tmp + t, "\\u00", 4);
+			tmp[t + 4] = hex[c >> 4];
+			tmp[t + 5] = hex[c & 15];
+			t += 6;
+		} else {
+			tmp[t++] = (char)c;
+		}
 	}
-	put(o, "\"");
+	tmp[t++] = '"';
+	put_mem(o, tmp, t);
 }
 
 static const char *errno_name(int e)
@@ -100,6 +135,9 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 	char when[48], addr[64];
 	const char *en = errno_name(e->err);
 
+	if (n)
+		buf[0] = 0;
+
 	format_time((long long)e->ts_ns + offset, when, sizeof(when));
 	put(&o, "{\"time\": \"%s\", \"event\": \"denial\", \"invocation\": ", when);
 	put_str(&o, e->id, sizeof(e->id));
@@ -113,11 +151,11 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 	if (en)
 		put(&o, "\"%s\"", en);
 	else
-		put(&o, "null");
+		put_lit(&o, "null");
 
 	switch (e->object) {
 	case BPFENCE_OBJ_FILE:
-		put(&o, ", \"object\": \"file\", \"path\": ");
+		put_lit(&o, ", \"object\": \"file\", \"path\": ");
 		put_str(&o, e->path, sizeof(e->path));
 		put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu, \"access\": \"%s\"", e->dev >> 20,
 		    e->dev & 0xfffff, (unsigned long long)e->ino, access_name(e->mask));
@@ -129,7 +167,7 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		    e->family == 10 ? "inet6" : "inet", e->proto == 6 ? "tcp" : "udp", addr, e->port);
 		break;
 	case BPFENCE_OBJ_UNIX:
-		put(&o, ", \"object\": \"unix\", \"peer\": ");
+		put_lit(&o, ", \"object\": \"unix\", \"peer\": ");
 		put_str(&o, e->path, sizeof(e->path));
 		if (e->ino)
 			put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu", e->dev >> 20, e->dev & 0xfffff,
@@ -138,7 +176,7 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 	case BPFENCE_OBJ_SOCKET: {
 		const char *fam = policy_family_name((int)e->family);
 
-		put(&o, ", \"object\": \"socket\", \"family\": ");
+		put_lit(&o, ", \"object\": \"socket\", \"family\": ");
 		if (fam)
 			put(&o, "\"%s\"", fam);
 		else
@@ -151,9 +189,9 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		    (unsigned long long)e->ino, e->mask);
 		break;
 	default:
-		put(&o, ", \"object\": null");
+		put_lit(&o, ", \"object\": null");
 	}
-	put(&o, "}");
+	put_lit(&o, "}");
 	return (int)(o.off < n ? o.off : n - 1);
 }
 

@@ -122,7 +122,11 @@ void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n);
 
 /* Nanoseconds to add to a bpf_ktime_get_boot_ns() stamp to get CLOCK_REALTIME. */
 long long boot_to_realtime_offset(void);
-/* One event as one JSON object (no newline); keys documented in docs/audit.md. Returns length. */
+/* Room for any record bpfence_event_json() renders: every string field of the event at its
+ * longest with every byte escaped as \u00XX (tests/unit checks that bound). */
+#define BPFENCE_EVENT_JSON_MAX 3072
+/* One event as one JSON object (no newline); keys documented in docs/audit.md. Returns length,
+ * at most n - 1; a record that did not fit is cut (size buf with BPFENCE_EVENT_JSON_MAX). */
 int bpfence_event_json(const struct bpfence_event *e, long long offset, char *buf, size_t n);
 /* The first denied object of a class, for summaries: "/etc/shadow", "10.0.0.1:443", "@name". */
 void bpfence_first_str(const struct bpfence_first *f, char *buf, size_t n);

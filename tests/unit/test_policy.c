@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests for loader/policy.c.
+ * Unit tests for loader/policy.c, and for the audit record renderer of loader/events.c.
  *
  *   test_policy DATA_DIR [REPO_ROOT]
  *
@@ -12,6 +12,7 @@
  * Prints one line per failed check and a final "N passed, N failed"; exits 1 on any failure.
  */
 #include "policy.h"
+#include "libbpfence.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1386,6 +1387,68 @@ static void test_repo_policies(const char *root)
 	free(path);
 }
 
+/* ---- audit records (loader/events.c) ------------------------------------------------------ */
+
+static void test_event_json(void)
+{
+	static const char want[] =
+		"{\"time\": \"2026-11-22T01:02:03.456789Z\", \"event\": \"denial\", "
+		"\"invocation\": \"d7e098d34fc810d95af82994444e35c3\", \"cgroup_id\": 42, "
+		"\"policy\": \"vmtest\", \"pid\": 7, \"tgid\": 6, \"uid\": 0, "
+		"\"comm\": \"a\\\"b\\\\c\\u0001\\u00ff\", \"hook\": \"file_open\", "
+		"\"class\": \"file\", \"action\": \"denied\", \"errno\": \"EACCES\", "
+		"\"object\": \"file\", \"path\": \"/etc/shadow\", \"dev\": \"8:1\", "
+		"\"ino\": 1234, \"access\": \"read\"}";
+	static const unsigned int objects[] = { BPFENCE_OBJ_NONE, BPFENCE_OBJ_FILE, BPFENCE_OBJ_INET,
+						BPFENCE_OBJ_UNIX, BPFENCE_OBJ_SOCKET,
+						BPFENCE_OBJ_TASK };
+	struct bpfence_event e;
+	char buf[BPFENCE_EVENT_JSON_MAX + 64];
+	int len;
+
+	/* 2026-11-22T01:02:03.456789Z as boot time 1000 s plus the offset to realtime. */
+	memset(&e, 0, sizeof(e));
+	e.ts_ns = 1000000000000ULL;
+	e.cgroup = 42;
+	e.pid = 7;
+	e.tgid = 6;
+	e.hook = BPFENCE_HOOK_FILE_OPEN;
+	e.class = BPFENCE_CLASS_FILE;
+	e.action = BPFENCE_ACTION_DENIED;
+	e.err = EACCES;
+	e.object = BPFENCE_OBJ_FILE;
+	memcpy(e.comm, "a\"b\\c\x01\xff", 7);
+	strcpy(e.policy, "vmtest");
+	strcpy(e.id, "d7e098d34fc810d95af82994444e35c3");
+	strcpy(e.path, "/etc/shadow");
+	e.dev = (8u << 20) | 1;
+	e.ino = 1234;
+	e.mask = BPFENCE_PERM_READ;
+	len = bpfence_event_json(&e, 1795309323456789000LL - 1000000000000LL, buf, sizeof(buf));
+	CHECK(!strcmp(buf, want) && len == (int)strlen(want), "record:\n got %s\nwant %s", buf,
+	      want);
+
+	/* Cut short: NUL-terminated within n, length n - 1, the prefix of the whole record. */
+	for (size_t n = 1; n < 40; n += 13) {
+		memset(buf, 'x', sizeof(buf));
+		len = bpfence_event_json(&e, 1795309323456789000LL - 1000000000000LL, buf, n);
+		CHECK(len == (int)n - 1 && buf[n - 1] == 0 && !strncmp(buf, want, n - 1),
+		      "cut to %zu: len %d, '%s'", n, len, buf);
+	}
+
+	/* The longest record hostile input can make: every string field full and every byte
+	 * escaped, for each kind of object. It must fit BPFENCE_EVENT_JSON_MAX whole. */
+	memset(&e, 0xff, sizeof(e));
+	for (size_t i = 0; i < sizeof(objects) / sizeof(objects[0]); i++) {
+		e.object = objects[i];
+		memset(buf, 'x', sizeof(buf));
+		len = bpfence_event_json(&e, 0, buf, sizeof(buf));
+		CHECK(len > 0 && len < BPFENCE_EVENT_JSON_MAX && buf[len - 1] == '}' && !buf[len],
+		      "object %u: worst-case record is %d bytes (BPFENCE_EVENT_JSON_MAX %d)",
+		      objects[i], len, BPFENCE_EVENT_JSON_MAX);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -1401,6 +1464,7 @@ int main(int argc, char **argv)
 	test_files();
 	test_expand();
 	test_families();
+	test_event_json();
 	if (argc == 3)
 		test_repo_policies(argv[2]);
 	printf("%u passed, %u failed\n", res.passed, res.failed);

@@ -31,6 +31,37 @@ teardown() {
 	[[ $(grep -c '"event": "denial"' "$LOG") -eq 1 ]]
 }
 
+@test "hostile names (a 255-byte file name, a comm of quotes, backslashes, control and high bytes) still make one valid JSON record" {
+	local dir=$BATS_TEST_TMPDIR/hostile name link inv
+	mkdir "$dir"
+	# No NUL, '/' or newline: everything else a name may hold, escaped worst-case in JSON.
+	name=$(python3 -c 'import sys; sys.stdout.buffer.write((b"\xff\"\\\x01\x7f" * 51)[:255])')
+	link=$(python3 -c 'import sys; sys.stdout.buffer.write(b"\xfe\"\\\x1f" * 4)')
+	: >"$dir/$name"
+	ln -s "$PROBE" "$FENCE_BIN/$link"
+	CLEANUP_PATHS+=("$FENCE_BIN/$link")
+	fence_run -- "$FENCE_BIN/$link" read "$dir/$name"
+	assert_probe 1 "EACCES open"
+	inv=$(invocation)
+	stop_daemon
+	# Exactly one line for the invocation, valid JSON, whose path and comm are the bytes the
+	# kernel saw (each \u00XX one byte).
+	records_of "$inv" | python3 -c '
+import json, sys
+lines = sys.stdin.buffer.read().splitlines()
+assert len(lines) == 1, "expected one record, got %d" % len(lines)
+rec = json.loads(lines[0])
+path = rec["path"].encode("latin-1")
+full = sys.argv[1].encode("utf-8", "surrogateescape")
+comm = rec["comm"].encode("latin-1")
+link = sys.argv[2].encode("utf-8", "surrogateescape")
+assert len(path) > 200 and path in full, "path %r is not part of %r" % (path, full)
+assert comm == link[:15], "comm %r, expected %r" % (comm, link[:15])
+assert rec["hook"] == "file_open" and rec["errno"] == "EACCES", rec
+print("# record of %d bytes" % len(lines[0]))
+' "$dir/$name" "$link" >&3
+}
+
 @test "a denied connect yields one record with family, protocol, address and port" {
 	run_tagged connect tcp "$REMOTE" 9
 	assert_probe 1 "EPERM connect"
