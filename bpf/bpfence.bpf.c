@@ -782,10 +782,15 @@ static __always_inline __u8 proto_of(struct socket *sock)
 	return BPF_CORE_READ(sock, type) == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 }
 
-static __always_inline int inet_check(struct socket *sock, const void *sa, int len, bool unspec_v4,
-				      int hook)
+/*
+ * The destination of a connect (sa, len) or of a sendmsg (msg: its msg_name, read only once the
+ * task is known to be tagged). Untagged tasks pay two plain loads (the socket's family, read
+ * through the hook's BTF-typed argument, no helper call) and one tag lookup, nothing else.
+ */
+static __always_inline int inet_check(struct socket *sock, struct msghdr *msg, const void *sa,
+				      int len, bool unspec_v4, int hook)
 {
-	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	__u16 family = sock->sk->__sk_common.skc_family;
 	struct bpfence_event *e;
 	struct verdict v;
 	__u8 addr[16];
@@ -796,6 +801,10 @@ static __always_inline int inet_check(struct socket *sock, const void *sa, int l
 		return 0; /* unix: decided on the peer below; others exist only if granted */
 	if (!load_verdict(&v))
 		return 0;
+	if (msg) {
+		sa = BPF_CORE_READ(msg, msg_name);
+		len = BPF_CORE_READ(msg, msg_namelen);
+	}
 	if (!sa && hook == BPFENCE_HOOK_SOCKET_SENDMSG)
 		return 0; /* connected socket: its destination was checked at connect */
 	e = scratch_event();
@@ -819,7 +828,7 @@ int BPF_PROG(socket_connect, struct socket *sock, struct sockaddr *address, int 
 {
 	if (ret)
 		return ret;
-	return inet_check(sock, address, addrlen, false, BPFENCE_HOOK_SOCKET_CONNECT);
+	return inet_check(sock, NULL, address, addrlen, false, BPFENCE_HOOK_SOCKET_CONNECT);
 }
 
 /* Every datagram destination is checked here, not only connect(): unconnected UDP sendto,
@@ -829,8 +838,7 @@ int BPF_PROG(socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, 
 {
 	if (ret)
 		return ret;
-	return inet_check(sock, BPF_CORE_READ(msg, msg_name), BPF_CORE_READ(msg, msg_namelen), true,
-			  BPFENCE_HOOK_SOCKET_SENDMSG);
+	return inet_check(sock, msg, NULL, 0, true, BPFENCE_HOOK_SOCKET_SENDMSG);
 }
 
 /*
@@ -920,7 +928,7 @@ int BPF_PROG(unix_may_send, struct socket *sock, struct socket *other, int ret)
 {
 	if (ret)
 		return ret;
-	return unix_peer_check(BPF_CORE_READ(other, sk), BPFENCE_HOOK_UNIX_MAY_SEND);
+	return unix_peer_check(other->sk, BPFENCE_HOOK_UNIX_MAY_SEND);
 }
 
 /* bpf(): a tagged task could detach links or rewrite the maps that restrict it. The hook gained
