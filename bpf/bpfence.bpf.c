@@ -683,6 +683,27 @@ static __always_inline bool addr_is_local_class(const __u8 a[16])
 	return false;
 }
 
+/* Is addr:port (v4-mapped or v6) one of the policy's broker addresses? Any loopback or
+ * wildcard form of a loopback broker port counts. v->policy must be set. */
+static __always_inline bool is_broker(const struct verdict *v, const __u8 addr[16], __u16 port)
+{
+	const struct bpfence_policy *p = v->policy;
+	struct bpfence_broker_key bk = {};
+
+	if (addr_is_local_class(addr)) {
+		for (int i = 0; i < BPFENCE_BROKER_LOCAL_MAX; i++) {
+			if (i >= p->n_broker_local)
+				break;
+			if (p->broker_local_ports[i] == port)
+				return true;
+		}
+	}
+	bk.invocation = v->rules;
+	__builtin_memcpy(bk.addr, addr, 16);
+	bk.port = port;
+	return bpf_map_lookup_elem(&net_broker, &bk) != NULL;
+}
+
 /*
  * The decision for an inet destination: broker first (denied even when the network is open),
  * then connect = allow, then the longest matching allow rule.
@@ -691,7 +712,6 @@ static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[
 				       __u8 proto, int hook, struct bpfence_event *e)
 {
 	const struct bpfence_policy *p = v->policy;
-	struct bpfence_broker_key bk = {};
 	struct bpfence_net_key nk = {};
 	struct bpfence_net_ports *ports;
 	__u64 inv = v->rules;
@@ -704,19 +724,7 @@ static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[
 	}
 	if (!p)
 		return deny(v, hook, BPFENCE_CLASS_NOPOLICY, EPERM, false, e);
-
-	if (addr_is_local_class(addr)) {
-		for (int i = 0; i < BPFENCE_BROKER_LOCAL_MAX; i++) {
-			if (i >= p->n_broker_local)
-				break;
-			if (p->broker_local_ports[i] == port)
-				return deny(v, hook, BPFENCE_CLASS_BROKER, EPERM, false, e);
-		}
-	}
-	bk.invocation = inv;
-	__builtin_memcpy(bk.addr, addr, 16);
-	bk.port = port;
-	if (bpf_map_lookup_elem(&net_broker, &bk))
+	if (is_broker(v, addr, port))
 		return deny(v, hook, BPFENCE_CLASS_BROKER, EPERM, false, e);
 
 	if (p->flags & BPFENCE_POLICY_CONNECT_ALLOW)
@@ -1031,7 +1039,7 @@ int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, 
 SEC("lsm/socket_listen")
 int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
 {
-	__u16 family = BPF_CORE_READ(sock, sk, __sk_common.skc_family);
+	__u16 family = sock->sk->__sk_common.skc_family;
 	struct bpfence_event *e;
 	struct verdict v;
 
@@ -1041,8 +1049,36 @@ int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
 		return 0;
 	if (!load_verdict(&v))
 		return 0;
-	if (v.policy && (v.policy->flags & BPFENCE_POLICY_CONNECT_ALLOW))
-		return 0;
+	if (v.policy && (v.policy->flags & BPFENCE_POLICY_CONNECT_ALLOW)) {
+		/* connect = allow still never lets a function squat the broker's port: with the
+		 * broker restarting, or through SO_REUSEPORT as the broker's uid, a listener there
+		 * would receive the platform's own connections. */
+		struct sock_common *sk = &sock->sk->__sk_common;
+		__u16 port = sk->skc_num; /* bound local port, host order */
+		__u8 addr[16] = {};
+
+		if (family == AF_INET) {
+			__u32 a4 = sk->skc_rcv_saddr;
+
+			addr[10] = 0xff;
+			addr[11] = 0xff;
+			__builtin_memcpy(addr + 12, &a4, 4);
+		} else {
+			BPF_CORE_READ_INTO(&addr, sk, skc_v6_rcv_saddr);
+		}
+		/* A wildcard listener takes loopback connections too: it counts as loopback. */
+		if (!is_broker(&v, addr, port))
+			return 0;
+		e = scratch_event();
+		if (e) {
+			e->object = BPFENCE_OBJ_INET;
+			e->proto = IPPROTO_TCP;
+			e->port = port;
+			e->family = family;
+			__builtin_memcpy(e->addr, addr, 16);
+		}
+		return deny(&v, BPFENCE_HOOK_SOCKET_LISTEN, BPFENCE_CLASS_BROKER, EPERM, false, e);
+	}
 	e = scratch_event();
 	if (e) {
 		e->object = BPFENCE_OBJ_SOCKET;

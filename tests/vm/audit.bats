@@ -72,6 +72,20 @@ print("# record of %d bytes" % len(lines[0]))
 		'object="inet"' 'protocol="tcp"' "address=\"$REMOTE\"" 'port=9'
 }
 
+@test "a listen on the broker's port under connect = allow yields one record from socket_listen" {
+	write_policy <<'EOF'
+[network]
+connect = allow
+EOF
+	run_tagged listen tcp 0.0.0.0 7700 0.2
+	assert_probe 1 "EPERM listen"
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	assert_one_record "$inv" 'hook="socket_listen"' 'class="broker"' 'errno="EPERM"' \
+		'object="inet"' 'family="inet"' 'protocol="tcp"' 'address="0.0.0.0"' 'port=7700'
+}
+
 @test "a denied broker connect yields one record naming the broker socket" {
 	mkdir -p "$BROKER_DIR"
 	start_listener unix "$BROKER_SOCK" - 20

@@ -138,3 +138,21 @@ EOF
 	run_untagged connect tcp 127.0.0.1 7700
 	assert_probe 0 "ok"
 }
+
+@test "connect = allow lets a function listen, but never on the broker's port: 127.0.0.1, 0.0.0.0 and :: are denied with EPERM, class broker (untagged: ok)" {
+	write_policy <<'EOF'
+[network]
+connect = allow
+EOF
+	run_tagged listen tcp 127.0.0.1 18111 0.2
+	assert_probe 0 "ready"
+	assert_denied
+	local a
+	for a in 127.0.0.1 0.0.0.0 ::; do
+		run_tagged listen tcp "$a" 7700 0.2
+		assert_probe 1 "EPERM listen"
+		assert_denied broker=1
+	done
+	run_untagged listen tcp 127.0.0.1 7700 0.2
+	assert_probe 0 "ready"
+}

@@ -207,3 +207,19 @@ EOF
 	assert_probe 0 "ok"
 	assert_denied
 }
+
+@test "an inet listen() is denied with EPERM under connect = deny; a unix listener in scratch is not (untagged: ok)" {
+	local scratch=$BATS_TEST_TMPDIR/scratch
+	mkdir "$scratch"
+	run_tagged listen tcp 127.0.0.1 18101 0.2
+	assert_probe 1 "EPERM listen"
+	assert_denied connect=1
+	run_tagged listen tcp :: 18102 0.2
+	assert_probe 1 "EPERM listen"
+	assert_denied connect=1
+	fence_run --scratch "$scratch" -- "$PROBE" listen unix "$scratch/l.sock" - 0.2
+	assert_probe 0 "ready"
+	assert_denied
+	run_untagged listen tcp 127.0.0.1 18101 0.2
+	assert_probe 0 "ready"
+}
