@@ -704,6 +704,42 @@ static __always_inline bool is_broker(const struct verdict *v, const __u8 addr[1
 	return bpf_map_lookup_elem(&net_broker, &bk) != NULL;
 }
 
+/* :: or ::ffff:0.0.0.0, a wildcard bind. */
+static __always_inline bool addr_is_any(const __u8 a[16])
+{
+	__u64 hi, lo;
+
+	__builtin_memcpy(&hi, a, 8);
+	__builtin_memcpy(&lo, a + 8, 8);
+	return hi == 0 && (lo == 0 || lo == bpf_htonl(0xffff));
+}
+
+struct broker_port_ctx {
+	__u64 rules;
+	__u16 port;
+	bool hit;
+};
+
+static long broker_port_cb(struct bpf_map *map, const struct bpfence_broker_key *k, __u32 *val,
+			   struct broker_port_ctx *c)
+{
+	if (k->invocation == c->rules && k->port == c->port) {
+		c->hit = true;
+		return 1; /* stop */
+	}
+	return 0;
+}
+
+/* Is `port` the port of any of the policy's broker addresses? A walk of net_broker: only for a
+ * tagged task's wildcard listen under connect = allow, which is rare. */
+static __always_inline bool broker_port(const struct verdict *v, __u16 port)
+{
+	struct broker_port_ctx c = { .rules = v->rules, .port = port };
+
+	bpf_for_each_map_elem(&net_broker, broker_port_cb, &c, 0);
+	return c.hit;
+}
+
 /*
  * The decision for an inet destination: broker first (denied even when the network is open),
  * then connect = allow, then the longest matching allow rule.
@@ -1066,8 +1102,9 @@ int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
 		} else {
 			BPF_CORE_READ_INTO(&addr, sk, skc_v6_rcv_saddr);
 		}
-		/* A wildcard listener takes loopback connections too: it counts as loopback. */
-		if (!is_broker(&v, addr, port))
+		/* A wildcard listener takes loopback connections too (it counts as loopback), and
+		 * the connections to every host address: any broker entry on its port counts. */
+		if (!is_broker(&v, addr, port) && !(addr_is_any(addr) && broker_port(&v, port)))
 			return 0;
 		e = scratch_event();
 		if (e) {

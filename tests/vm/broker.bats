@@ -156,3 +156,25 @@ EOF
 	run_untagged listen tcp 127.0.0.1 7700 0.2
 	assert_probe 0 "ready"
 }
+
+@test "a broker on a host address: a wildcard or same-address listener on its port is denied, class broker; loopback on that port is not (untagged: ok)" {
+	write_policy <<EOF2
+[network]
+connect = allow
+
+[broker]
+tcp = $REMOTE:7710
+EOF2
+	local a
+	for a in 0.0.0.0 :: "$REMOTE"; do
+		run_tagged listen tcp "$a" 7710 0.2
+		assert_probe 1 "EPERM listen"
+		assert_denied broker=1
+	done
+	# 127.0.0.1:7710 never receives connections meant for $REMOTE:7710.
+	run_tagged listen tcp 127.0.0.1 7710 0.2
+	assert_probe 0 "ready"
+	assert_denied
+	run_untagged listen tcp 0.0.0.0 7710 0.2
+	assert_probe 0 "ready"
+}
