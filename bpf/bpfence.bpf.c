@@ -683,6 +683,15 @@ static __always_inline bool addr_is_local_class(const __u8 a[16])
 	return false;
 }
 
+static __always_inline void fill_inet_obj(struct bpfence_event *e, const __u8 addr[16], __u16 port,
+					  __u8 proto)
+{
+	e->object = BPFENCE_OBJ_INET;
+	e->proto = proto;
+	e->port = port;
+	__builtin_memcpy(e->addr, addr, 16);
+}
+
 /* Is addr:port (v4-mapped or v6) one of the policy's broker addresses? Any loopback or
  * wildcard form of a loopback broker port counts. v->policy must be set. */
 static __always_inline bool is_broker(const struct verdict *v, const __u8 addr[16], __u16 port)
@@ -752,12 +761,8 @@ static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[
 	struct bpfence_net_ports *ports;
 	__u64 inv = v->rules;
 
-	if (e) {
-		e->object = BPFENCE_OBJ_INET;
-		e->proto = proto;
-		e->port = port;
-		__builtin_memcpy(e->addr, addr, 16);
-	}
+	if (e)
+		fill_inet_obj(e, addr, port, proto);
 	if (!p)
 		return deny(v, hook, BPFENCE_CLASS_NOPOLICY, EPERM, false, e);
 	if (is_broker(v, addr, port))
@@ -1108,11 +1113,8 @@ int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
 			return 0;
 		e = scratch_event();
 		if (e) {
-			e->object = BPFENCE_OBJ_INET;
-			e->proto = IPPROTO_TCP;
-			e->port = port;
+			fill_inet_obj(e, addr, port, IPPROTO_TCP);
 			e->family = family;
-			__builtin_memcpy(e->addr, addr, 16);
 		}
 		return deny(&v, BPFENCE_HOOK_SOCKET_LISTEN, BPFENCE_CLASS_BROKER, EPERM, false, e);
 	}
