@@ -87,6 +87,28 @@ EOF
 		'object="inet"' 'family="inet"' 'protocol="tcp"' 'address="0.0.0.0"' 'port=7700'
 }
 
+@test "a denied inet listen yields one socket_listen record: class connect under connect = deny, class broker for a host-address broker's port under connect = allow" {
+	run_tagged listen tcp 127.0.0.1 18121 0.2
+	assert_probe 1 "EPERM listen"
+	local deny_inv broker_inv
+	deny_inv=$(invocation)
+	write_policy <<EOF2
+[network]
+connect = allow
+
+[broker]
+tcp = $REMOTE:7711
+EOF2
+	run_tagged listen tcp :: 7711 0.2
+	assert_probe 1 "EPERM listen"
+	broker_inv=$(invocation)
+	stop_daemon
+	assert_one_record "$deny_inv" 'hook="socket_listen"' 'class="connect"' 'errno="EPERM"' \
+		'object="socket"' 'family="inet"'
+	assert_one_record "$broker_inv" 'hook="socket_listen"' 'class="broker"' 'errno="EPERM"' \
+		'object="inet"' 'family="inet6"' 'address="::"' 'port=7711'
+}
+
 @test "a denied broker connect yields one record naming the broker socket" {
 	mkdir -p "$BROKER_DIR"
 	start_listener unix "$BROKER_SOCK" - 20
