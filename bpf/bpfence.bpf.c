@@ -125,6 +125,19 @@ struct {
 	__type(value, __u64); /* events that could not be reserved */
 } drops SEC(".maps");
 
+/*
+ * An LSM program. Besides the program, it records in .rodata how many hook arguments the program
+ * was written for (`ret` excluded): the loader compares that with the hook's parameters in the
+ * running kernel's BTF, loads the variant that matches (hooks whose signature changed have one
+ * program per signature) and refuses a hook whose signature it does not know, instead of
+ * reading `ret` from the wrong slot. Decided by BTF, never by kernel version: backports and
+ * reverts (security_bpf() gained a `kernel` argument in 6.9 and lost it again) make versions lie.
+ */
+#define BPFENCE_LSM(sec, name, args...)                                      \
+	const volatile int bpfence_arity_##name = ___bpf_narg(args) - 1;      \
+	SEC(sec)                                                             \
+	int BPF_PROG(name, args)
+
 /* The context of one decision for a tagged task. */
 struct verdict {
 	const struct bpfence_tag *tag;
@@ -144,6 +157,23 @@ static __always_inline const struct bpfence_tag *tag_of_current(__u64 *cgroup)
 static __always_inline bool audit_mode(const struct verdict *v)
 {
 	return v->policy && (v->policy->flags & BPFENCE_POLICY_AUDIT);
+}
+
+/*
+ * The value a hook returns for a denial: -err, in a form every verifier can prove is an errno.
+ * Verifiers since 6.12 check that an LSM program returns 0 or a value in [-MAX_ERRNO, -1]
+ * (-4095). clang folds deny() call sites together, so `-err` becomes a negation of a register
+ * holding one of several errnos, and a negated register is an unknown scalar to them. OR-ing
+ * with ~2047 leaves every errno below 2048 unchanged (all bpfence uses are) and bounds the
+ * result to [-2048, -1]; the empty asm hides the value from clang, which would otherwise prove
+ * the OR redundant and drop it.
+ */
+static __always_inline int neg_errno(int err)
+{
+	long r = -err;
+
+	asm volatile("" : "+r"(r));
+	return (int)(r | ~2047L);
 }
 
 /*
@@ -193,7 +223,7 @@ static __always_inline int deny(const struct verdict *v, int hook, int class, in
 
 		if (d)
 			__sync_fetch_and_add(d, 1);
-		return audit ? 0 : -err;
+		return audit ? 0 : neg_errno(err);
 	}
 	if (obj)
 		__builtin_memcpy(e, obj, sizeof(*e));
@@ -216,7 +246,7 @@ static __always_inline int deny(const struct verdict *v, int hook, int class, in
 		__builtin_memcpy(e->id, v->policy->id, sizeof(e->id));
 	}
 	bpf_ringbuf_submit(e, 0);
-	return audit ? 0 : -err;
+	return audit ? 0 : neg_errno(err);
 }
 
 /* Per-CPU scratch for building an event's object part: the record is too large for the stack. */
@@ -369,8 +399,7 @@ static __always_inline int file_deny(const struct verdict *v, struct file *file,
 	return deny(v, BPFENCE_HOOK_FILE_OPEN, class, err, system, e);
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(file_open, struct file *file, int ret)
+BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
 {
 	struct verdict v;
 	struct dentry *dentry;
@@ -434,8 +463,7 @@ static __always_inline int map_check(struct file *file, unsigned long prot, int 
 		    false, e);
 }
 
-SEC("lsm/mmap_file")
-int BPF_PROG(mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+BPFENCE_LSM("lsm/mmap_file", mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
 	if (ret)
@@ -443,8 +471,7 @@ int BPF_PROG(mmap_file, struct file *file, unsigned long reqprot, unsigned long 
 	return map_check(file, prot, BPFENCE_HOOK_MMAP_FILE);
 }
 
-SEC("lsm/file_mprotect")
-int BPF_PROG(file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+BPFENCE_LSM("lsm/file_mprotect", file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
 	     unsigned long prot, int ret)
 {
 	if (ret)
@@ -457,8 +484,7 @@ int BPF_PROG(file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
  * itself: a file inside its grants, a socket made inside the invocation, or a pipe. Otherwise
  * an outside process it may talk to could hand it the broker connection or /etc/shadow.
  */
-SEC("lsm/file_receive")
-int BPF_PROG(file_receive, struct file *file, int ret)
+BPFENCE_LSM("lsm/file_receive", file_receive, struct file *file, int ret)
 {
 	struct bpfence_event *e;
 	struct dentry *dentry;
@@ -519,8 +545,7 @@ static __always_inline int path_write(int hook, struct dentry *dentry, struct vf
 	return deny(&v, hook, BPFENCE_CLASS_FILE, EACCES, false, e);
 }
 
-SEC("lsm/path_mknod")
-int BPF_PROG(path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+BPFENCE_LSM("lsm/path_mknod", path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
 	     unsigned int dev, int ret)
 {
 	if (ret)
@@ -528,24 +553,21 @@ int BPF_PROG(path_mknod, const struct path *dir, struct dentry *dentry, umode_t 
 	return path_write(BPFENCE_HOOK_PATH_MKNOD, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
 }
 
-SEC("lsm/path_mkdir")
-int BPF_PROG(path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+BPFENCE_LSM("lsm/path_mkdir", path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
 {
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_MKDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
 }
 
-SEC("lsm/path_rmdir")
-int BPF_PROG(path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+BPFENCE_LSM("lsm/path_rmdir", path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
 {
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_RMDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
 }
 
-SEC("lsm/path_unlink")
-int BPF_PROG(path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+BPFENCE_LSM("lsm/path_unlink", path_unlink, const struct path *dir, struct dentry *dentry, int ret)
 {
 	if (ret)
 		return ret;
@@ -553,8 +575,7 @@ int BPF_PROG(path_unlink, const struct path *dir, struct dentry *dentry, int ret
 			  BPF_CORE_READ(dir, mnt));
 }
 
-SEC("lsm/path_symlink")
-int BPF_PROG(path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
+BPFENCE_LSM("lsm/path_symlink", path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
 	     int ret)
 {
 	if (ret)
@@ -565,8 +586,7 @@ int BPF_PROG(path_symlink, const struct path *dir, struct dentry *dentry, const 
 
 /* A hardlink makes the old object reachable from the new directory: both need the write grant,
  * so a denied file can't be linked into a writable directory. Links never cross mounts. */
-SEC("lsm/path_link")
-int BPF_PROG(path_link, struct dentry *old_dentry, const struct path *new_dir,
+BPFENCE_LSM("lsm/path_link", path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
 	struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
@@ -581,8 +601,7 @@ int BPF_PROG(path_link, struct dentry *old_dentry, const struct path *new_dir,
 
 /* Rename moves an object between subtrees: the object itself and both directories need the write
  * grant, so nothing denied can be moved into a granted tree or a granted tree moved elsewhere. */
-SEC("lsm/path_rename")
-int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
+BPFENCE_LSM("lsm/path_rename", path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
 	struct vfsmount *mnt = BPF_CORE_READ(old_dir, mnt);
@@ -596,8 +615,7 @@ int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
 			  BPF_CORE_READ(new_dir, mnt));
 }
 
-SEC("lsm/path_truncate")
-int BPF_PROG(path_truncate, const struct path *path, int ret)
+BPFENCE_LSM("lsm/path_truncate", path_truncate, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
@@ -605,8 +623,7 @@ int BPF_PROG(path_truncate, const struct path *path, int ret)
 			  BPF_CORE_READ(path, mnt));
 }
 
-SEC("lsm/path_chmod")
-int BPF_PROG(path_chmod, const struct path *path, umode_t mode, int ret)
+BPFENCE_LSM("lsm/path_chmod", path_chmod, const struct path *path, umode_t mode, int ret)
 {
 	if (ret)
 		return ret;
@@ -614,9 +631,8 @@ int BPF_PROG(path_chmod, const struct path *path, umode_t mode, int ret)
 			  BPF_CORE_READ(path, mnt));
 }
 
-SEC("lsm/path_chown")
 /* kuid_t/kgid_t are one-word structs passed by value: read them as plain words. */
-int BPF_PROG(path_chown, const struct path *path, unsigned int uid, unsigned int gid, int ret)
+BPFENCE_LSM("lsm/path_chown", path_chown, const struct path *path, unsigned int uid, unsigned int gid, int ret)
 {
 	if (ret)
 		return ret;
@@ -628,8 +644,7 @@ int BPF_PROG(path_chown, const struct path *path, unsigned int uid, unsigned int
  * Socket creation: the family must be granted; for inet families only plain TCP and UDP exist
  * (no raw, ICMP ping, SCTP, MPTCP, UDP-Lite): connect/sendmsg below understand exactly those.
  */
-SEC("lsm/socket_create")
-int BPF_PROG(socket_create, int family, int type, int protocol, int kern, int ret)
+BPFENCE_LSM("lsm/socket_create", socket_create, int family, int type, int protocol, int kern, int ret)
 {
 	struct verdict v;
 	struct bpfence_event *e;
@@ -831,6 +846,21 @@ static __always_inline __u8 proto_of(struct socket *sock)
 	return BPF_CORE_READ(sock, type) == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
 }
 
+/* A socket hook reached without sock->sk (the socket is being torn down): nothing to decide on,
+ * so a tagged task is refused (fail closed) and an untagged one left alone. */
+static __always_inline int no_sock_deny(int hook)
+{
+	struct bpfence_event *e;
+	struct verdict v;
+
+	if (!load_verdict(&v))
+		return 0;
+	e = scratch_event();
+	if (e)
+		e->object = BPFENCE_OBJ_SOCKET;
+	return deny(&v, hook, BPFENCE_CLASS_SOCKET, EPERM, false, e);
+}
+
 /*
  * The destination of a connect (sa, len) or of a sendmsg (msg: its msg_name, read only once the
  * task is known to be tagged). Untagged tasks pay two plain loads (the socket's family, read
@@ -839,13 +869,19 @@ static __always_inline __u8 proto_of(struct socket *sock)
 static __always_inline int inet_check(struct socket *sock, struct msghdr *msg, const void *sa,
 				      int len, bool unspec_v4, int hook)
 {
-	__u16 family = sock->sk->__sk_common.skc_family;
+	struct sock *sk = sock->sk;
 	struct bpfence_event *e;
 	struct verdict v;
 	__u8 addr[16];
+	__u16 family;
 	__u16 port = 0;
 	int r;
 
+	/* sock->sk is a maybe-NULL pointer to newer verifiers (6.12). A socket without one has
+	 * nothing to connect; should a tagged task ever get here with one, it is denied. */
+	if (!sk)
+		return no_sock_deny(hook);
+	family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return 0; /* unix: decided on the peer below; others exist only if granted */
 	if (!load_verdict(&v))
@@ -872,8 +908,7 @@ static __always_inline int inet_check(struct socket *sock, struct msghdr *msg, c
 	return inet_decide(&v, addr, port, proto_of(sock), hook, e);
 }
 
-SEC("lsm/socket_connect")
-int BPF_PROG(socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+BPFENCE_LSM("lsm/socket_connect", socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
 	if (ret)
 		return ret;
@@ -882,8 +917,7 @@ int BPF_PROG(socket_connect, struct socket *sock, struct sockaddr *address, int 
 
 /* Every datagram destination is checked here, not only connect(): unconnected UDP sendto,
  * sendmsg, sendmmsg, TCP fast open, io_uring sends. */
-SEC("lsm/socket_sendmsg")
-int BPF_PROG(socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+BPFENCE_LSM("lsm/socket_sendmsg", socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
 	if (ret)
 		return ret;
@@ -963,8 +997,7 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 	return deny(&v, hook, BPFENCE_CLASS_UNIX, EACCES, false, e);
 }
 
-SEC("lsm/unix_stream_connect")
-int BPF_PROG(unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk,
+BPFENCE_LSM("lsm/unix_stream_connect", unix_stream_connect, struct sock *sock, struct sock *other, struct sock *newsk,
 	     int ret)
 {
 	if (ret)
@@ -972,17 +1005,19 @@ int BPF_PROG(unix_stream_connect, struct sock *sock, struct sock *other, struct 
 	return unix_peer_check(other, BPFENCE_HOOK_UNIX_STREAM_CONNECT);
 }
 
-SEC("lsm/unix_may_send")
-int BPF_PROG(unix_may_send, struct socket *sock, struct socket *other, int ret)
+BPFENCE_LSM("lsm/unix_may_send", unix_may_send, struct socket *sock, struct socket *other, int ret)
 {
 	if (ret)
 		return ret;
+	/* other->sk may be NULL to newer verifiers: unix_peer_check() denies a NULL peer. */
 	return unix_peer_check(other->sk, BPFENCE_HOOK_UNIX_MAY_SEND);
 }
 
-/* bpf(): a tagged task could detach links or rewrite the maps that restrict it. The hook gained
- * a `kernel` argument in 6.9, which moves `ret` one slot on. A variable ctx offset is refused
- * by the verifier, so there are two programs and the loader autoloads the one that matches. */
+/* bpf(): a tagged task could detach links or rewrite the maps that restrict it. The hook's
+ * signature differs between kernels (a `bool kernel` argument before `ret` in some, not in
+ * others: it came with BPF tokens in 6.9, and 6.12.y has it not). A variable ctx offset is
+ * refused by the verifier, so there is one program per signature and the loader picks the one
+ * matching the kernel's BTF. Variants are named HOOKPROG__VARIANT and share the pin HOOKPROG. */
 static __always_inline int bpf_deny(int ret)
 {
 	struct verdict v;
@@ -994,14 +1029,12 @@ static __always_inline int bpf_deny(int ret)
 	return deny(&v, BPFENCE_HOOK_BPF, BPFENCE_CLASS_SYSTEM, EPERM, true, NULL);
 }
 
-SEC("lsm/bpf")
-int BPF_PROG(bpf_syscall, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+BPFENCE_LSM("lsm/bpf", bpf_syscall, int cmd, union bpf_attr *attr, unsigned int size, int ret)
 {
 	return bpf_deny(ret);
 }
 
-SEC("?lsm/bpf")
-int BPF_PROG(bpf_syscall_v69, int cmd, union bpf_attr *attr, unsigned int size, bool kernel,
+BPFENCE_LSM("?lsm/bpf", bpf_syscall__kernel_arg, int cmd, union bpf_attr *attr, unsigned int size, bool kernel,
 	     int ret)
 {
 	return bpf_deny(ret);
@@ -1009,8 +1042,7 @@ int BPF_PROG(bpf_syscall_v69, int cmd, union bpf_attr *attr, unsigned int size, 
 
 /* clone3(CLONE_INTO_CGROUP) would start a child in a cgroup of the caller's choosing, outside
  * the invocation; opening cgroupfs is already denied, but an fd could come from elsewhere. */
-SEC("lsm/task_alloc")
-int BPF_PROG(task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+BPFENCE_LSM("lsm/task_alloc", task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
 	struct verdict v;
 
@@ -1045,8 +1077,7 @@ static __always_inline int task_deny(const struct verdict *v, int hook, struct t
 /* Signals only inside the invocation: a function running as root could otherwise kill(-1)
  * every process on the host, or the bpfence process that enforces its timeout. Signals the
  * kernel itself sends (SIGCHLD to the parent, SIGPIPE) do not pass this hook. */
-SEC("lsm/task_kill")
-int BPF_PROG(task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+BPFENCE_LSM("lsm/task_kill", task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
 	struct verdict v;
@@ -1061,8 +1092,7 @@ int BPF_PROG(task_kill, struct task_struct *p, struct kernel_siginfo *info, int 
 }
 
 /* ptrace, /proc/PID/mem, process_vm_*, pidfd_getfd: only on the invocation's own processes. */
-SEC("lsm/ptrace_access_check")
-int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+BPFENCE_LSM("lsm/ptrace_access_check", ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
 	struct verdict v;
 
@@ -1077,15 +1107,18 @@ int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, 
 
 /* An inet listener would let anyone reach in, and replies on an accepted connection never pass
  * a connect() check: with connect = deny, listening is denied too. */
-SEC("lsm/socket_listen")
-int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
+BPFENCE_LSM("lsm/socket_listen", socket_listen, struct socket *sock, int backlog, int ret)
 {
-	__u16 family = sock->sk->__sk_common.skc_family;
+	struct sock *sk0 = sock->sk;
 	struct bpfence_event *e;
 	struct verdict v;
+	__u16 family;
 
 	if (ret)
 		return ret;
+	if (!sk0)
+		return no_sock_deny(BPFENCE_HOOK_SOCKET_LISTEN);
+	family = sk0->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return 0;
 	if (!load_verdict(&v))
@@ -1094,7 +1127,7 @@ int BPF_PROG(socket_listen, struct socket *sock, int backlog, int ret)
 		/* connect = allow still never lets a function squat the broker's port: with the
 		 * broker restarting, or through SO_REUSEPORT as the broker's uid, a listener there
 		 * would receive the platform's own connections. */
-		struct sock_common *sk = &sock->sk->__sk_common;
+		struct sock_common *sk = &sk0->__sk_common;
 		__u16 port = sk->skc_num; /* bound local port, host order */
 		__u8 addr[16] = {};
 
@@ -1148,8 +1181,7 @@ static __always_inline int system_deny(int hook, struct dentry *dentry)
 	return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
 }
 
-SEC("lsm/sb_mount")
-int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char *type,
+BPFENCE_LSM("lsm/sb_mount", sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags, void *data, int ret)
 {
 	if (ret)
@@ -1157,8 +1189,7 @@ int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char
 	return system_deny(BPFENCE_HOOK_SB_MOUNT, BPF_CORE_READ(path, dentry));
 }
 
-SEC("lsm/sb_umount")
-int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
+BPFENCE_LSM("lsm/sb_umount", sb_umount, struct vfsmount *mnt, int flags, int ret)
 {
 	if (ret)
 		return ret;
@@ -1166,24 +1197,21 @@ int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
 }
 
 /* open_tree(OPEN_TREE_CLONE) and fsmount() only make detached mounts; move_mount attaches them. */
-SEC("lsm/move_mount")
-int BPF_PROG(move_mount, const struct path *from_path, const struct path *to_path, int ret)
+BPFENCE_LSM("lsm/move_mount", move_mount, const struct path *from_path, const struct path *to_path, int ret)
 {
 	if (ret)
 		return ret;
 	return system_deny(BPFENCE_HOOK_MOVE_MOUNT, BPF_CORE_READ(to_path, dentry));
 }
 
-SEC("lsm/sb_pivotroot")
-int BPF_PROG(sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+BPFENCE_LSM("lsm/sb_pivotroot", sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
 {
 	if (ret)
 		return ret;
 	return system_deny(BPFENCE_HOOK_SB_PIVOTROOT, BPF_CORE_READ(new_path, dentry));
 }
 
-SEC("lsm/userns_create")
-int BPF_PROG(userns_create, const struct cred *cred, int ret)
+BPFENCE_LSM("lsm/userns_create", userns_create, const struct cred *cred, int ret)
 {
 	if (ret)
 		return ret;
@@ -1191,10 +1219,16 @@ int BPF_PROG(userns_create, const struct cred *cred, int ret)
 }
 
 /* perf_event_open exposes other processes and the kernel (row 25); the hook does not name the
- * target, so a tagged task gets none at all. (The first argument changed type across kernels;
- * it is not read.) */
-SEC("lsm/perf_event_open")
-int BPF_PROG(perf_event_open, void *attr, int type, int ret)
+ * target, so a tagged task gets none at all. Its signature changed (the perf_event_attr argument
+ * was dropped in 6.12.y, leaving only the type): one program per signature, as for bpf(). */
+BPFENCE_LSM("lsm/perf_event_open", perf_event_open, void *attr, int type, int ret)
+{
+	if (ret)
+		return ret;
+	return system_deny(BPFENCE_HOOK_PERF_EVENT_OPEN, NULL);
+}
+
+BPFENCE_LSM("?lsm/perf_event_open", perf_event_open__type_only, int type, int ret)
 {
 	if (ret)
 		return ret;
@@ -1203,8 +1237,7 @@ int BPF_PROG(perf_event_open, void *attr, int type, int ret)
 
 /* TIOCSTI / TIOCLINUX push input into a terminal, which may be the one bpfence was started from
  * (row 18). The command is compared first: other ioctls pay nothing. */
-SEC("lsm/file_ioctl")
-int BPF_PROG(file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+BPFENCE_LSM("lsm/file_ioctl", file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
 {
 	if (ret)
 		return ret;
@@ -1215,8 +1248,7 @@ int BPF_PROG(file_ioctl, struct file *file, unsigned int cmd, unsigned long arg,
 
 /* 32-bit ioctls go through their own hook since it was added (6.8, backported to 6.1.y); the
  * loader autoloads this where the kernel has it. (seccomp also kills non-native ABIs.) */
-SEC("?lsm/file_ioctl_compat")
-int BPF_PROG(file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+BPFENCE_LSM("?lsm/file_ioctl_compat", file_ioctl_compat, struct file *file, unsigned int cmd, unsigned long arg, int ret)
 {
 	if (ret)
 		return ret;
@@ -1228,8 +1260,7 @@ int BPF_PROG(file_ioctl_compat, struct file *file, unsigned int cmd, unsigned lo
 /* Extended attributes (security labels, file capabilities, user data) are part of the object:
  * setting or removing one needs the write grant (row 10). The hooks have no mount (path_write
  * with NULL), so only grants inside the object's own file system count. */
-SEC("lsm/inode_setxattr")
-int BPF_PROG(inode_setxattr, void *idmap, struct dentry *dentry, const char *name,
+BPFENCE_LSM("lsm/inode_setxattr", inode_setxattr, void *idmap, struct dentry *dentry, const char *name,
 	     const void *value, size_t size, int flags, int ret)
 {
 	if (ret)
@@ -1237,8 +1268,7 @@ int BPF_PROG(inode_setxattr, void *idmap, struct dentry *dentry, const char *nam
 	return path_write(BPFENCE_HOOK_INODE_SETXATTR, dentry, NULL);
 }
 
-SEC("lsm/inode_removexattr")
-int BPF_PROG(inode_removexattr, void *idmap, struct dentry *dentry, const char *name, int ret)
+BPFENCE_LSM("lsm/inode_removexattr", inode_removexattr, void *idmap, struct dentry *dentry, const char *name, int ret)
 {
 	if (ret)
 		return ret;
@@ -1258,32 +1288,28 @@ static __always_inline int task_target(int hook, struct task_struct *p)
 	return task_deny(&v, hook, p, 0);
 }
 
-SEC("lsm/task_setnice")
-int BPF_PROG(task_setnice, struct task_struct *p, int nice, int ret)
+BPFENCE_LSM("lsm/task_setnice", task_setnice, struct task_struct *p, int nice, int ret)
 {
 	if (ret)
 		return ret;
 	return task_target(BPFENCE_HOOK_TASK_SETNICE, p);
 }
 
-SEC("lsm/task_setioprio")
-int BPF_PROG(task_setioprio, struct task_struct *p, int ioprio, int ret)
+BPFENCE_LSM("lsm/task_setioprio", task_setioprio, struct task_struct *p, int ioprio, int ret)
 {
 	if (ret)
 		return ret;
 	return task_target(BPFENCE_HOOK_TASK_SETIOPRIO, p);
 }
 
-SEC("lsm/task_setscheduler")
-int BPF_PROG(task_setscheduler, struct task_struct *p, int ret)
+BPFENCE_LSM("lsm/task_setscheduler", task_setscheduler, struct task_struct *p, int ret)
 {
 	if (ret)
 		return ret;
 	return task_target(BPFENCE_HOOK_TASK_SETSCHEDULER, p);
 }
 
-SEC("lsm/task_movememory")
-int BPF_PROG(task_movememory, struct task_struct *p, int ret)
+BPFENCE_LSM("lsm/task_movememory", task_movememory, struct task_struct *p, int ret)
 {
 	if (ret)
 		return ret;
@@ -1293,8 +1319,7 @@ int BPF_PROG(task_movememory, struct task_struct *p, int ret)
 /* prlimit() on another process (the kernel skips the hook for the caller itself). The hook names
  * only the two credentials, not the target task, so every other process is refused, the
  * invocation's own included: a restricted function has no use for it. */
-SEC("lsm/task_prlimit")
-int BPF_PROG(task_prlimit, const struct cred *cred, const struct cred *tcred, unsigned int flags,
+BPFENCE_LSM("lsm/task_prlimit", task_prlimit, const struct cred *cred, const struct cred *tcred, unsigned int flags,
 	     int ret)
 {
 	struct verdict v;

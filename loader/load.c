@@ -14,7 +14,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -47,7 +46,7 @@ const char *const bpfence_link_names[] = {
 };
 
 /* Programs for hooks some kernels lack: loaded and pinned where the kernel has the hook
- * (select_variants), never required by bpfence_loaded(). Each backs up a seccomp rule. */
+ * (select_programs), never required by bpfence_loaded(). Each backs up a seccomp rule. */
 static const char *const optional_link_names[] = {
 	"file_ioctl_compat", /* 6.8, backported to 6.1.y; seccomp kills 32-bit calls anyway */
 	NULL,
@@ -63,13 +62,78 @@ const char *const bpfence_map_names[] = {
 
 static bool debug;
 
+/*
+ * What libbpf said about the program the verifier refused during the last load: its name and
+ * the verifier's log. libbpf prints that log as one warning ("prog 'NAME': -- BEGIN PROG LOAD
+ * LOG --\n...-- END PROG LOAD LOG --"); everything else it says is only shown under --debug.
+ */
+static struct {
+	char prog[64];
+	char *log;
+} refused;
+
+static void refused_clear(void)
+{
+	free(refused.log);
+	refused.log = NULL;
+	refused.prog[0] = 0;
+}
+
+#define LOG_BEGIN "': -- BEGIN PROG LOAD LOG --\n"
+#define LOG_END "-- END PROG LOAD LOG --"
+
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (!debug && level != LIBBPF_WARN)
+	const char *begin, *body, *end;
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	if (!debug)
-		return 0; /* warnings are turned into our own one-line errors */
-	return vfprintf(stderr, fmt, ap);
+	begin = strstr(msg, LOG_BEGIN);
+	if (!strncmp(msg, "libbpf: prog '", 14) && begin) {
+		size_t len = (size_t)(begin - (msg + 14));
+
+		if (len >= sizeof(refused.prog))
+			len = sizeof(refused.prog) - 1;
+		refused_clear();
+		memcpy(refused.prog, msg + 14, len);
+		refused.prog[len] = 0;
+		body = begin + strlen(LOG_BEGIN);
+		end = strstr(body, LOG_END);
+		refused.log = strndup(body, end ? (size_t)(end - body) : strlen(body));
+	} else if (debug && level == LIBBPF_WARN) {
+		fputs(msg, stderr);
+	}
+	free(msg);
+	return 0;
+}
+
+/* The verifier's own verdict: the last line of its log that is not a statistic. */
+static void log_last_line(const char *log, char *out, size_t n)
+{
+	const char *p = log, *best = NULL;
+	size_t best_len = 0;
+
+	while (p && *p) {
+		size_t len = strcspn(p, "\n");
+
+		if (len && strncmp(p, "processed ", 10) && strncmp(p, "verification time", 17) &&
+		    strncmp(p, "stack depth", 11)) {
+			best = p;
+			best_len = len;
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	if (!best) {
+		snprintf(out, n, "(the verifier gave no reason)");
+		return;
+	}
+	if (best_len >= n)
+		best_len = n - 1;
+	memcpy(out, best, best_len);
+	out[best_len] = 0;
 }
 
 void bpfence_set_debug(bool on)
@@ -193,79 +257,237 @@ int bpfence_loaded(void)
 	return present ? -ENOENT : 0;
 }
 
-/* The pin name of a program: variants of one hook for different kernels share it. */
+/* The pin name of a program: variants of one hook for different kernel signatures are named
+ * NAME__VARIANT and share the pin NAME (exactly one of them loads). */
 static const char *link_name(const struct bpf_program *prog)
 {
-	const char *name = bpf_program__name(prog);
+	static char buf[64];
+	const char *name = bpf_program__name(prog), *sep = strstr(name, "__");
 
-	return strcmp(name, "bpf_syscall_v69") ? name : "bpf_syscall";
+	if (!sep || (size_t)(sep - name) >= sizeof(buf))
+		return name;
+	memcpy(buf, name, (size_t)(sep - name));
+	buf[sep - name] = 0;
+	return buf;
 }
 
-/* security_bpf() gained a `bool kernel` argument in 6.9 (before `ret`). */
-static bool kernel_at_least(int major, int minor)
+/* The hook an LSM program attaches to ("lsm/HOOK" or "?lsm/HOOK"), or NULL for other programs. */
+static const char *lsm_hook(const struct bpf_program *prog)
 {
-	struct utsname u;
-	int ma = 0, mi = 0;
+	const char *sec = bpf_program__section_name(prog);
 
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
+	if (sec[0] == '?')
+		sec++;
+	return strncmp(sec, "lsm/", 4) ? NULL : sec + 4;
 }
 
-/* Does the running kernel have LSM hook NAME (a bpf_lsm_NAME function in its BTF)? */
-static bool kernel_has_hook(const char *name)
+/* How many parameters LSM hook HOOK takes in the running kernel (its bpf_lsm_HOOK function in
+ * the kernel's BTF), or -1 when the kernel has no such hook. */
+static int hook_arity(const struct btf *vmlinux, const char *hook)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf_type *t;
 	char fn[96];
-	bool has;
+	int id;
 
-	if (!btf)
-		return false;
-	snprintf(fn, sizeof(fn), "bpf_lsm_%s", name);
-	has = btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) >= 0;
-	btf__free(btf);
-	return has;
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", hook);
+	id = btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC);
+	if (id < 0)
+		return -1;
+	t = btf__type_by_id(vmlinux, id);
+	t = t ? btf__type_by_id(vmlinux, t->type) : NULL;
+	if (!t || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t);
 }
+
+/* How many hook parameters a program was written for: bpfence_arity_NAME in the object's
+ * .rodata (BPFENCE_LSM in bpf/bpfence.bpf.c), or -1 if the object has no such record. */
+static int prog_arity(struct bpf_object *obj, const char *prog)
+{
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct btf *btf = bpf_object__btf(obj);
+	const char *data = NULL;
+	struct bpf_map *map;
+	char want[96];
+	size_t size = 0;
+	int id;
+
+	bpf_object__for_each_map(map, obj) {
+		const char *name = bpf_map__name(map);
+		size_t l = strlen(name);
+
+		if (bpf_map__is_internal(map) && l >= 7 && !strcmp(name + l - 7, ".rodata"))
+			data = bpf_map__initial_value(map, &size);
+	}
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (!data || id < 0)
+		return -1;
+	sec = btf__type_by_id(btf, id);
+	snprintf(want, sizeof(want), "bpfence_arity_%s", prog);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+		int v;
+
+		if (!var || strcmp(btf__name_by_offset(btf, var->name_off), want))
+			continue;
+		if (vs->offset + sizeof(v) > size)
+			return -1;
+		memcpy(&v, data + vs->offset, sizeof(v));
+		return v;
+	}
+	return -1;
+}
+
+static bool name_listed(const char *const *list, const char *name);
 
 /*
- * Every LSM hook the programs to be loaded attach to must exist in this kernel: name the first
- * one that does not, instead of a bare BPF_PROG_LOAD error. Returns 0 or -ENOENT with why set.
+ * Choose, from the running kernel's BTF, which programs to load: an LSM program loads when its
+ * hook exists with exactly the parameters it was written for. Where a hook's signature changed,
+ * the object has one program per signature and exactly one of them matches. A required hook
+ * that is missing, or whose signature no program matches, is named before anything is loaded
+ * (instead of a bare BPF_PROG_LOAD error, or worse, a program reading `ret` from the wrong
+ * argument slot); an optional hook (optional_link_names) is skipped. Returns 0 or -errno with
+ * why set.
  */
-static int check_hooks(struct bpfence_bpf *skel, char *why, size_t n)
+static int select_programs(struct bpf_object *obj, char *why, size_t n)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	struct bpf_program *prog;
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct bpf_program *prog, *other;
 	int r = 0;
 
-	if (!btf)
-		return 0; /* the probe already names missing BTF; the load will say the rest */
-	bpf_object__for_each_program(prog, skel->obj) {
-		const char *sec = bpf_program__section_name(prog);
-		char fn[96];
+	if (!vmlinux)
+		return fail(why, n, ENOTSUP, "cannot read the kernel's BTF (/sys/kernel/btf/vmlinux)");
+	bpf_object__for_each_program(prog, obj) {
+		const char *hook = lsm_hook(prog);
+		int want;
 
-		if (!bpf_program__autoload(prog) || strncmp(sec, "lsm/", 4))
-			continue;
-		snprintf(fn, sizeof(fn), "bpf_lsm_%s", sec + 4);
-		if (btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) < 0) {
-			r = fail(why, n, ENOENT, "this kernel lacks the LSM hook %s (bpfence needs "
-				 "Linux 6.1 or newer with CONFIG_BPF_LSM)", sec + 4);
-			break;
+		if (!hook)
+			continue; /* tp_btf: always loaded */
+		want = prog_arity(obj, bpf_program__name(prog));
+		if (want < 0) {
+			r = fail(why, n, EINVAL, "BPF object: program %s has no arity record",
+				 bpf_program__name(prog));
+			goto out;
 		}
+		bpf_program__set_autoload(prog, hook_arity(vmlinux, hook) == want);
 	}
-	btf__free(btf);
+	bpf_object__for_each_program(prog, obj) {
+		const char *hook = lsm_hook(prog);
+		bool covered = false;
+		char mine[64];
+		int have;
+
+		if (!hook || bpf_program__autoload(prog))
+			continue;
+		snprintf(mine, sizeof(mine), "%s", link_name(prog));
+		bpf_object__for_each_program(other, obj) {
+			if (bpf_program__autoload(other) && !strcmp(link_name(other), mine))
+				covered = true;
+		}
+		if (covered || name_listed(optional_link_names, mine))
+			continue;
+		have = hook_arity(vmlinux, hook);
+		if (have < 0)
+			r = fail(why, n, ENOENT, "this kernel lacks the LSM hook %s (its BTF has no "
+				 "bpf_lsm_%s; bpfence needs CONFIG_BPF_LSM and that hook)", hook, hook);
+		else
+			r = fail(why, n, ENOTSUP, "this kernel's LSM hook %s takes %d parameters, and "
+				 "no bpfence program is written for that signature (program %s expects "
+				 "%d)", hook, have, bpf_program__name(prog),
+				 prog_arity(obj, bpf_program__name(prog)));
+		break;
+	}
+out:
+	btf__free(vmlinux);
 	return r;
 }
 
-static void select_variants(struct bpfence_bpf *skel)
+/* Open the object and select its programs for this kernel. */
+static struct bpfence_bpf *open_selected(char *why, size_t n, int *err)
 {
-	bool v69 = kernel_at_least(6, 9);
+	struct bpfence_bpf *skel = bpfence_bpf__open();
 
-	/* Optional hooks: loaded where the kernel has them. */
-	bpf_program__set_autoload(skel->progs.file_ioctl_compat,
-				  kernel_has_hook("file_ioctl_compat"));
+	if (!skel) {
+		*err = fail(why, n, errno, "cannot open the BPF object: %s", strerror(errno));
+		return NULL;
+	}
+	*err = select_programs(skel->obj, why, n);
+	if (*err) {
+		bpfence_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
 
-	bpf_program__set_autoload(skel->progs.bpf_syscall, !v69);
-	bpf_program__set_autoload(skel->progs.bpf_syscall_v69, v69);
+/*
+ * The load stops at the first program the verifier refuses. Load the object again (verify only:
+ * nothing attached or pinned) without the programs already refused, to name every other one this
+ * kernel refuses too: "; prog: last line" for each, appended to more[]. Bounded: each round
+ * verifies the whole object, and only a refusal gets here. Returns how many it found.
+ */
+static int find_more_refusals(const char *first, char *more, size_t n)
+{
+	char skip[16][64];
+	size_t used = 0;
+	int nskip = 0, e;
+
+	snprintf(skip[nskip++], sizeof(skip[0]), "%s", first);
+	while (nskip < 16) {
+		struct bpfence_bpf *skel = open_selected(NULL, 0, &e);
+		struct bpf_program *prog;
+		char line[160];
+
+		if (!skel)
+			break;
+		bpf_object__for_each_program(prog, skel->obj) {
+			for (int i = 0; i < nskip; i++)
+				if (!strcmp(skip[i], bpf_program__name(prog)))
+					bpf_program__set_autoload(prog, false);
+		}
+		refused_clear();
+		e = bpfence_bpf__load(skel);
+		bpfence_bpf__destroy(skel);
+		if (!e || !refused.log || !refused.prog[0])
+			break;
+		log_last_line(refused.log, line, sizeof(line));
+		if (debug)
+			fprintf(stderr, "bpfence: the verifier's log for program %s:\n%s", refused.prog,
+				refused.log);
+		if (used < n)
+			used += (size_t)snprintf(more + used, n - used, "; %s: %s", refused.prog, line);
+		snprintf(skip[nskip++], sizeof(skip[0]), "%s", refused.prog);
+	}
+	refused_clear();
+	return nskip - 1;
+}
+
+/*
+ * Describe a failed bpfence_bpf__load(): the program the kernel refused and the verifier's last
+ * line ("socket_connect: R2 invalid mem access 'trusted_ptr_or_null_'"), so that an operator on
+ * a kernel nobody tested can report it in one line, then every other refused program. --debug
+ * prints each refused program's whole verifier log (and not libbpf's whole trace).
+ */
+static int describe_refusal(int r, char *why, size_t n)
+{
+	char first[64], line[256], more[320] = "";
+	int nmore;
+
+	if (!refused.log)
+		return fail(why, n, r, "the kernel refused to load the BPF LSM programs "
+			    "(BPF_PROG_LOAD: %s; rerun with --debug for details)",
+			    strerror(-r == 524 ? EOPNOTSUPP : -r));
+	snprintf(first, sizeof(first), "%s", refused.prog);
+	log_last_line(refused.log, line, sizeof(line));
+	if (debug)
+		fprintf(stderr, "bpfence: the verifier's log for program %s:\n%s", first,
+			refused.log);
+	nmore = find_more_refusals(first, more, sizeof(more));
+	return fail(why, n, r, "the kernel's verifier refused BPF program %s: %s%s%s (BPF_PROG_LOAD: "
+		    "%s; %s)", first, line, nmore ? "; also refused" : "", more,
+		    strerror(-r == 524 ? EOPNOTSUPP : -r),
+		    debug ? "the verifier's logs are above" : "rerun with --debug for the verifier's log");
 }
 
 static bool name_listed(const char *const *list, const char *name)
@@ -400,8 +622,7 @@ static int load_locked(char *why, size_t n)
 			goto out;
 		}
 	}
-	select_variants(skel);
-	r = check_hooks(skel, why, n);
+	r = select_programs(skel->obj, why, n);
 	if (r)
 		goto out;
 	bpf_object__for_each_program(prog, skel->obj) {
@@ -413,14 +634,15 @@ static int load_locked(char *why, size_t n)
 		}
 	}
 
+	refused_clear();
 	r = bpfence_bpf__load(skel);
 	if (r) {
-		if (r == -EPERM || r == -EACCES || r == -EINVAL || r == -524 /* ENOTSUPP */)
-			r = fail(why, n, r,
-				 "the kernel refused to load the BPF LSM programs (BPF_PROG_LOAD: %s; "
-				 "rerun with --debug for the verifier log)",
-				 strerror(-r == 524 ? EOPNOTSUPP : -r));
-		else if (r == -EEXIST || r == -EBUSY)
+		if (refused.log || r == -EPERM || r == -EACCES || r == -EINVAL ||
+		    r == -524 /* ENOTSUPP */) {
+			bpfence_bpf__destroy(skel);
+			skel = NULL;
+			r = describe_refusal(r, why, n);
+		} else if (r == -EEXIST || r == -EBUSY)
 			r = fail(why, n, r,
 				 "pinned maps under " MAP_DIR " do not match this bpfence build (%s); "
 				 "run 'bpfence unload' first",
@@ -492,22 +714,14 @@ int bpfence_probe_live(char *why, size_t n)
 	if (bpfence_loaded() == 1)
 		return 0;
 	/* Nothing pinned yet: load (and verify) every program without attaching or pinning. */
-	skel = bpfence_bpf__open();
+	skel = open_selected(why, n, &r);
 	if (!skel)
-		return fail(why, n, errno, "cannot open the BPF object: %s", strerror(errno));
-	select_variants(skel);
-	r = check_hooks(skel, why, n);
-	if (r) {
-		bpfence_bpf__destroy(skel);
 		return r;
-	}
+	refused_clear();
 	r = bpfence_bpf__load(skel);
 	bpfence_bpf__destroy(skel);
 	if (r)
-		return fail(why, n, r,
-			    "the kernel refused to load the BPF LSM programs (BPF_PROG_LOAD: %s; "
-			    "rerun with --debug for the verifier log)",
-			    strerror(-r == 524 ? EOPNOTSUPP : -r));
+		return describe_refusal(r, why, n);
 	return 0;
 }
 
