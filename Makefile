@@ -4,7 +4,9 @@
 # Every generated file lives in .output/. `make V=1` shows the commands.
 #
 #   make            build everything (installs missing build packages from Debian first)
-#   make test       host tests, then the in-VM enforcement suite (tools/vmtest)
+#   make test       host tests, then the in-VM enforcement suite and selftest on Debian's 6.1 and
+#                   6.12 kernels (tools/matrix through tools/vmtest --kernel)
+#   make test-matrix  the in-VM suite and selftest on every kernel and flavour of the matrix
 #   make demo       a restricted function being denied, inside the VM, with its audit log
 #   make install    DESTDIR=... prefix=/usr/local
 #   make clean
@@ -47,7 +49,14 @@ BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
 TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/bpfence-bench \
 	$(OUTPUT)/bpfence-attack
 
-.PHONY: all deps test test-host test-vm test-unit demo bench install clean
+# The kernels every change is proven on (make test), and the whole matrix (make test-matrix):
+# Debian's 6.1 and 6.12 series, generic (-amd64) and cloud (-cloud-amd64) flavours. Each is a
+# tools/vmtest --kernel spec; the newest package of the series is used.
+TEST_KERNELS ?= 6.1 6.12
+MATRIX_KERNELS ?= 6.1 6.1-cloud 6.12 6.12-cloud
+BENCH_KERNELS ?= 6.1 6.12
+
+.PHONY: all deps test test-host test-vm test-matrix test-unit demo bench install clean
 all: $(BINS) $(TEST_BINS)
 
 deps: $(DEPS_STAMP)
@@ -119,7 +128,11 @@ test-host: all test-unit
 
 test-vm: all
 	$(Q)tools/deps $(TEST_PKGS)
-	$(Q)tools/vmtest -- bats tests/vm
+	$(Q)tools/matrix $(TEST_KERNELS)
+
+test-matrix: all
+	$(Q)tools/deps $(TEST_PKGS)
+	$(Q)tools/matrix $(MATRIX_KERNELS)
 
 demo: all
 	$(Q)tools/deps $(TEST_PKGS)
@@ -128,7 +141,7 @@ demo: all
 # Benchmarks print ratios measured side by side (BENCHMARKS.md); never part of `make test`.
 bench: all
 	$(Q)tools/deps $(TEST_PKGS)
-	$(Q)tools/vmtest -- sh -c '$(OUTPUT)/bpfence-bench untagged && $(OUTPUT)/bpfence-bench audit-storm'
+	$(Q)tools/bench/series $(BENCH_KERNELS)
 
 install: $(BINS) $(OUTPUT)/bpfence-attack
 	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/bpfence/policies

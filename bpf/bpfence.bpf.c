@@ -55,6 +55,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define SECURITYFS_MAGIC 0x73636673
 #define PIPEFS_MAGIC 0x50495045
 #define SOCKFS_MAGIC 0x534F434B
+/* pidfds are files of pidfs since 6.9 (anonymous inodes before, which never pass file_open). */
+#define PIDFS_MAGIC 0x50494446
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -137,6 +139,34 @@ struct {
 	const volatile int bpfence_arity_##name = ___bpf_narg(args) - 1;      \
 	SEC(sec)                                                             \
 	int BPF_PROG(name, args)
+
+/* The same for hooks that return nothing: no `ret` argument. */
+#define BPFENCE_LSM_VOID(sec, name, args...)                                 \
+	const volatile int bpfence_arity_##name = ___bpf_narg(args);          \
+	SEC(sec)                                                             \
+	int BPF_PROG(name, args)
+
+/*
+ * Backing files (6.6+): overlayfs (and FUSE passthrough) serve an open of their own file by
+ * opening the real file underneath, in the opening task, through a private mount that no path
+ * leads to. file_open sees that inner open with the real (layer) path, after it has already
+ * allowed the user's open of the overlay file. Where the kernel has the backing_file_alloc hook,
+ * it names both files: the real file is remembered here with the path the user opened, and
+ * decisions on it are made on that path, as they were on kernels before backing files (whose
+ * inner open carried the user's path). Without the hook, such inner opens are denied: fail
+ * closed. Key: the backing struct file's address; value: the user file's path.
+ */
+struct backing_user {
+	__u64 dentry; /* struct dentry * */
+	__u64 mnt;    /* struct vfsmount * */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64); /* struct file * of the backing file */
+	__type(value, struct backing_user);
+} backing_files SEC(".maps");
 
 /* The context of one decision for a tagged task. */
 struct verdict {
@@ -289,6 +319,17 @@ static __always_inline bool in_invocation(const struct verdict *v, __u64 cg)
 	return t && t->invocation == v->tag->invocation;
 }
 
+/* The cgroup of the task that created socket sk. A kernel built without socket cgroup data
+ * (CONFIG_SOCK_CGROUP_DATA, selected by CONFIG_CGROUP_BPF) has no sk_cgrp_data member at all:
+ * CO-RE asks the running kernel's BTF, and the answer 0 is never a tagged cgroup, so every such
+ * socket counts as outside the invocation (fail closed) instead of the program failing to load. */
+static __always_inline __u64 sock_cgroup_id(struct sock *sk)
+{
+	if (!bpf_core_field_exists(sk->sk_cgrp_data))
+		return 0;
+	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+}
+
 /* The read/write grants an open file's f_mode needs. */
 static __always_inline __u32 fmode_want(unsigned int fmode)
 {
@@ -381,6 +422,22 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 	return false;
 }
 
+/* Is `want` granted on an open file: on the path the user opened (backing files, see
+ * backing_files), else on the file's own path. */
+static __always_inline bool decide_path(__u64 rules, struct file *file, __u32 want)
+{
+	__u64 key = (__u64)file;
+	struct backing_user *u = bpf_map_lookup_elem(&backing_files, &key);
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct vfsmount *mnt = BPF_CORE_READ(file, f_path.mnt);
+
+	if (u) {
+		dentry = (struct dentry *)u->dentry;
+		mnt = (struct vfsmount *)u->mnt;
+	}
+	return file_granted(rules, dentry, mnt, want);
+}
+
 /* Build the event object for a file denial; only denials pay for it (bpf_d_path walks). */
 static __always_inline int file_deny(const struct verdict *v, struct file *file, int class,
 				     int err, bool system, __u32 want)
@@ -432,7 +489,11 @@ BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
 	 * no file in any tree; it grants nothing the fd did not. */
 	if (magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC)
 		return 0;
-	if (file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt), want))
+	/* A pidfd (pidfd_open, clone(CLONE_PIDFD)) names a process, not a file: what it can do
+	 * is decided by task_kill, ptrace_access_check and the seccomp layer (pidfd_getfd). */
+	if (magic == PIDFS_MAGIC)
+		return 0;
+	if (decide_path(v.rules, file, want))
 		return 0;
 	return file_deny(&v, file, BPFENCE_CLASS_FILE, EACCES, false, want);
 }
@@ -453,8 +514,8 @@ static __always_inline int map_check(struct file *file, unsigned long prot, int 
 	if (!load_verdict(&v))
 		return 0;
 	dentry = BPF_CORE_READ(file, f_path.dentry);
-	if (v.policy && file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt),
-				     BPFENCE_PERM_MAP))
+	/* mprotect of an overlay file's mapping names the backing file (vma->vm_file). */
+	if (v.policy && decide_path(v.rules, file, BPFENCE_PERM_MAP))
 		return 0;
 	e = scratch_event();
 	if (e)
@@ -503,7 +564,7 @@ BPFENCE_LSM("lsm/file_receive", file_receive, struct file *file, int ret)
 	if (magic == SOCKFS_MAGIC) {
 		struct socket *sock = BPF_CORE_READ(file, private_data);
 
-		if (in_invocation(&v, BPF_CORE_READ(sock, sk, sk_cgrp_data.cgroup, kn, id)))
+		if (in_invocation(&v, sock_cgroup_id(BPF_CORE_READ(sock, sk))))
 			return 0;
 		e = scratch_event();
 		if (e)
@@ -990,7 +1051,7 @@ static __always_inline int unix_peer_check(struct sock *other, int hook)
 	if (verdict && *verdict == BPFENCE_UNIX_BROKER)
 		return deny(&v, hook, BPFENCE_CLASS_BROKER, EACCES, false, e);
 
-	if (in_invocation(&v, BPF_CORE_READ(other, sk_cgrp_data.cgroup, kn, id)))
+	if (in_invocation(&v, sock_cgroup_id(other)))
 		return 0;
 	if (verdict && *verdict == BPFENCE_UNIX_ALLOW)
 		return 0;
@@ -1137,8 +1198,12 @@ BPFENCE_LSM("lsm/socket_listen", socket_listen, struct socket *sock, int backlog
 			addr[10] = 0xff;
 			addr[11] = 0xff;
 			__builtin_memcpy(addr + 12, &a4, 4);
-		} else {
+		} else if (bpf_core_field_exists(sk->skc_v6_rcv_saddr)) {
 			BPF_CORE_READ_INTO(&addr, sk, skc_v6_rcv_saddr);
+		} else {
+			/* No IPv6 in this kernel (the member exists only with CONFIG_IPV6), so
+			 * no such listener can exist: refuse whatever this is. */
+			return no_sock_deny(BPFENCE_HOOK_SOCKET_LISTEN);
 		}
 		/* A wildcard listener takes loopback connections too (it counts as loopback), and
 		 * the connections to every host address: any broker entry on its port counts. */
@@ -1329,6 +1394,32 @@ BPFENCE_LSM("lsm/task_prlimit", task_prlimit, const struct cred *cred, const str
 	if (cred == tcred || !load_verdict(&v))
 		return 0;
 	return deny(&v, BPFENCE_HOOK_TASK_PRLIMIT, BPFENCE_CLASS_TASK, EPERM, false, NULL);
+}
+
+/* Remember a backing file opened for a tagged task, with the user's path (see backing_files).
+ * Optional: kernels with backing files but without this hook deny the inner opens. */
+BPFENCE_LSM("?lsm/backing_file_alloc", backing_file_alloc, struct file *backing_file,
+	    const struct file *user_file, int ret)
+{
+	struct backing_user u;
+	__u64 cgroup, key = (__u64)backing_file;
+
+	if (ret)
+		return ret;
+	if (!tag_of_current(&cgroup))
+		return 0;
+	u.dentry = (__u64)BPF_CORE_READ(user_file, f_path.dentry);
+	u.mnt = (__u64)BPF_CORE_READ(user_file, f_path.mnt);
+	bpf_map_update_elem(&backing_files, &key, &u, BPF_ANY);
+	return 0;
+}
+
+BPFENCE_LSM_VOID("?lsm/backing_file_free", backing_file_free, struct file *backing_file)
+{
+	__u64 key = (__u64)backing_file;
+
+	bpf_map_delete_elem(&backing_files, &key);
+	return 0;
 }
 
 /*

@@ -39,6 +39,14 @@ int bpfence_loaded(void);
 /* Remove every pin. Refuses (-EBUSY) while cgroups are tagged unless force. */
 int bpfence_unload(bool force, char *why, size_t n);
 
+/* Is msg (one libbpf message) the verifier log of a program the kernel refused? Then the
+ * program's name goes to prog, and *log and *log_len point at the log inside msg. */
+bool bpfence_verifier_refusal(const char *msg, char *prog, size_t pn, const char **log,
+			      size_t *log_len);
+
+/* The verifier's verdict in a log: its last line that is not a statistic. */
+void bpfence_verifier_reason(const char *log, char *out, size_t n);
+
 /* Route libbpf's messages: shown only when debug is set (STYLE.md 6). */
 void bpfence_set_debug(bool debug);
 

@@ -46,9 +46,12 @@ const char *const bpfence_link_names[] = {
 };
 
 /* Programs for hooks some kernels lack: loaded and pinned where the kernel has the hook
- * (select_programs), never required by bpfence_loaded(). Each backs up a seccomp rule. */
+ * (select_programs), never required by bpfence_loaded(). Each either backs up a seccomp rule or
+ * only widens what works (a kernel without it fails closed). */
 static const char *const optional_link_names[] = {
 	"file_ioctl_compat", /* 6.8, backported to 6.1.y; seccomp kills 32-bit calls anyway */
+	"backing_file_alloc", /* without it, overlay files are denied on kernels with backing files */
+	"backing_file_free",
 	NULL,
 };
 
@@ -81,26 +84,53 @@ static void refused_clear(void)
 
 #define LOG_BEGIN "': -- BEGIN PROG LOAD LOG --\n"
 #define LOG_END "-- END PROG LOAD LOG --"
+#define LOAD_FAILED "': BPF program load failed: "
+
+bool bpfence_verifier_refusal(const char *msg, char *prog, size_t pn, const char **log,
+			      size_t *log_len)
+{
+	const char *begin = strstr(msg, LOG_BEGIN), *body, *end;
+	size_t len;
+
+	if (strncmp(msg, "libbpf: prog '", 14) || !begin)
+		return false;
+	len = (size_t)(begin - (msg + 14));
+	if (pn) {
+		if (len >= pn)
+			len = pn - 1;
+		memcpy(prog, msg + 14, len);
+		prog[len] = 0;
+	}
+	body = begin + strlen(LOG_BEGIN);
+	end = strstr(body, LOG_END);
+	*log = body;
+	*log_len = end ? (size_t)(end - body) : strlen(body);
+	return true;
+}
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	const char *begin, *body, *end;
+	const char *log;
 	char *msg = NULL;
+	size_t len;
 
 	if (vasprintf(&msg, fmt, ap) < 0)
 		return 0;
-	begin = strstr(msg, LOG_BEGIN);
-	if (!strncmp(msg, "libbpf: prog '", 14) && begin) {
-		size_t len = (size_t)(begin - (msg + 14));
+	if (bpfence_verifier_refusal(msg, refused.prog, sizeof(refused.prog), &log, &len)) {
+		free(refused.log);
+		refused.log = strndup(log, len);
+	} else if (!strncmp(msg, "libbpf: prog '", 14) && strstr(msg, LOAD_FAILED)) {
+		/* Comes before the log, if there is one: a refusal before any verification
+		 * (no BPF LSM, lockdown) has none, but still names the program. */
+		size_t l = (size_t)(strstr(msg, LOAD_FAILED) - (msg + 14));
 
-		if (len >= sizeof(refused.prog))
-			len = sizeof(refused.prog) - 1;
 		refused_clear();
-		memcpy(refused.prog, msg + 14, len);
-		refused.prog[len] = 0;
-		body = begin + strlen(LOG_BEGIN);
-		end = strstr(body, LOG_END);
-		refused.log = strndup(body, end ? (size_t)(end - body) : strlen(body));
+		if (l >= sizeof(refused.prog))
+			l = sizeof(refused.prog) - 1;
+		memcpy(refused.prog, msg + 14, l);
+		refused.prog[l] = 0;
+		if (debug)
+			fputs(msg, stderr);
 	} else if (debug && level == LIBBPF_WARN) {
 		fputs(msg, stderr);
 	}
@@ -109,7 +139,7 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 }
 
 /* The verifier's own verdict: the last line of its log that is not a statistic. */
-static void log_last_line(const char *log, char *out, size_t n)
+void bpfence_verifier_reason(const char *log, char *out, size_t n)
 {
 	const char *p = log, *best = NULL;
 	size_t best_len = 0;
@@ -451,7 +481,7 @@ static int find_more_refusals(const char *first, char *more, size_t n)
 		bpfence_bpf__destroy(skel);
 		if (!e || !refused.log || !refused.prog[0])
 			break;
-		log_last_line(refused.log, line, sizeof(line));
+		bpfence_verifier_reason(refused.log, line, sizeof(line));
 		if (debug)
 			fprintf(stderr, "bpfence: the verifier's log for program %s:\n%s", refused.prog,
 				refused.log);
@@ -474,12 +504,16 @@ static int describe_refusal(int r, char *why, size_t n)
 	char first[64], line[256], more[320] = "";
 	int nmore;
 
+	if (!refused.log && refused.prog[0])
+		return fail(why, n, r, "the kernel refused to load the BPF LSM programs, the first "
+			    "being %s, before any verification (BPF_PROG_LOAD: %s, no verifier log)",
+			    refused.prog, strerror(-r == 524 ? EOPNOTSUPP : -r));
 	if (!refused.log)
 		return fail(why, n, r, "the kernel refused to load the BPF LSM programs "
 			    "(BPF_PROG_LOAD: %s; rerun with --debug for details)",
 			    strerror(-r == 524 ? EOPNOTSUPP : -r));
 	snprintf(first, sizeof(first), "%s", refused.prog);
-	log_last_line(refused.log, line, sizeof(line));
+	bpfence_verifier_reason(refused.log, line, sizeof(line));
 	if (debug)
 		fprintf(stderr, "bpfence: the verifier's log for program %s:\n%s", first,
 			refused.log);

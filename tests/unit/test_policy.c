@@ -1449,6 +1449,57 @@ static void test_event_json(void)
 	}
 }
 
+/* A verifier refusal as libbpf prints it, recorded on the kernels that refused (DATA_DIR/
+ * ../verifier/NAME.log): the program's name and the verifier's last line are what an operator
+ * reports, so both must come out exactly. */
+static void test_verifier_log(const char *data)
+{
+	static const struct {
+		const char *file, *prog, *reason;
+	} cases[] = {
+		{ "socket_connect-6.12.log", "socket_connect",
+		  "R2 invalid mem access 'trusted_ptr_or_null_'" },
+		{ "retval-6.12.log", "socket_connect",
+		  "At program exit the register R0 has unknown scalar value should have been in "
+		  "[-4095, 0]" },
+	};
+	char path[4096], prog[64], reason[256], msg[65536];
+	const char *log;
+	size_t len, n;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/../verifier/%s", data, cases[i].file);
+		f = fopen(path, "r");
+		if (!CHECK(f != NULL, "%s: %s", path, strerror(errno)))
+			continue;
+		n = fread(msg, 1, sizeof(msg) - 1, f);
+		fclose(f);
+		msg[n] = 0;
+		if (!CHECK(bpfence_verifier_refusal(msg, prog, sizeof(prog), &log, &len),
+			   "%s: not recognised as a verifier log", path))
+			continue;
+		CHECK(!strcmp(prog, cases[i].prog), "%s: program '%s'", path, prog);
+		CHECK(len > 0 && log[len - 1] == '\n' && !memmem(log, len, "END PROG LOAD", 13),
+		      "%s: log not cut at its end marker", path);
+		memmove(msg, log, len);
+		msg[len] = 0;
+		bpfence_verifier_reason(msg, reason, sizeof(reason));
+		CHECK(!strcmp(reason, cases[i].reason), "%s: reason '%s'", path, reason);
+	}
+	CHECK(!bpfence_verifier_refusal("libbpf: prog 'x': failed to load: -13\n", prog,
+					sizeof(prog), &log, &len),
+	      "an ordinary libbpf warning taken for a verifier log");
+	bpfence_verifier_reason("processed 9 insns (limit 1000000)\n", reason, sizeof(reason));
+	CHECK(!strcmp(reason, "(the verifier gave no reason)"), "statistics only: '%s'", reason);
+	bpfence_verifier_reason("a\nlast words\nprocessed 1 insns\nverification time 5 usec\n"
+				"stack depth 8\n\n", reason, sizeof(reason));
+	CHECK(!strcmp(reason, "last words"), "statistics after the reason: '%s'", reason);
+	bpfence_verifier_reason("one very long line", reason, 9);
+	CHECK(!strcmp(reason, "one very"), "truncation: '%s'", reason);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -1465,6 +1516,7 @@ int main(int argc, char **argv)
 	test_expand();
 	test_families();
 	test_event_json();
+	test_verifier_log(argv[1]);
 	if (argc == 3)
 		test_repo_policies(argv[2]);
 	printf("%u passed, %u failed\n", res.passed, res.failed);
