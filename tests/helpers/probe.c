@@ -1251,6 +1251,57 @@ static int act_setpriority(int argc, char **argv)
 	return setpriority(PRIO_PROCESS, pid, nice) < 0 ? fail("setpriority") : ok();
 }
 
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open 434
+#endif
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+
+/* pidfd_open PID (0: a child of our own, made here) and pidfd_send_signal through it (SIGKILL to
+ * the own child, signal 0 to PID): pidfds are files of pidfs since 6.9, anonymous inodes before. */
+static int act_pidfd(int argc, char **argv)
+{
+	int pid = (int)parse_ull(argv[1], 10, INT_MAX, "pid"), fd, sig = 0;
+	pid_t child = 0;
+
+	(void)argc;
+	if (!pid) {
+		child = fork();
+		if (child < 0)
+			return fail("fork");
+		if (!child) {
+			pause();
+			_exit(0);
+		}
+		pid = child;
+		sig = SIGKILL;
+	}
+	fd = (int)syscall(__NR_pidfd_open, pid, 0);
+	if (fd < 0) {
+		int e = errno;
+
+		if (child) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+		}
+		return fail_err(e, "pidfd_open");
+	}
+	if (syscall(__NR_pidfd_send_signal, fd, sig, NULL, 0) < 0) {
+		int e = errno;
+
+		if (child) {
+			kill(child, SIGKILL);
+			waitpid(child, NULL, 0);
+		}
+		return fail_err(e, "pidfd_send_signal");
+	}
+	close(fd);
+	if (child && waitpid(child, NULL, 0) != child)
+		return fail("waitpid");
+	return ok();
+}
+
 static int act_ioprio(int argc, char **argv)
 {
 	/* ioprio_set(IOPRIO_WHO_PROCESS, pid, IOPRIO_PRIO_VALUE(IOPRIO_CLASS_IDLE, 0)) */
@@ -1445,6 +1496,8 @@ static const struct action actions[] = {
 	{ "removexattr", 2, 2, act_removexattr, "PATH NAME", "removexattr NAME" },
 	{ "setpriority", 2, 2, act_setpriority, "PID NICE", "setpriority(PRIO_PROCESS)" },
 	{ "ioprio", 1, 1, act_ioprio, "PID", "ioprio_set idle class" },
+	{ "pidfd", 1, 1, act_pidfd, "PID|0",
+	  "pidfd_open + pidfd_send_signal (0: SIGKILL to an own child; PID: signal 0)" },
 	{ "affinity", 1, 1, act_affinity, "PID", "sched_setaffinity to CPU 0" },
 	{ "prlimit", 1, 1, act_prlimit, "PID", "prlimit(PID, RLIMIT_NOFILE) read: ok SOFT" },
 	{ "uring", 2, 4, act_uring, "openat PATH | connect|sendmsg ADDR PORT | socket FAMILY [sqpoll]",
