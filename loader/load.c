@@ -55,11 +55,15 @@ static const char *const optional_link_names[] = {
 	NULL,
 };
 
-/* The maps other processes open by pin (struct bpfence_maps). The per-CPU event scratch map is
- * private to the programs and not pinned. */
+/* The pinned maps: first those other processes open by pin (struct bpfence_maps, in its
+ * order), then backing_files, which only the programs use but which must outlive a reload: a
+ * program attached by a later `load` (re-attaching a lost link) must see the entries written by
+ * the programs still attached from the first one. The per-CPU event scratch map holds nothing
+ * across calls and is not pinned. */
 const char *const bpfence_map_names[] = {
 	"tags",       "policies", "file_rules", "net_rules", "net_broker",
 	"unix_rules", "unix_abstract", "counters", "events", "drops",
+	"backing_files",
 	NULL,
 };
 
@@ -453,9 +457,9 @@ static struct bpfence_bpf *open_selected(char *why, size_t n, int *err)
 
 /*
  * The load stops at the first program the verifier refuses. Load the object again (verify only:
- * nothing attached or pinned) without the programs already refused, to name every other one this
- * kernel refuses too: "; prog: last line" for each, appended to more[]. Bounded: each round
- * verifies the whole object, and only a refusal gets here. Returns how many it found.
+ * nothing attached or pinned) without the programs already refused, to name every other one
+ * this kernel refuses too: "prog: last line" for each, separated by "; ", in more[]. Bounded:
+ * each round verifies the whole object, and only a refusal gets here. Returns how many it found.
  */
 static int find_more_refusals(const char *first, char *more, size_t n)
 {
@@ -486,7 +490,8 @@ static int find_more_refusals(const char *first, char *more, size_t n)
 			fprintf(stderr, "bpfence: the verifier's log for program %s:\n%s", refused.prog,
 				refused.log);
 		if (used < n)
-			used += (size_t)snprintf(more + used, n - used, "; %s: %s", refused.prog, line);
+			used += (size_t)snprintf(more + used, n - used, "%s%s: %s", used ? "; " : "",
+						 refused.prog, line);
 		snprintf(skip[nskip++], sizeof(skip[0]), "%s", refused.prog);
 	}
 	refused_clear();
@@ -519,7 +524,7 @@ static int describe_refusal(int r, char *why, size_t n)
 			refused.log);
 	nmore = find_more_refusals(first, more, sizeof(more));
 	return fail(why, n, r, "the kernel's verifier refused BPF program %s: %s%s%s (BPF_PROG_LOAD: "
-		    "%s; %s)", first, line, nmore ? "; also refused" : "", more,
+		    "%s; %s)", first, line, nmore ? "; also refused: " : "", more,
 		    strerror(-r == 524 ? EOPNOTSUPP : -r),
 		    debug ? "the verifier's logs are above" : "rerun with --debug for the verifier's log");
 }

@@ -126,6 +126,22 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 	[ ! -e /sys/fs/bpf/bpfence ]
 }
 
+@test "a refusal names the program the kernel refused; --debug shows libbpf's warnings, not its whole trace" {
+	can_enforce && fail_loudly "this host CAN enforce"
+	run "$BPFENCE" status --json
+	[ "$status" -eq 1 ]
+	echo "$output" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert "file_open" in s["reason"], s["reason"]'
+	run --separate-stderr "$BPFENCE" --debug load
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"bpfence: this kernel cannot enforce: "*"file_open"* ]]
+	# libbpf's informational trace (CO-RE relocations, map creation) stays out of --debug.
+	[[ "$stderr" != *"relo #"* && "$stderr" != *"CO-RE relocations"* ]]
+	[ ! -e /sys/fs/bpf/bpfence ]
+}
+
 @test "tag refuses on a kernel that cannot enforce and tags nothing" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" "$(cgroup2)"
