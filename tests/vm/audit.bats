@@ -111,7 +111,7 @@ EOF2
 
 @test "a denied broker connect yields one record naming the broker socket" {
 	mkdir -p "$BROKER_DIR"
-	start_listener unix "$BROKER_SOCK" - 20
+	start_listener unix "$BROKER_SOCK" - 300
 	CLEANUP_PATHS+=("$BROKER_SOCK")
 	run_tagged unix-connect "$BROKER_SOCK"
 	assert_probe 1 "EACCES connect"
@@ -222,7 +222,7 @@ EOF2
 }
 
 @test "a denied unix connect to another host socket yields one record naming the peer" {
-	start_listener unix @bpfence-audit-other - 20
+	start_listener unix @bpfence-audit-other - 300
 	run_tagged unix-connect @bpfence-audit-other
 	assert_probe 1 "EACCES connect"
 	local inv

@@ -16,7 +16,7 @@ setup() {
 
 # The broker socket must exist before the run: the policy resolves it to its inode at start.
 start_broker() {
-	start_listener unix "$BROKER_SOCK" - 30
+	start_listener unix "$BROKER_SOCK" - 300
 }
 
 @test "the unix broker by its path is denied with EACCES, class broker (untagged: ok)" {
@@ -50,7 +50,7 @@ start_broker() {
 }
 
 @test "a datagram send to the unix broker is denied with EACCES, class broker (untagged: ok)" {
-	start_listener unix-dgram "$BROKER_SOCK" - 30
+	start_listener unix-dgram "$BROKER_SOCK" - 300
 	run_tagged unix-sendto "$BROKER_SOCK"
 	assert_probe 1 "EACCES sendto"
 	assert_denied broker=1
@@ -66,7 +66,7 @@ start_broker() {
 [broker]
 unix = @bpfence-test-broker
 EOF
-	start_listener unix @bpfence-test-broker - 30
+	start_listener unix @bpfence-test-broker - 300
 	run_tagged unix-connect @bpfence-test-broker
 	assert_probe 1 "EACCES connect"
 	assert_denied broker=1
@@ -80,8 +80,8 @@ EOF
 connect = allow
 EOF
 	# Dual-stack wildcard listener: reachable as 127.0.0.1, 127.0.0.2, ::1 and v4-mapped.
-	start_listener tcp :: 7700 30
-	start_listener tcp 127.0.0.1 7701 30
+	start_listener tcp :: 7700 300
+	start_listener tcp 127.0.0.1 7701 300
 	# connect = allow really allows: another port on the same address goes through.
 	run_tagged connect tcp 127.0.0.1 7701
 	assert_probe 0 "ok"
@@ -98,7 +98,7 @@ EOF
 [network]
 connect = allow
 EOF
-	start_listener tcp :: 7700 30
+	start_listener tcp :: 7700 300
 	run_tagged connect tcp 127.0.0.2 7700
 	assert_probe 1 "EPERM connect"
 	assert_denied broker=1
@@ -111,7 +111,7 @@ EOF
 [network]
 connect = allow
 EOF
-	start_listener tcp :: 7700 30
+	start_listener tcp :: 7700 300
 	local addr
 	for addr in ::ffff:127.0.0.1 ::1 0.0.0.0 ::; do
 		run_tagged connect tcp "$addr" 7700
@@ -127,8 +127,8 @@ EOF
 [network]
 allow = 127.0.0.0/8 tcp any
 EOF
-	start_listener tcp 127.0.0.1 7700 30
-	start_listener tcp 127.0.0.1 7701 30
+	start_listener tcp 127.0.0.1 7700 300
+	start_listener tcp 127.0.0.1 7701 300
 	run_tagged connect tcp 127.0.0.1 7701
 	assert_probe 0 "ok"
 	assert_denied

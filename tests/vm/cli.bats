@@ -130,7 +130,7 @@ tagged_count() {
 	assert_status 1
 	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE read /etc/shadow"
 	assert_probe 1 "EACCES open"
-	start_listener tcp "$REMOTE" 18201 30
+	start_listener tcp "$REMOTE" 18201 300
 	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE connect tcp $REMOTE 18201"
 	assert_probe 1 "EPERM connect"
 	run "$BPFENCE" untag "$cg"

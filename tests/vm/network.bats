@@ -8,7 +8,7 @@
 load helpers
 
 @test "tcp connect to a remote address is denied with EPERM (untagged: ok)" {
-	start_listener tcp "$REMOTE" 18001 30
+	start_listener tcp "$REMOTE" 18001 300
 	run_tagged connect tcp "$REMOTE" 18001
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -18,7 +18,7 @@ load helpers
 }
 
 @test "udp connect to a remote address is denied with EPERM (untagged: ok)" {
-	start_listener udp "$REMOTE" 18002 30
+	start_listener udp "$REMOTE" 18002 300
 	run_tagged connect udp "$REMOTE" 18002
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -27,7 +27,7 @@ load helpers
 }
 
 @test "udp sendto to a remote address is denied with EPERM (untagged: ok)" {
-	start_listener udp "$REMOTE" 18003 30
+	start_listener udp "$REMOTE" 18003 300
 	run_tagged sendto udp "$REMOTE" 18003
 	assert_probe 1 "EPERM sendto"
 	assert_denied connect=1
@@ -36,7 +36,7 @@ load helpers
 }
 
 @test "udp sendmsg and sendmmsg to a remote address are denied with EPERM (untagged: ok)" {
-	start_listener udp "$REMOTE" 18004 30
+	start_listener udp "$REMOTE" 18004 300
 	run_tagged sendmsg udp "$REMOTE" 18004
 	assert_probe 1 "EPERM sendmsg"
 	assert_denied connect=1
@@ -50,7 +50,7 @@ load helpers
 }
 
 @test "tcp fast open (sendto MSG_FASTOPEN) to a remote address is denied with EPERM (untagged: ok)" {
-	start_listener tcp "$REMOTE" 18005 30
+	start_listener tcp "$REMOTE" 18005 300
 	run_tagged fastopen "$REMOTE" 18005
 	assert_probe 1 "EPERM sendto"
 	assert_denied connect=1
@@ -59,7 +59,7 @@ load helpers
 }
 
 @test "tcp connect to loopback 127.0.0.1 is denied with EPERM (untagged: ok)" {
-	start_listener tcp 127.0.0.1 18011 30
+	start_listener tcp 127.0.0.1 18011 300
 	run_tagged connect tcp 127.0.0.1 18011
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -68,7 +68,7 @@ load helpers
 }
 
 @test "udp connect to loopback 127.0.0.1 is denied with EPERM (untagged: ok)" {
-	start_listener udp 127.0.0.1 18012 30
+	start_listener udp 127.0.0.1 18012 300
 	run_tagged connect udp 127.0.0.1 18012
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -77,7 +77,7 @@ load helpers
 }
 
 @test "udp sendto to loopback 127.0.0.1 is denied with EPERM (untagged: ok)" {
-	start_listener udp 127.0.0.1 18013 30
+	start_listener udp 127.0.0.1 18013 300
 	run_tagged sendto udp 127.0.0.1 18013
 	assert_probe 1 "EPERM sendto"
 	assert_denied connect=1
@@ -86,7 +86,7 @@ load helpers
 }
 
 @test "tcp connect to v4-mapped loopback ::ffff:127.0.0.1 is denied with EPERM (untagged: ok)" {
-	start_listener tcp 127.0.0.1 18021 30
+	start_listener tcp 127.0.0.1 18021 300
 	run_tagged connect tcp ::ffff:127.0.0.1 18021
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -95,7 +95,7 @@ load helpers
 }
 
 @test "udp connect and sendto to v4-mapped loopback ::ffff:127.0.0.1 are denied with EPERM (untagged: ok)" {
-	start_listener udp 127.0.0.1 18022 30
+	start_listener udp 127.0.0.1 18022 300
 	run_tagged connect udp ::ffff:127.0.0.1 18022
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -109,7 +109,7 @@ load helpers
 }
 
 @test "tcp connect to a v4-mapped remote address ::ffff:192.0.2.1 is denied with EPERM (untagged: ok)" {
-	start_listener tcp "$REMOTE" 18023 30
+	start_listener tcp "$REMOTE" 18023 300
 	run_tagged connect tcp "::ffff:$REMOTE" 18023
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -118,7 +118,7 @@ load helpers
 }
 
 @test "tcp connect to IPv6 loopback ::1 is denied with EPERM (untagged: ok)" {
-	start_listener tcp ::1 18031 30
+	start_listener tcp ::1 18031 300
 	run_tagged connect tcp ::1 18031
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -127,7 +127,7 @@ load helpers
 }
 
 @test "udp connect and sendto to IPv6 loopback ::1 are denied with EPERM (untagged: ok)" {
-	start_listener udp ::1 18032 30
+	start_listener udp ::1 18032 300
 	run_tagged connect udp ::1 18032
 	assert_probe 1 "EPERM connect"
 	assert_denied connect=1
@@ -143,8 +143,8 @@ load helpers
 [network]
 allow = $REMOTE/32 tcp 18041
 EOF
-	start_listener tcp "$REMOTE" 18041 30
-	start_listener tcp "$REMOTE" 18042 30
+	start_listener tcp "$REMOTE" 18041 300
+	start_listener tcp "$REMOTE" 18042 300
 	run_tagged connect tcp "$REMOTE" 18041
 	assert_probe 0 "ok"
 	assert_denied

@@ -211,7 +211,7 @@ pids_refused() {
 [policy]
 mode = audit
 EOF
-	start_listener tcp "$REMOTE" 18111 30
+	start_listener tcp "$REMOTE" 18111 300
 	run_tagged connect tcp "$REMOTE" 18111
 	assert_probe 0 "ok"
 	assert_json mode '"audit"'

@@ -38,7 +38,7 @@ load helpers
 }
 
 @test "a unix stream socket of another host process is denied with EACCES, class unix (untagged: ok)" {
-	start_listener unix "$BATS_TEST_TMPDIR/other.sock" - 30
+	start_listener unix "$BATS_TEST_TMPDIR/other.sock" - 300
 	run_tagged unix-connect "$BATS_TEST_TMPDIR/other.sock"
 	assert_probe 1 "EACCES connect"
 	assert_denied unix=1
@@ -47,7 +47,7 @@ load helpers
 }
 
 @test "an abstract unix socket of another host process is denied with EACCES, class unix (untagged: ok)" {
-	start_listener unix @bpfence-test-other - 30
+	start_listener unix @bpfence-test-other - 300
 	run_tagged unix-connect @bpfence-test-other
 	assert_probe 1 "EACCES connect"
 	assert_denied unix=1
@@ -56,7 +56,7 @@ load helpers
 }
 
 @test "a datagram to a unix socket of another host process is denied with EACCES, class unix (untagged: ok)" {
-	start_listener unix-dgram "$BATS_TEST_TMPDIR/other-dgram.sock" - 30
+	start_listener unix-dgram "$BATS_TEST_TMPDIR/other-dgram.sock" - 300
 	run_tagged unix-sendto "$BATS_TEST_TMPDIR/other-dgram.sock"
 	assert_probe 1 "EACCES sendto"
 	assert_denied unix=1
@@ -72,7 +72,7 @@ load helpers
 @test "a unix socket of another host process reached through a symlink in scratch is denied with EACCES" {
 	local scratch=$BATS_TEST_TMPDIR/scratch
 	mkdir "$scratch"
-	start_listener unix "$BATS_TEST_TMPDIR/other.sock" - 30
+	start_listener unix "$BATS_TEST_TMPDIR/other.sock" - 300
 	ln -s "$BATS_TEST_TMPDIR/other.sock" "$scratch/mine.sock"
 	fence_run --scratch "$scratch" -- "$PROBE" unix-connect "$scratch/mine.sock"
 	assert_probe 1 "EACCES connect"

@@ -57,7 +57,7 @@ teardown() {
 }
 
 @test "IORING_OP_CONNECT to a remote address: EPERM, class connect (untagged: ok)" {
-	start_listener tcp "$REMOTE" 18301 30
+	start_listener tcp "$REMOTE" 18301 300
 	run_tagged uring connect "$REMOTE" 18301
 	assert_probe 1 "EPERM io_uring_connect"
 	assert_denied connect=1
@@ -67,7 +67,7 @@ teardown() {
 }
 
 @test "IORING_OP_SENDMSG of an unconnected UDP datagram from the SQPOLL thread: EPERM (untagged: ok)" {
-	start_listener udp "$REMOTE" 18302 30
+	start_listener udp "$REMOTE" 18302 300
 	run_tagged uring sendmsg "$REMOTE" 18302 sqpoll
 	assert_probe 1 "EPERM io_uring_sendmsg"
 	assert_denied connect=1
