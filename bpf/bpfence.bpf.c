@@ -423,7 +423,10 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 }
 
 /* Is `want` granted on an open file: on the path the user opened (backing files, see
- * backing_files), else on the file's own path. */
+ * backing_files), else on the file's own path. The lookup comes first on purpose: a backing
+ * file must be decided by the user's path only, never by its host-side path under the overlay's
+ * upper or lower directory (a policy granting such a host directory would otherwise grant the
+ * whole overlay). It is one hash lookup, paid only by tagged tasks, next to a path walk. */
 static __always_inline bool decide_path(__u64 rules, struct file *file, __u32 want)
 {
 	__u64 key = (__u64)file;
@@ -1203,7 +1206,11 @@ BPFENCE_LSM("lsm/socket_listen", socket_listen, struct socket *sock, int backlog
 		} else {
 			/* No IPv6 in this kernel (the member exists only with CONFIG_IPV6), so
 			 * no such listener can exist: refuse whatever this is. */
-			return no_sock_deny(BPFENCE_HOOK_SOCKET_LISTEN);
+			e = scratch_event();
+			if (e)
+				e->object = BPFENCE_OBJ_SOCKET;
+			return deny(&v, BPFENCE_HOOK_SOCKET_LISTEN, BPFENCE_CLASS_SOCKET, EPERM,
+				    false, e);
 		}
 		/* A wildcard listener takes loopback connections too (it counts as loopback), and
 		 * the connections to every host address: any broker entry on its port counts. */

@@ -293,12 +293,12 @@ int bpfence_loaded(void)
 
 /* The pin name of a program: variants of one hook for different kernel signatures are named
  * NAME__VARIANT and share the pin NAME (exactly one of them loads). */
-static const char *link_name(const struct bpf_program *prog)
+#define LINK_NAME_MAX 64
+static const char *link_name(const struct bpf_program *prog, char buf[LINK_NAME_MAX])
 {
-	static char buf[64];
 	const char *name = bpf_program__name(prog), *sep = strstr(name, "__");
 
-	if (!sep || (size_t)(sep - name) >= sizeof(buf))
+	if (!sep || (size_t)(sep - name) >= LINK_NAME_MAX)
 		return name;
 	memcpy(buf, name, (size_t)(sep - name));
 	buf[sep - name] = 0;
@@ -410,14 +410,14 @@ static int select_programs(struct bpf_object *obj, char *why, size_t n)
 	bpf_object__for_each_program(prog, obj) {
 		const char *hook = lsm_hook(prog);
 		bool covered = false;
-		char mine[64];
+		char mine[LINK_NAME_MAX], theirs[LINK_NAME_MAX];
 		int have;
 
 		if (!hook || bpf_program__autoload(prog))
 			continue;
-		snprintf(mine, sizeof(mine), "%s", link_name(prog));
+		snprintf(mine, sizeof(mine), "%s", link_name(prog, theirs));
 		bpf_object__for_each_program(other, obj) {
-			if (bpf_program__autoload(other) && !strcmp(link_name(other), mine))
+			if (bpf_program__autoload(other) && !strcmp(link_name(other, theirs), mine))
 				covered = true;
 		}
 		if (covered || name_listed(optional_link_names, mine))
@@ -665,8 +665,10 @@ static int load_locked(char *why, size_t n)
 	if (r)
 		goto out;
 	bpf_object__for_each_program(prog, skel->obj) {
-		if (!name_listed(bpfence_link_names, link_name(prog)) &&
-		    !name_listed(optional_link_names, link_name(prog))) {
+		char lname[LINK_NAME_MAX];
+
+		if (!name_listed(bpfence_link_names, link_name(prog, lname)) &&
+		    !name_listed(optional_link_names, link_name(prog, lname))) {
 			r = fail(why, n, EINVAL, "BPF object has unknown program %s",
 				 bpf_program__name(prog));
 			goto out;
@@ -692,11 +694,12 @@ static int load_locked(char *why, size_t n)
 	}
 
 	bpf_object__for_each_program(prog, skel->obj) {
+		char lname[LINK_NAME_MAX];
 		struct bpf_link *link;
 
 		if (!bpf_program__autoload(prog))
 			continue;
-		pin_path(path, sizeof(path), LINK_DIR, link_name(prog));
+		pin_path(path, sizeof(path), LINK_DIR, link_name(prog, lname));
 		if (!access(path, F_OK))
 			continue; /* a previous load attached it; its link is still pinned */
 		link = bpf_program__attach(prog);
@@ -715,7 +718,7 @@ static int load_locked(char *why, size_t n)
 		bpf_link__disconnect(link);
 		bpf_link__destroy(link);
 		if (npinned < 64)
-			snprintf(pinned[npinned++], sizeof(pinned[0]), "%s", link_name(prog));
+			snprintf(pinned[npinned++], sizeof(pinned[0]), "%s", lname);
 	}
 	r = 0;
 	goto out;
