@@ -57,6 +57,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define SOCKFS_MAGIC 0x534F434B
 /* pidfds are files of pidfs since 6.9 (anonymous inodes before, which never pass file_open). */
 #define PIDFS_MAGIC 0x50494446
+#define MQUEUE_MAGIC 0x19800202
+/* The inode number of the initial (the host's) IPC namespace: fixed (include/linux/proc_ns.h). */
+#define PROC_IPC_INIT_INO 0xEFFFFFFFU
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -347,6 +350,15 @@ static __always_inline __u32 kdev_of(struct inode *inode)
 	return BPF_CORE_READ(inode, i_sb, s_dev);
 }
 
+/* Does the current task live in the host's (the initial) IPC namespace? An exiting task without
+ * namespaces reads 0: not the host's, and it has no IPC left to reach. */
+static __always_inline bool in_host_ipc_ns(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(t, nsproxy, ipc_ns, ns.inum) == PROC_IPC_INIT_INO;
+}
+
 static __always_inline unsigned long magic_of(struct dentry *dentry)
 {
 	return BPF_CORE_READ(dentry, d_sb, s_magic);
@@ -496,6 +508,11 @@ BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
 	 * is decided by task_kill, ptrace_access_check and the seccomp layer (pidfd_getfd). */
 	if (magic == PIDFS_MAGIC)
 		return 0;
+	/* A POSIX message queue (mq_open, or a mount of the mqueue fs) belongs to an IPC
+	 * namespace: the invocation's own (`run` gives it one) is its to use, the host's is not. */
+	if (magic == MQUEUE_MAGIC)
+		return in_host_ipc_ns() ? file_deny(&v, file, BPFENCE_CLASS_IPC, EPERM, false, want) :
+					  0;
 	if (decide_path(v.rules, file, want))
 		return 0;
 	return file_deny(&v, file, BPFENCE_CLASS_FILE, EACCES, false, want);
@@ -1459,4 +1476,103 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
 
 	bpf_map_delete_elem(&tags, &id);
 	return 0;
+}
+
+/*
+ * SysV IPC (SECURITY.md row 32). `bpfence run` gives every invocation its own IPC namespace, in
+ * which all of this is the function's own and allowed. A tagged task that still shares the
+ * host's IPC namespace (a runner's container started with the host IPC, a tagged systemd
+ * service) would reach every host queue, semaphore set and segment by key or by id: there SysV
+ * IPC is refused, EPERM, class ipc. ipc_permission guards every use of an existing object
+ * (msgget/semget/shmget of a key, msgsnd, msgrcv, semop, shmat, *ctl IPC_STAT); the
+ * *_alloc_security hooks guard creation; the *ctl hooks the commands that skip ipcperms
+ * (IPC_RMID and IPC_SET by the owner, *_STAT_ANY, *_INFO). Untagged tasks pay one tag lookup.
+ */
+static __always_inline int ipc_deny(int hook, struct kern_ipc_perm *perm, const char kind[5])
+{
+	struct bpfence_event *e;
+	struct verdict v;
+
+	if (!load_verdict(&v))
+		return 0;
+	if (!in_host_ipc_ns())
+		return 0;
+	e = scratch_event();
+	if (e) {
+		e->object = BPFENCE_OBJ_IPC;
+		__builtin_memcpy(e->path, kind, 5);
+		if (perm) {
+			e->ino = (__u32)BPF_CORE_READ(perm, key);
+			e->dev = (__u32)BPF_CORE_READ(perm, id);
+		}
+	}
+	return deny(&v, hook, BPFENCE_CLASS_IPC, EPERM, false, e);
+}
+
+BPFENCE_LSM("lsm/ipc_permission", ipc_permission, struct kern_ipc_perm *ipcp, short flag, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_IPC_PERMISSION, ipcp, "sysv");
+}
+
+BPFENCE_LSM("lsm/msg_queue_alloc_security", msg_queue_alloc, struct kern_ipc_perm *perm, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_MSG_QUEUE_ALLOC, perm, "msg");
+}
+
+BPFENCE_LSM("lsm/msg_queue_msgctl", msg_queue_msgctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_MSG_QUEUE_MSGCTL, perm, "msg");
+}
+
+BPFENCE_LSM("lsm/shm_alloc_security", shm_alloc, struct kern_ipc_perm *perm, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_SHM_ALLOC, perm, "shm");
+}
+
+BPFENCE_LSM("lsm/shm_shmctl", shm_shmctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_SHM_SHMCTL, perm, "shm");
+}
+
+BPFENCE_LSM("lsm/sem_alloc_security", sem_alloc, struct kern_ipc_perm *perm, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_SEM_ALLOC, perm, "sem");
+}
+
+BPFENCE_LSM("lsm/sem_semctl", sem_semctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	return ipc_deny(BPFENCE_HOOK_SEM_SEMCTL, perm, "sem");
+}
+
+/* mq_unlink() removes a queue with vfs_unlink() alone (no path hook): a tagged task in the host's
+ * IPC namespace must not delete the host's queues by name. Every other unlink pays two loads. */
+BPFENCE_LSM("lsm/inode_unlink", inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (magic_of(dentry) != MQUEUE_MAGIC || !load_verdict(&v) || !in_host_ipc_ns())
+		return 0;
+	{
+		struct bpfence_event *e = scratch_event();
+
+		if (e)
+			fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
+		return deny(&v, BPFENCE_HOOK_INODE_UNLINK, BPFENCE_CLASS_IPC, EPERM, false, e);
+	}
 }

@@ -178,6 +178,14 @@ enum bpfence_hook {
 	BPFENCE_HOOK_TASK_SETSCHEDULER,
 	BPFENCE_HOOK_TASK_MOVEMEMORY,
 	BPFENCE_HOOK_TASK_PRLIMIT,
+	BPFENCE_HOOK_IPC_PERMISSION,
+	BPFENCE_HOOK_MSG_QUEUE_ALLOC,
+	BPFENCE_HOOK_MSG_QUEUE_MSGCTL,
+	BPFENCE_HOOK_SHM_ALLOC,
+	BPFENCE_HOOK_SHM_SHMCTL,
+	BPFENCE_HOOK_SEM_ALLOC,
+	BPFENCE_HOOK_SEM_SEMCTL,
+	BPFENCE_HOOK_INODE_UNLINK,
 	BPFENCE_HOOK_MAX,
 };
 
@@ -191,6 +199,7 @@ enum bpfence_class {
 	BPFENCE_CLASS_SYSTEM,    /* cgroupfs, bpffs, securityfs, bpf(), clone into another cgroup */
 	BPFENCE_CLASS_TASK,      /* signal or ptrace aimed at a process outside the invocation */
 	BPFENCE_CLASS_NOPOLICY,  /* tagged, but the invocation has no policy: everything denied */
+	BPFENCE_CLASS_IPC,       /* SysV IPC or a POSIX message queue of the host's IPC namespace */
 	BPFENCE_CLASS_MAX,
 };
 
@@ -225,6 +234,8 @@ struct bpfence_counters {
 #define BPFENCE_OBJ_UNIX 3   /* dev, ino of the peer's bound inode (0 if none); path = peer name */
 #define BPFENCE_OBJ_SOCKET 4 /* family, proto (socket type in port) */
 #define BPFENCE_OBJ_TASK 5   /* ino = target process id, mask = signal (0 for ptrace) */
+#define BPFENCE_OBJ_IPC 6    /* path = "msg", "sem", "shm" or "sysv" (kind not known at the hook);
+			      * ino = the object's key (0 with none), dev = its id */
 
 /* One record per denial (or would-be denial under audit) on the events ring buffer. A record that
  * cannot be reserved increments drops[0] instead; the counters above never depend on delivery. */

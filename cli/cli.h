@@ -33,7 +33,10 @@ int require_root(void);
 
 /* Make sure the programs are loaded and pinned (loading them if needed) and open the maps; on
  * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
+/* Check the programs are loaded (waiting for a load in progress) or load them, and open the
+ * pinned maps. Leaves a shared lock held that keeps `unload` out until release_load_lock(). */
 int ensure_enforcing(struct bpfence_maps *m);
+void release_load_lock(void);
 
 /* The seccomp layer for a policy (cli/seccomp.c); NULL with why set on failure. Loaded by the
  * child right before exec. */

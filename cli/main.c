@@ -74,10 +74,27 @@ int require_root(void)
 	return -1;
 }
 
+#define LOAD_WAIT_MS 60000
+
+static int load_lock = -1;
+
+void release_load_lock(void)
+{
+	if (load_lock >= 0)
+		close(load_lock);
+	load_lock = -1;
+}
+
+static void tell_waiting(void)
+{
+	fprintf(stderr, "%s: waiting for a load of the BPF programs in progress (at most %d s)\n",
+		cli.prog, LOAD_WAIT_MS / 1000);
+}
+
 int ensure_enforcing(struct bpfence_maps *m)
 {
 	char why[WHY_MAX];
-	int r;
+	int r, lock;
 
 	if (require_root())
 		return -1;
@@ -87,19 +104,47 @@ int ensure_enforcing(struct bpfence_maps *m)
 		report_error("this kernel cannot enforce", "%s", why);
 		return -1;
 	}
+	/* A load in progress (bpfenced at boot, a concurrent `bpfence load`) is waited for: mid-load
+	 * the pins are partial, and that is not the broken state refused below (SECURITY.md row
+	 * 35). Under the shared lock no load runs, so what we see is whole. */
+	lock = bpfence_wait_for_load(LOAD_WAIT_MS, tell_waiting);
+	if (lock == -ETIMEDOUT) {
+		report_error("this kernel cannot enforce yet",
+			     "a load of the BPF programs has held " BPFENCE_PIN_DIR "'s file system for "
+			     "%d s; is a 'bpfence load' or bpfenced stuck?", LOAD_WAIT_MS / 1000);
+		return -1;
+	}
+	r = bpfence_loaded();
 	/* A partial set of pins (someone removed a link or a map) is refused, not papered over:
 	 * `bpfence load` repairs it from the programs still attached. */
-	if (bpfence_loaded() == -ENOENT) {
+	if (r == -ENOENT) {
+		if (lock >= 0)
+			close(lock);
 		report_error("programs or maps are missing",
 			     "some pins under " BPFENCE_PIN_DIR " are gone; run 'bpfence load' to "
 			     "repair (see 'bpfence status')");
 		return -1;
 	}
-	r = bpfence_load(why, sizeof(why));
-	if (r < 0) {
-		report_error("this kernel cannot enforce", "%s", why);
-		return -1;
+	if (r != 1) {
+		/* Not loaded: load (under the exclusive lock, which our shared one would block),
+		 * then hold the shared lock again. */
+		if (lock >= 0)
+			close(lock);
+		r = bpfence_load(why, sizeof(why));
+		if (r < 0) {
+			report_error("this kernel cannot enforce", "%s", why);
+			return -1;
+		}
+		lock = bpfence_wait_for_load(LOAD_WAIT_MS, tell_waiting);
+		if (lock == -ETIMEDOUT) {
+			report_error("this kernel cannot enforce yet", "a load or unload of the BPF "
+				     "programs holds " BPFENCE_PIN_DIR "'s file system");
+			return -1;
+		}
 	}
+	/* Held until the caller has tagged what it tags (release_load_lock): an unload takes the
+	 * exclusive lock, so it cannot count zero tagged cgroups between our check and our tag. */
+	load_lock = lock;
 	r = bpfence_maps_open(m, why, sizeof(why));
 	if (r) {
 		report_error("programs or maps are missing", "%s", why);

@@ -10,6 +10,21 @@
  *   4 parent: wait for the child, the timeout or a signal; then kill whatever is left in the
  *     cgroup (double-forked daemons included) and wait until it is empty
  *   5 summary from the per-invocation counters; untag, rmdir, remove the scratch dir
+ *
+ * Private IPC and storage (SECURITY.md rows 32 and 34). Before the clone, `run` itself moves into
+ * a new mount namespace (slave to the host's: host mounts still appear, nothing of ours leaks
+ * out) and a new IPC namespace, and mounts there one size- and inode-limited tmpfs, the
+ * invocation's storage: its `scratch/` is ${scratch}, HOME and TMPDIR, its `shm/` is bound on
+ * /dev/shm. The child is born into both namespaces. So SysV queues, semaphores and shared memory
+ * and POSIX message queues exist only inside the invocation (whatever keys or names either side
+ * picks), POSIX semaphores and shared memory live in the private /dev/shm, and everything the
+ * function can write is bounded in bytes and inodes (ENOSPC is the function's alone); its pages
+ * are charged to the invocation's memory cgroup as well, since the writer pays for tmpfs. Done
+ * here and not in the child: the child is tagged from its first instruction, and a tagged task
+ * may not mount (sb_mount), which is the point. The function cannot undo any of it: it has no
+ * capabilities, the seccomp layer refuses unshare, setns and mount, and sb_mount refuses mounts.
+ * The BPF programs back this up for tagged tasks that share the host's IPC namespace (a runner's
+ * container started with the host IPC): SysV IPC and POSIX message queues are refused there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sched.h>
 #include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -72,28 +89,39 @@ enum {
 	OPT_NO_SECCOMP,
 	OPT_PIDS_MAX,
 	OPT_MEMORY_MAX,
+	OPT_DISK_MAX,
+	OPT_DISK_INODES,
 };
 
 #define DEFAULT_PIDS_MAX 1024
+#define DEFAULT_DISK_MAX (256ULL << 20)
+#define DEFAULT_DISK_INODES 16384ULL
 
 static const char run_help[] =
 	"Usage: bpfence run --policy FILE [--timeout SECS] [--user USER[:GROUP]] [--source DIR]\n"
 	"                   [--scratch DIR] [--env NAME=VALUE]... [--pids-max N] [--memory-max SIZE]\n"
-	"                   [--audit] [--no-seccomp] [--json] -- CMD [ARG...]\n"
+	"                   [--disk-max SIZE] [--disk-inodes N] [--audit] [--no-seccomp] [--json]\n"
+	"                   -- CMD [ARG...]\n"
 	"\n"
 	"Run CMD once as a restricted function: in a fresh cgroup tagged with the policy, so the\n"
 	"kernel denies network, the broker and files outside the policy to it and everything it\n"
 	"starts. CMD gets a clean environment (PATH, HOME and TMPDIR=scratch, LANG, and --env),\n"
-	"no capabilities (even as root), no_new_privs, and no file descriptors but 0-2.\n"
+	"no capabilities (even as root), no_new_privs, and no file descriptors but 0-2. Its IPC\n"
+	"(SysV, POSIX message queues, /dev/shm) is private, and what it can write (scratch, TMPDIR,\n"
+	"/dev/shm) is one private tmpfs bounded by --disk-max and --disk-inodes.\n"
 	"\n"
 	"  --policy FILE     policy file (see policies/README.md)\n"
 	"  --timeout SECS    kill the whole invocation after SECS (decimals allowed); exit 124\n"
 	"  --user U[:G]      run as this user (and group), without supplementary groups\n"
 	"  --source DIR      the function's code, bound to ${source} in the policy\n"
-	"  --scratch DIR     use DIR as ${scratch} (kept); default: a fresh private dir, removed\n"
+	"  --scratch DIR     use DIR as ${scratch} (kept, and bounded only by DIR's own file\n"
+	"                    system); default: a fresh private tmpfs dir, removed afterwards\n"
 	"  --env NAME=VALUE  add to CMD's environment (repeatable)\n"
 	"  --pids-max N      at most N tasks in the invocation (default 1024; 0: no limit)\n"
 	"  --memory-max SIZE memory limit, e.g. 256M or 2G (default: none); no swap\n"
+	"  --disk-max SIZE   bytes the invocation may store in scratch and /dev/shm together\n"
+	"                    (default: the policy's [limits] disk_max, else 256M)\n"
+	"  --disk-inodes N   files it may create there (default: [limits] disk_inodes, else 16384)\n"
 	"  --audit           report what would be denied, deny nothing (mode = audit)\n"
 	"  --no-seccomp      skip bpfence's seccomp layer (for runners that apply their own;\n"
 	"                    the BPF-LSM layer enforces either way)\n"
@@ -111,6 +139,7 @@ struct run {
 	long timeout_ms; /* -1: none */
 	bool audit, no_seccomp;
 	long long pids_max, memory_max; /* 0: none */
+	unsigned long long disk_max, disk_inodes; /* 0: the policy's, else the default */
 	bool pids_limited, memory_limited; /* what the host's cgroup controllers allowed */
 	char *env[MAX_ENV + 8];
 	int nenv;
@@ -121,7 +150,8 @@ struct run {
 	gid_t gid;
 	bool drop;
 	char source[PATH_MAX], scratch[PATH_MAX], cgroup[PATH_MAX], id[BPFENCE_ID_MAX];
-	bool made_scratch, made_cgroup, installed, tagged;
+	char storage[PATH_MAX]; /* mount point of the private tmpfs (only in our mount namespace) */
+	bool made_storage, mounted_storage, made_cgroup, installed, tagged;
 	bool not_empty; /* the kill did not complete: stay tagged, restricted (fail closed) */
 	__u64 cgid;
 	struct policy policy;
@@ -216,8 +246,14 @@ static int teardown(struct run *r)
 	}
 	if (r->installed)
 		policy_uninstall(&r->maps, r->cgid);
-	if (r->made_scratch)
-		remove_tree_at(AT_FDCWD, r->scratch);
+	/* The tmpfs exists only in our mount namespace; the host sees an empty directory. */
+	if (r->mounted_storage && umount2(r->storage, MNT_DETACH)) {
+		report_error("teardown", "cannot unmount %s: %s", r->storage, strerror(errno));
+		status = -1;
+	} else if (r->made_storage && rmdir(r->storage)) {
+		report_error("teardown", "cannot remove %s: %s", r->storage, strerror(errno));
+		status = -1;
+	}
 	if (r->maps_open)
 		bpfence_maps_close(&r->maps);
 	if (r->seccomp)
@@ -364,6 +400,9 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 			fprintf(stderr, "%lld", r->memory_max);
 		else
 			fprintf(stderr, "null");
+		/* With --scratch DIR, the bound covers /dev/shm only. */
+		fprintf(stderr, ", \"disk_max\": %llu, \"disk_inodes\": %llu", r->disk_max,
+			r->disk_inodes);
 		fprintf(stderr, ", \"denied\": {");
 		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
 			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
@@ -401,6 +440,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "pids-max", required_argument, NULL, OPT_PIDS_MAX },
 		{ "memory-max", required_argument, NULL, OPT_MEMORY_MAX },
+		{ "disk-max", required_argument, NULL, OPT_DISK_MAX },
+		{ "disk-inodes", required_argument, NULL, OPT_DISK_INODES },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{},
@@ -473,6 +514,25 @@ static int parse_args(struct run *r, int argc, char **argv)
 				r->memory_max = v;
 			break;
 		}
+		case OPT_DISK_MAX:
+		case OPT_DISK_INODES: {
+			unsigned long long v;
+			bool size = c == OPT_DISK_MAX;
+
+			if (policy_parse_size(optarg, size, &v) ||
+			    v < (size ? POLICY_DISK_MAX_MIN : POLICY_DISK_INODES_MIN)) {
+				report_error("usage", "bad %s '%s' (expected %s)",
+					     size ? "--disk-max" : "--disk-inodes", optarg,
+					     size ? "a size of at least 1M, e.g. 256M" :
+						    "a count of at least 64");
+				return -1;
+			}
+			if (size)
+				r->disk_max = v;
+			else
+				r->disk_inodes = v;
+			break;
+		}
 		case OPT_JSON:
 			cli.json = true;
 			break;
@@ -542,6 +602,74 @@ static int apply_limits(struct run *r)
 		}
 		cgroup_write(r->cgroup, "memory.swap.max", "0");
 		r->memory_limited = true;
+	}
+	return 0;
+}
+
+/* Make directory PATH in the private tmpfs, owned by the invocation's user. */
+static int storage_dir(struct run *r, const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) || chmod(path, mode))
+		return -1;
+	if (r->drop && chown(path, r->uid, r->gid))
+		return -1;
+	return 0;
+}
+
+/*
+ * The invocation's private IPC and storage (see the top of this file). Runs before the policy
+ * is installed: the policy's paths are resolved in this mount namespace, so ${scratch} and a
+ * /dev/shm grant name the private tmpfs, never the host's. Returns 0 or -1 (reported).
+ */
+static int private_storage(struct run *r)
+{
+	const char *tmp = getenv("TMPDIR");
+	char opts[128], shm[PATH_MAX + 8];
+	struct stat st;
+
+	if (unshare(CLONE_NEWNS | CLONE_NEWIPC)) {
+		report_error("cannot give the invocation private IPC and storage",
+			     "unshare(CLONE_NEWNS | CLONE_NEWIPC): %s", strerror(errno));
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL)) {
+		report_error("cannot give the invocation private storage",
+			     "making / a slave mount: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(r->storage, sizeof(r->storage), "%s/bpfence-%s",
+		 tmp && tmp[0] == '/' ? tmp : "/tmp", r->id);
+	if (mkdir(r->storage, 0700)) {
+		report_error("cannot create scratch dir", "%s: %s", r->storage, strerror(errno));
+		return -1;
+	}
+	r->made_storage = true;
+	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0700,uid=%u,gid=%u",
+		 r->disk_max, r->disk_inodes, r->drop ? r->uid : 0, r->drop ? r->gid : 0);
+	if (mount("bpfence", r->storage, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		report_error("cannot give the invocation private storage",
+			     "tmpfs on %s (%s): %s", r->storage, opts, strerror(errno));
+		return -1;
+	}
+	r->mounted_storage = true;
+	if (!r->scratch_opt) {
+		snprintf(r->scratch, sizeof(r->scratch), "%s/scratch", r->storage);
+		if (storage_dir(r, r->scratch, 0700)) {
+			report_error("cannot create scratch dir", "%s: %s", r->scratch,
+				     strerror(errno));
+			return -1;
+		}
+	}
+	/* No /dev/shm on this host: nothing to hide, and nothing for the function to use. */
+	if (stat("/dev/shm", &st) || !S_ISDIR(st.st_mode))
+		return 0;
+	snprintf(shm, sizeof(shm), "%s/shm", r->storage);
+	if (storage_dir(r, shm, 01777) ||
+	    mount(shm, "/dev/shm", NULL, MS_BIND, NULL) ||
+	    mount(NULL, "/dev/shm", NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV, NULL)) {
+		report_error("cannot give the invocation a private /dev/shm", "%s: %s", shm,
+			     strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -625,23 +753,13 @@ static int prepare(struct run *r)
 		return -1;
 	}
 
-	if (!r->scratch_opt) {
-		const char *tmp = getenv("TMPDIR");
-
-		snprintf(r->scratch, sizeof(r->scratch), "%s/bpfence-%s",
-			 tmp && tmp[0] == '/' ? tmp : "/tmp", r->id);
-		if (mkdir(r->scratch, 0700)) {
-			report_error("cannot create scratch dir", "%s: %s", r->scratch,
-				     strerror(errno));
-			return -1;
-		}
-		r->made_scratch = true;
-		if (r->drop && chown(r->scratch, r->uid, r->gid)) {
-			report_error("cannot hand scratch dir to user", "%s: %s", r->scratch,
-				     strerror(errno));
-			return -1;
-		}
-	}
+	if (!r->disk_max)
+		r->disk_max = r->policy.disk_max ? r->policy.disk_max : DEFAULT_DISK_MAX;
+	if (!r->disk_inodes)
+		r->disk_inodes = r->policy.disk_inodes ? r->policy.disk_inodes :
+							 DEFAULT_DISK_INODES;
+	if (private_storage(r))
+		return -1;
 
 	struct policy_vars vars = { r->source_opt ? r->source : NULL, r->scratch };
 
@@ -661,6 +779,7 @@ static int prepare(struct run *r)
 		return -1;
 	}
 	r->tagged = true;
+	release_load_lock();
 
 	add_env(r, "PATH=%s", "/usr/local/bin:/usr/bin:/bin");
 	add_env(r, "HOME=%s", r->scratch);
@@ -710,6 +829,12 @@ int cmd_run(int argc, char **argv)
 		.cgroup = (__u64)cgfd,
 	};
 
+	/* No core dumps: a crashing function would write one the size of its memory, outside
+	 * every bound (or into the host's core handler). The hard limit too, so it stays 0. */
+	if (setrlimit(RLIMIT_CORE, &(struct rlimit){ 0, 0 })) {
+		report_error("cannot start", "setrlimit(RLIMIT_CORE): %s", strerror(errno));
+		goto out;
+	}
 	fflush(NULL);
 	start = now_ms();
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));

@@ -981,6 +981,7 @@ int cmd_selftest(int argc, char **argv)
 	s.json = cli.json;
 	if (ensure_enforcing(&maps))
 		return EXIT_BPFENCE;
+	release_load_lock(); /* the runs below take it themselves */
 	bpfence_maps_close(&maps);
 
 	/* Interrupts reach the runs (which tear down on their own); this process finishes its

@@ -188,6 +188,11 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		put(&o, ", \"object\": \"task\", \"target_pid\": %llu, \"signal\": %u",
 		    (unsigned long long)e->ino, e->mask);
 		break;
+	case BPFENCE_OBJ_IPC:
+		put_lit(&o, ", \"object\": \"ipc\", \"ipc\": ");
+		put_str(&o, e->path, sizeof(e->path));
+		put(&o, ", \"key\": %d, \"id\": %d", (int)(__s32)e->ino, (int)e->dev);
+		break;
 	default:
 		put_lit(&o, ", \"object\": null");
 	}
@@ -218,6 +223,9 @@ void bpfence_first_str(const struct bpfence_first *f, char *buf, size_t n)
 		break;
 	case BPFENCE_OBJ_TASK:
 		snprintf(buf, n, "pid %llu", (unsigned long long)f->ino);
+		break;
+	case BPFENCE_OBJ_IPC:
+		snprintf(buf, n, "host %.8s key %d", f->name, (int)(__s32)f->ino);
 		break;
 	default:
 		snprintf(buf, n, "%s", "");

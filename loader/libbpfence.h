@@ -33,6 +33,13 @@ int bpfence_probe_live(char *why, size_t n);
  * pinned). */
 int bpfence_load(char *why, size_t n);
 
+/* Wait until no bpfence_load() (bpfenced at boot, a concurrent `bpfence load`) is in progress:
+ * loads hold an exclusive lock on the bpffs root from their first pin to their last, so under
+ * the shared lock this returns, the pins are either all there or not there at all. Calls
+ * waiting() once if it has to wait more than a second. Returns the lock's fd (close it to
+ * release), -ENOENT without bpffs, -ETIMEDOUT after timeout_ms. */
+int bpfence_wait_for_load(int timeout_ms, void (*waiting)(void));
+
 /* Are all links and maps pinned? Returns 1 yes, 0 none, -ENOENT partially (broken state). */
 int bpfence_loaded(void);
 

@@ -42,6 +42,8 @@ const char *const bpfence_link_names[] = {
 	"userns_create", "perf_event_open", "file_ioctl",    "inode_setxattr",
 	"inode_removexattr", "task_setnice", "task_setioprio", "task_setscheduler",
 	"task_movememory", "task_prlimit",
+	"ipc_permission", "msg_queue_alloc", "msg_queue_msgctl", "shm_alloc", "shm_shmctl",
+	"sem_alloc",     "sem_semctl",     "inode_unlink",
 	NULL,
 };
 
@@ -546,6 +548,34 @@ static int mkdir_private(const char *path)
 
 static int load_locked(char *why, size_t n);
 
+int bpfence_wait_for_load(int timeout_ms, void (*waiting)(void))
+{
+	int fd = open(BPFFS_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool told = false;
+
+	if (fd < 0)
+		return -ENOENT; /* no bpffs yet: nobody is loading */
+	for (int waited = 0;; waited += 50) {
+		if (!flock(fd, LOCK_SH | LOCK_NB))
+			return fd;
+		if (errno != EWOULDBLOCK) {
+			int err = -errno;
+
+			close(fd);
+			return err;
+		}
+		if (waited >= timeout_ms) {
+			close(fd);
+			return -ETIMEDOUT;
+		}
+		if (!told && waited >= 1000 && waiting) {
+			waiting();
+			told = true;
+		}
+		usleep(50 * 1000);
+	}
+}
+
 /* Concurrent first runs would race to attach and pin: one loads, the others wait and then find
  * everything pinned. The lock is on the bpffs root, which exists once bpffs is mounted. */
 int bpfence_load(char *why, size_t n)
@@ -767,7 +797,27 @@ int bpfence_probe_live(char *why, size_t n)
 	return 0;
 }
 
+static int unload_locked(bool force, char *why, size_t n);
+
+/* Under the exclusive lock: no load runs meanwhile, and no `run` or `tag` sits between its
+ * check that the programs are loaded and its tag (they hold the shared lock until tagged), so
+ * the count of tagged cgroups below cannot go stale. */
 int bpfence_unload(bool force, char *why, size_t n)
+{
+	int fd = open(BPFFS_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		r = fail(why, n, errno, "cannot lock " BPFFS_ROOT ": %s", strerror(errno));
+		close(fd);
+		return r;
+	}
+	r = unload_locked(force, why, n);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+static int unload_locked(bool force, char *why, size_t n)
 {
 	struct bpfence_maps m;
 	char path[256];
@@ -803,6 +853,25 @@ int bpfence_unload(bool force, char *why, size_t n)
 	return 0;
 }
 
+/* The key and value sizes this build's programs use for each map of struct bpfence_maps (in
+ * bpfence_map_names order; 0: not checked, the ring buffer has none). A pinned map of another
+ * build with a different layout must be refused, never written: the kernel copies value_size
+ * bytes whatever the caller's struct is. */
+static const struct {
+	__u32 key, value;
+} map_sizes[] = {
+	{ sizeof(__u64), sizeof(struct bpfence_tag) },
+	{ sizeof(__u64), sizeof(struct bpfence_policy) },
+	{ sizeof(struct bpfence_file_key), sizeof(__u32) },
+	{ sizeof(struct bpfence_net_key), sizeof(struct bpfence_net_ports) },
+	{ sizeof(struct bpfence_broker_key), sizeof(__u32) },
+	{ sizeof(struct bpfence_unix_key), sizeof(__u32) },
+	{ sizeof(struct bpfence_unix_abstract_key), sizeof(__u32) },
+	{ sizeof(__u64), sizeof(struct bpfence_counters) },
+	{ 0, 0 },
+	{ sizeof(__u32), sizeof(__u64) },
+};
+
 int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n)
 {
 	int *fds[] = { &m->tags,       &m->policies,      &m->file_rules, &m->net_rules,
@@ -822,6 +891,20 @@ int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n)
 			bpfence_maps_close(m);
 			return fail(why, n, err, "cannot open pinned map %s: %s", path,
 				    strerror(-err));
+		}
+		if (map_sizes[i].key) {
+			struct bpf_map_info mi = {};
+			__u32 len = sizeof(mi);
+
+			if (bpf_obj_get_info_by_fd(*fds[i], &mi, &len) ||
+			    mi.key_size != map_sizes[i].key || mi.value_size != map_sizes[i].value) {
+				bpfence_maps_close(m);
+				return fail(why, n, EPROTO, "pinned map %s is from another bpfence "
+					    "build (key %u, value %u bytes; this build: %u, %u): "
+					    "finish the upgrade with 'bpfence unload' and 'bpfence load' "
+					    "once no invocation runs", path, mi.key_size,
+					    mi.value_size, map_sizes[i].key, map_sizes[i].value);
+			}
 		}
 	}
 	return 0;

@@ -47,6 +47,14 @@ const char *bpfence_hook_name(unsigned int hook)
 		[BPFENCE_HOOK_TASK_SETSCHEDULER] = "task_setscheduler",
 		[BPFENCE_HOOK_TASK_MOVEMEMORY] = "task_movememory",
 		[BPFENCE_HOOK_TASK_PRLIMIT] = "task_prlimit",
+		[BPFENCE_HOOK_IPC_PERMISSION] = "ipc_permission",
+		[BPFENCE_HOOK_MSG_QUEUE_ALLOC] = "msg_queue_alloc_security",
+		[BPFENCE_HOOK_MSG_QUEUE_MSGCTL] = "msg_queue_msgctl",
+		[BPFENCE_HOOK_SHM_ALLOC] = "shm_alloc_security",
+		[BPFENCE_HOOK_SHM_SHMCTL] = "shm_shmctl",
+		[BPFENCE_HOOK_SEM_ALLOC] = "sem_alloc_security",
+		[BPFENCE_HOOK_SEM_SEMCTL] = "sem_semctl",
+		[BPFENCE_HOOK_INODE_UNLINK] = "inode_unlink",
 	};
 
 	return hook < BPFENCE_HOOK_MAX && names[hook] ? names[hook] : "unknown";
@@ -63,6 +71,7 @@ const char *bpfence_class_name(unsigned int class)
 		[BPFENCE_CLASS_SYSTEM] = "system",
 		[BPFENCE_CLASS_TASK] = "task",
 		[BPFENCE_CLASS_NOPOLICY] = "nopolicy",
+		[BPFENCE_CLASS_IPC] = "ipc",
 	};
 
 	return class < BPFENCE_CLASS_MAX && names[class] ? names[class] : "unknown";

@@ -58,6 +58,7 @@ enum section {
 	SEC_BROKER,
 	SEC_FILES,
 	SEC_SYSCALLS,
+	SEC_LIMITS,
 	SEC_COUNT,
 };
 
@@ -70,6 +71,7 @@ static const struct {
 	[SEC_BROKER] = { "broker", "unix, tcp" },
 	[SEC_FILES] = { "files", "read, write, exec, map" },
 	[SEC_SYSCALLS] = { "syscalls", "permit" },
+	[SEC_LIMITS] = { "limits", "disk_max, disk_inodes" },
 };
 
 enum key {
@@ -86,6 +88,8 @@ enum key {
 	KEY_MAP,
 	KEY_UNIX_ALLOW,
 	KEY_PERMIT,
+	KEY_DISK_MAX,
+	KEY_DISK_INODES,
 	KEY_COUNT,
 };
 
@@ -112,6 +116,8 @@ static const struct {
 			     "one or more absolute socket paths or @NAMEs" },
 	[KEY_PERMIT] = { "permit", SEC_SYSCALLS, 0,
 			 "io_uring, ptrace, perf_event_open, userfaultfd, keyctl" },
+	[KEY_DISK_MAX] = { "disk_max", SEC_LIMITS, 1, "a size such as 256M or 1G (at least 1M)" },
+	[KEY_DISK_INODES] = { "disk_inodes", SEC_LIMITS, 1, "a count of at least 64" },
 };
 
 static const struct {
@@ -195,7 +201,8 @@ struct parser {
 	size_t cap_allow, cap_unix, cap_tcp, cap_paths, cap_unix_allow;
 	unsigned int line;
 	enum section sec;
-	unsigned int name_line, mode_line, connect_line; /* where each scalar was set, 0 if not */
+	/* where each scalar was set, 0 if not */
+	unsigned int name_line, mode_line, connect_line, disk_max_line, disk_inodes_line;
 	size_t ntok;
 	/* Tokens are separated by at least one byte, so a line holds at most half its length of
 	 * them, and their decoded text plus one NUL each fits in the line length plus one. */
@@ -775,6 +782,34 @@ static int set_once(struct parser *ps, unsigned int *first, enum key key, unsign
 	return 0;
 }
 
+int policy_parse_size(const char *s, bool suffix, unsigned long long *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (suffix && *end && !end[1]) {
+		switch (*end) {
+		case 'K': case 'k': shift = 10; break;
+		case 'M': case 'm': shift = 20; break;
+		case 'G': case 'g': shift = 30; break;
+		case 'T': case 't': shift = 40; break;
+		default: return -EINVAL;
+		}
+		end++;
+	}
+	if (*end || (shift && v > (~0ULL >> shift)))
+		return -EINVAL;
+	*out = v << shift;
+	return 0;
+}
+
 static int apply(struct parser *ps, enum key key, unsigned int keycol)
 {
 	struct policy *p = &ps->p;
@@ -836,6 +871,24 @@ static int apply(struct parser *ps, enum key key, unsigned int keycol)
 		return add_unix_allow(ps);
 	case KEY_PERMIT:
 		return add_permit(ps);
+	case KEY_DISK_MAX:
+	case KEY_DISK_INODES: {
+		unsigned long long v;
+
+		ret = set_once(ps, key == KEY_DISK_MAX ? &ps->disk_max_line : &ps->disk_inodes_line,
+			       key, keycol);
+		if (ret)
+			return ret;
+		if (policy_parse_size(t->s, key == KEY_DISK_MAX, &v) ||
+		    v < (key == KEY_DISK_MAX ? POLICY_DISK_MAX_MIN : POLICY_DISK_INODES_MIN))
+			return perr(ps, t->col, "bad %s " ECHO_FMT " (expected %s)", keys[key].name,
+				    ECHO(t->s, t->len), keys[key].usage);
+		if (key == KEY_DISK_MAX)
+			p->disk_max = v;
+		else
+			p->disk_inodes = v;
+		return 0;
+	}
 	case KEY_COUNT:
 		break;
 	}
@@ -857,7 +910,7 @@ static int parse_section(struct parser *ps, const char *s, size_t n, size_t i)
 	}
 	if (sec == SEC_COUNT)
 		return perr(ps, i + 1, "unknown section " ECHO_FMT
-			    " (expected [policy], [network], [broker], [files] or [syscalls])",
+			    " (expected [policy], [network], [broker], [files], [syscalls] or [limits])",
 			    ECHO(s + i, hlen));
 	for (j = i + hlen; j < n && is_blank(s[j]); j++)
 		;

@@ -95,7 +95,16 @@ struct policy {
 	struct policy_broker_unix *unix_allow; /* [network] unix_allow */
 	size_t n_unix_allow;
 	unsigned int syscalls_permit;          /* POLICY_SYSCALLS_* the seccomp layer lets through */
+	/* [limits]: the invocation's private storage (${scratch}, TMPDIR, /dev/shm), 0: default */
+	unsigned long long disk_max;    /* bytes */
+	unsigned long long disk_inodes; /* files, directories, symlinks */
 };
+
+#define POLICY_DISK_MAX_MIN (1ULL << 20)
+#define POLICY_DISK_INODES_MIN 64ULL
+
+/* Parse a count, or with suffix a size ("256M": K, M, G, T are powers of 1024). 0 or -EINVAL. */
+int policy_parse_size(const char *s, bool suffix, unsigned long long *out);
 
 /* Groups of system calls the seccomp layer denies by default and a policy may permit. */
 enum policy_syscalls {

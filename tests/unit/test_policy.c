@@ -674,6 +674,45 @@ static void test_mem_values(void)
 		policy_free(&p);
 }
 
+/* [limits]: sizes with binary suffixes, counts without; bounds and duplicates are errors. */
+static void test_disk_limits(void)
+{
+	unsigned long long v = 0;
+	struct policy p;
+
+	if (PARSE_OK("[limits]\ndisk_max = 64M\ndisk_inodes = 1000\n", &p)) {
+		CHECK(p.disk_max == 64ULL << 20, "disk_max %llu", p.disk_max);
+		CHECK(p.disk_inodes == 1000, "disk_inodes %llu", p.disk_inodes);
+		policy_free(&p);
+	}
+	if (PARSE_OK("[limits]\ndisk_max = 2g\n", &p)) {
+		CHECK(p.disk_max == 2ULL << 30 && !p.disk_inodes, "disk_max %llu", p.disk_max);
+		policy_free(&p);
+	}
+	if (PARSE_OK("[files]\nread = /usr\n", &p)) {
+		CHECK(!p.disk_max && !p.disk_inodes, "limits set without [limits]");
+		policy_free(&p);
+	}
+	PARSE_BAD("[limits]\ndisk_max = 10K\n", "2:12: bad disk_max '10K' (expected a size such"
+		  " as 256M or 1G (at least 1M))");
+	PARSE_BAD("[limits]\ndisk_max = 1X\n", "2:12: bad disk_max '1X' (expected a size such"
+		  " as 256M or 1G (at least 1M))");
+	PARSE_BAD("[limits]\ndisk_max = 99999999999T\n", "2:12: bad disk_max '99999999999T'"
+		  " (expected a size such as 256M or 1G (at least 1M))");
+	PARSE_BAD("[limits]\ndisk_inodes = 10M\n", "2:15: bad disk_inodes '10M' (expected a count"
+		  " of at least 64)");
+	PARSE_BAD("[limits]\ndisk_inodes = 63\n", "2:15: bad disk_inodes '63' (expected a count"
+		  " of at least 64)");
+	PARSE_BAD("[limits]\ndisk_max = 1G\ndisk_max = 2G\n", "3:1: duplicate key 'disk_max'"
+		  " (first set on line 2)");
+	PARSE_BAD("[limits]\ndisk_max = -1M\n", "2:12: bad disk_max '-1M' (expected a size such"
+		  " as 256M or 1G (at least 1M))");
+	CHECK(!policy_parse_size("256M", true, &v) && v == 256ULL << 20, "256M: %llu", v);
+	CHECK(policy_parse_size("256M", false, &v) == -EINVAL, "a count took a suffix");
+	CHECK(policy_parse_size("", true, &v) == -EINVAL, "empty size accepted");
+	CHECK(policy_parse_size(" 1", true, &v) == -EINVAL, "leading blank accepted");
+}
+
 static void test_mem_errors(void)
 {
 	/* Structure. */
@@ -682,13 +721,13 @@ static void test_mem_errors(void)
 	PARSE_BAD("\n  # c\n  read = /x\n[files]\n", "3:3: key 'read' outside any section"
 		  " (expected a [section] header before it)");
 	PARSE_BAD("[netwrk]\n", "1:1: unknown section '[netwrk]'"
-		  " (expected [policy], [network], [broker], [files] or [syscalls])");
+		  " (expected [policy], [network], [broker], [files], [syscalls] or [limits])");
 	PARSE_BAD("  [Files]\n", "1:3: unknown section '[Files]'"
-		  " (expected [policy], [network], [broker], [files] or [syscalls])");
+		  " (expected [policy], [network], [broker], [files], [syscalls] or [limits])");
 	PARSE_BAD("[ files ]\n", "1:1: unknown section '[ files ]'"
-		  " (expected [policy], [network], [broker], [files] or [syscalls])");
+		  " (expected [policy], [network], [broker], [files], [syscalls] or [limits])");
 	PARSE_BAD("[]\n", "1:1: unknown section '[]'"
-		  " (expected [policy], [network], [broker], [files] or [syscalls])");
+		  " (expected [policy], [network], [broker], [files], [syscalls] or [limits])");
 	PARSE_BAD("[files\n", "1:1: unterminated section header (expected '[name]')");
 	/* Found by the fuzzer: the echo of a bad escape keeps a multibyte character whole. */
 	{
@@ -1511,6 +1550,7 @@ int main(int argc, char **argv)
 	test_bad_dir(argv[1]);
 	test_mem_values();
 	test_mem_errors();
+	test_disk_limits();
 	test_limits();
 	test_files();
 	test_expand();
