@@ -1488,7 +1488,8 @@ int BPF_PROG(cgroup_rmdir, struct cgroup *cgrp, const char *path)
  * *_alloc_security hooks guard creation; the *ctl hooks the commands that skip ipcperms
  * (IPC_RMID and IPC_SET by the owner, *_STAT_ANY, *_INFO). Untagged tasks pay one tag lookup.
  */
-static __always_inline int ipc_deny(int hook, struct kern_ipc_perm *perm, const char kind[5])
+static __always_inline int ipc_deny(int hook, struct kern_ipc_perm *perm, const char kind[5],
+				    int err)
 {
 	struct bpfence_event *e;
 	struct verdict v;
@@ -1506,56 +1507,58 @@ static __always_inline int ipc_deny(int hook, struct kern_ipc_perm *perm, const 
 			e->dev = (__u32)BPF_CORE_READ(perm, id);
 		}
 	}
-	return deny(&v, hook, BPFENCE_CLASS_IPC, EPERM, false, e);
+	return deny(&v, hook, BPFENCE_CLASS_IPC, err, false, e);
 }
 
+/* ipcperms() callers turn any refusal into EACCES: say EACCES, so the record names what the task
+ * saw. The other hooks' errors reach the task as they are. */
 BPFENCE_LSM("lsm/ipc_permission", ipc_permission, struct kern_ipc_perm *ipcp, short flag, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_IPC_PERMISSION, ipcp, "sysv");
+	return ipc_deny(BPFENCE_HOOK_IPC_PERMISSION, ipcp, "sysv", EACCES);
 }
 
 BPFENCE_LSM("lsm/msg_queue_alloc_security", msg_queue_alloc, struct kern_ipc_perm *perm, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_MSG_QUEUE_ALLOC, perm, "msg");
+	return ipc_deny(BPFENCE_HOOK_MSG_QUEUE_ALLOC, perm, "msg", EPERM);
 }
 
 BPFENCE_LSM("lsm/msg_queue_msgctl", msg_queue_msgctl, struct kern_ipc_perm *perm, int cmd, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_MSG_QUEUE_MSGCTL, perm, "msg");
+	return ipc_deny(BPFENCE_HOOK_MSG_QUEUE_MSGCTL, perm, "msg", EPERM);
 }
 
 BPFENCE_LSM("lsm/shm_alloc_security", shm_alloc, struct kern_ipc_perm *perm, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_SHM_ALLOC, perm, "shm");
+	return ipc_deny(BPFENCE_HOOK_SHM_ALLOC, perm, "shm", EPERM);
 }
 
 BPFENCE_LSM("lsm/shm_shmctl", shm_shmctl, struct kern_ipc_perm *perm, int cmd, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_SHM_SHMCTL, perm, "shm");
+	return ipc_deny(BPFENCE_HOOK_SHM_SHMCTL, perm, "shm", EPERM);
 }
 
 BPFENCE_LSM("lsm/sem_alloc_security", sem_alloc, struct kern_ipc_perm *perm, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_SEM_ALLOC, perm, "sem");
+	return ipc_deny(BPFENCE_HOOK_SEM_ALLOC, perm, "sem", EPERM);
 }
 
 BPFENCE_LSM("lsm/sem_semctl", sem_semctl, struct kern_ipc_perm *perm, int cmd, int ret)
 {
 	if (ret)
 		return ret;
-	return ipc_deny(BPFENCE_HOOK_SEM_SEMCTL, perm, "sem");
+	return ipc_deny(BPFENCE_HOOK_SEM_SEMCTL, perm, "sem", EPERM);
 }
 
 /* mq_unlink() removes a queue with vfs_unlink() alone (no path hook): a tagged task in the host's

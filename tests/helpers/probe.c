@@ -33,7 +33,12 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <mqueue.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
@@ -1438,6 +1443,217 @@ static int act_uring(int argc, char **argv)
 	return ok();
 }
 
+/* ---- IPC ---------------------------------------------------------------------------------- */
+
+/* KEY or ID: decimal, 0x hex; IPC_PRIVATE is 0. */
+static long ipc_num(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (errno || end == s || *end)
+		usage_error("bad IPC key or id '%s'", s);
+	return v;
+}
+
+/* sysv OP KIND KEY|ID: OP get (existing key), create (IPC_CREAT, 0600: ok ID), use (by id: msgsnd
+ * of one message, shmat + a write, semop +1), rmid (IPC_RMID by id), stat (IPC_STAT by id). */
+static int act_sysv(int argc, char **argv)
+{
+	const char *op = argv[1], *kind = argv[2];
+	long n = ipc_num(argv[3]);
+	bool create = !strcmp(op, "create");
+	int id;
+
+	(void)argc;
+	if (!strcmp(op, "get") || create) {
+		int flags = create ? IPC_CREAT | 0600 : 0;
+
+		if (!strcmp(kind, "msg"))
+			id = msgget((key_t)n, flags);
+		else if (!strcmp(kind, "shm"))
+			id = shmget((key_t)n, 4096, flags);
+		else if (!strcmp(kind, "sem"))
+			id = semget((key_t)n, 1, flags);
+		else
+			usage_error("bad IPC kind '%s' (msg, shm or sem)", kind);
+		return id < 0 ? fail(create ? "create" : "get") : okf("%d", id);
+	}
+	id = (int)n;
+	if (!strcmp(op, "use")) {
+		if (!strcmp(kind, "msg")) {
+			struct {
+				long type;
+				char text[8];
+			} m = { 1, "probe" };
+
+			return msgsnd(id, &m, 5, IPC_NOWAIT) < 0 ? fail("msgsnd") : ok();
+		}
+		if (!strcmp(kind, "shm")) {
+			char *p = shmat(id, NULL, 0);
+
+			if (p == (void *)-1)
+				return fail("shmat");
+			p[0] = 'x';
+			shmdt(p);
+			return ok();
+		}
+		if (!strcmp(kind, "sem")) {
+			struct sembuf op1 = { 0, 1, IPC_NOWAIT };
+
+			return semop(id, &op1, 1) < 0 ? fail("semop") : ok();
+		}
+		usage_error("bad IPC kind '%s' (msg, shm or sem)", kind);
+	}
+	if (!strcmp(op, "rmid") || !strcmp(op, "stat")) {
+		int cmd = op[0] == 'r' ? IPC_RMID : IPC_STAT, r;
+		struct msqid_ds mq;
+		struct shmid_ds sh;
+		struct semid_ds se;
+		union {
+			int val;
+			struct semid_ds *buf;
+		} arg = { .buf = &se };
+
+		if (!strcmp(kind, "msg"))
+			r = msgctl(id, cmd, &mq);
+		else if (!strcmp(kind, "shm"))
+			r = shmctl(id, cmd, &sh);
+		else if (!strcmp(kind, "sem"))
+			r = semctl(id, 0, cmd, arg);
+		else
+			usage_error("bad IPC kind '%s' (msg, shm or sem)", kind);
+		return r < 0 ? fail(op) : ok();
+	}
+	usage_error("bad sysv operation '%s' (get, create, use, rmid, stat)", op);
+}
+
+/* mq open|create|unlink /NAME: POSIX message queues. */
+static int act_mq(int argc, char **argv)
+{
+	const char *op = argv[1], *name = argv[2];
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	mqd_t q;
+
+	(void)argc;
+	if (!strcmp(op, "unlink"))
+		return mq_unlink(name) < 0 ? fail("mq_unlink") : ok();
+	if (strcmp(op, "open") && strcmp(op, "create"))
+		usage_error("bad mq operation '%s' (open, create, unlink)", op);
+	q = op[0] == 'c' ? mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr) :
+			   mq_open(name, O_RDWR);
+	if (q == (mqd_t)-1)
+		return fail("mq_open");
+	if (mq_send(q, payload, PAYLOAD_LEN, 0) < 0)
+		return fail("mq_send");
+	mq_close(q);
+	return ok();
+}
+
+/* ipc-own: what multiprocessing needs, all private to this process: a SysV queue, segment and
+ * semaphore set (IPC_PRIVATE), a POSIX queue, and POSIX shared memory in /dev/shm. */
+static int act_ipc_own(int argc, char **argv)
+{
+	struct {
+		long type;
+		char text[8];
+	} m = { 1, "probe" }, got = {};
+	struct sembuf up = { 0, 1, 0 };
+	struct mq_attr attr = { .mq_maxmsg = 4, .mq_msgsize = 64 };
+	char name[64], buf[64], *p;
+	int id, fd;
+	mqd_t q;
+
+	(void)argc;
+	(void)argv;
+	if ((id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0)
+		return fail("msgget");
+	if (msgsnd(id, &m, 5, 0) < 0)
+		return fail("msgsnd");
+	if (msgrcv(id, &got, sizeof(got.text), 0, 0) != 5 || memcmp(got.text, "probe", 5))
+		return fail_short("msgrcv");
+	msgctl(id, IPC_RMID, NULL);
+	if ((id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)) < 0)
+		return fail("shmget");
+	if ((p = shmat(id, NULL, 0)) == (void *)-1)
+		return fail("shmat");
+	p[0] = 'x';
+	shmdt(p);
+	shmctl(id, IPC_RMID, NULL);
+	if ((id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600)) < 0)
+		return fail("semget");
+	if (semop(id, &up, 1) < 0)
+		return fail("semop");
+	semctl(id, 0, IPC_RMID);
+	snprintf(name, sizeof(name), "/probe-%d", (int)getpid());
+	q = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+	if (q == (mqd_t)-1)
+		return fail("mq_open");
+	if (mq_send(q, payload, PAYLOAD_LEN, 0) < 0)
+		return fail("mq_send");
+	if (mq_receive(q, buf, sizeof(buf), NULL) != (ssize_t)PAYLOAD_LEN)
+		return fail_short("mq_receive");
+	mq_close(q);
+	if (mq_unlink(name) < 0)
+		return fail("mq_unlink");
+	snprintf(name, sizeof(name), "/dev/shm/probe-%d", (int)getpid());
+	fd = open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0)
+		return fail("open /dev/shm");
+	if (ftruncate(fd, 4096) < 0)
+		return fail("ftruncate");
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		return fail("mmap");
+	p[0] = 'x';
+	munmap(p, 4096);
+	close(fd);
+	if (unlink(name) < 0)
+		return fail("unlink /dev/shm");
+	return ok();
+}
+
+/* fill DIR BYTES|files N: write one file of BYTES (in 64 KiB writes), or create N empty files,
+ * in DIR: ok, or the errno of the first write/creat that failed (ENOSPC at a bound). */
+static int act_fill(int argc, char **argv)
+{
+	static char block[65536];
+	char path[PATH_MAX];
+	unsigned long long n;
+	int fd;
+
+	if (argc == 4 && !strcmp(argv[2], "files")) {
+		n = parse_ull(argv[3], 10, 1ULL << 32, "count");
+		for (unsigned long long i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/f%llu", argv[1], i);
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+			if (fd < 0)
+				return fail("creat");
+			close(fd);
+		}
+		return okf("%llu", n);
+	}
+	n = parse_ull(argv[2], 10, ~0ULL, "byte count");
+	snprintf(path, sizeof(path), "%s/fill", argv[1]);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return fail("creat");
+	for (unsigned long long done = 0; done < n;) {
+		size_t len = n - done < sizeof(block) ? n - done : sizeof(block);
+		ssize_t w = write(fd, block, len);
+
+		if (w < 0)
+			return fail("write");
+		done += (unsigned long long)w;
+	}
+	if (fsync(fd) < 0)
+		return fail("fsync");
+	close(fd);
+	return ok();
+}
+
 /* ---- dispatch ----------------------------------------------------------------------------- */
 
 struct action {
@@ -1500,6 +1716,12 @@ static const struct action actions[] = {
 	  "pidfd_open + pidfd_send_signal (0: SIGKILL to an own child; PID: signal 0)" },
 	{ "affinity", 1, 1, act_affinity, "PID", "sched_setaffinity to CPU 0" },
 	{ "prlimit", 1, 1, act_prlimit, "PID", "prlimit(PID, RLIMIT_NOFILE) read: ok SOFT" },
+	{ "sysv", 3, 3, act_sysv, "get|create|use|rmid|stat msg|shm|sem KEY|ID",
+	  "SysV IPC: get/create by key (ok ID), use/rmid/stat by id" },
+	{ "mq", 2, 2, act_mq, "open|create|unlink /NAME", "POSIX message queue (open/create send one)" },
+	{ "ipc-own", 0, 0, act_ipc_own, "",
+	  "private SysV msg/shm/sem, a POSIX queue and /dev/shm memory, round trips" },
+	{ "fill", 2, 3, act_fill, "DIR BYTES | DIR files N", "write BYTES into DIR/fill, or N files" },
 	{ "uring", 2, 4, act_uring, "openat PATH | connect|sendmsg ADDR PORT | socket FAMILY [sqpoll]",
 	  "one io_uring operation (io-wq worker, or the SQPOLL thread): ok, or the CQE's errno" },
 };
