@@ -85,16 +85,18 @@ assert_ok_prefix() {
 	[[ -d $SCRATCH/sub ]]
 }
 
-@test "without --scratch, \$TMPDIR and \$HOME are a fresh writable scratch dir, removed afterwards" {
+@test "without --scratch, \$TMPDIR and \$HOME are a fresh writable scratch dir (a private tmpfs), removed afterwards" {
 	fence_run -- /bin/sh -c 'echo x >"$TMPDIR/f" && read l <"$TMPDIR/f" && echo y >"$HOME/g" && read m <"$HOME/g" && echo "$l$m $TMPDIR $HOME"'
 	assert_status 0
 	assert_denied
 	local inv dir
 	inv=$(json_value invocation)
 	inv=${inv//\"/}
-	dir=/tmp/bpfence-$inv
+	# The invocation's private tmpfs is mounted on /tmp/bpfence-ID (in its own mount namespace:
+	# the host sees an empty directory); scratch is its scratch/.
+	dir=/tmp/bpfence-$inv/scratch
 	assert_output_line "xy $dir $dir"
-	[[ ! -e $dir ]] || fail "$dir was not removed"
+	[[ ! -e /tmp/bpfence-$inv ]] || fail "/tmp/bpfence-$inv was not removed"
 }
 
 @test "writing an existing file outside scratch is denied with EACCES and leaves it unchanged (untagged: ok)" {
