@@ -370,10 +370,102 @@ static __always_inline bool is_system_fs(unsigned long magic)
 	       magic == BPF_FS_MAGIC || magic == SECURITYFS_MAGIC;
 }
 
+/* Per-CPU scratch for building a record's path (fill_path): the components found walking up, and
+ * a buffer one name longer than event.path, so that a name written at any offset below
+ * BPFENCE_PATH_MAX fits and the verifier can see it does. */
+struct path_scratch {
+	const unsigned char *names[BPFENCE_PATH_DEPTH];
+	char buf[BPFENCE_PATH_MAX * 2];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct path_scratch);
+} path_scratch SEC(".maps");
+
+/*
+ * The full path of dentry (reached through vfsmnt), then "/" and leaf's name if leaf is given
+ * (the entry a creation makes, under the directory dentry), into e->path. For hooks where
+ * bpf_d_path is not allowed (all but file_open): a bounded walk up the dentries, crossing from
+ * each mount's root to its mountpoint, as file_granted() walks. Denials only: nobody else pays.
+ * Where the walk had to stop short of the root (too deep, path[] full, or no mount given so it
+ * ends at the file system's root) the record says so (BPFENCE_PATH_PARTIAL).
+ */
+static __always_inline void fill_path(struct bpfence_event *e, struct dentry *dentry,
+				      struct vfsmount *vfsmnt, struct dentry *leaf)
+{
+	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
+	struct path_scratch *ps;
+	bool whole = false;
+	__u32 zero = 0, off = 0;
+	int n = 0;
+
+	ps = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!ps)
+		return;
+	if (leaf)
+		ps->names[n++] = BPF_CORE_READ(leaf, d_name.name);
+	for (int i = 0; i < BPFENCE_PATH_DEPTH; i++) {
+		struct dentry *parent, *mnt_root;
+
+		mnt_root = vfsmnt ? BPF_CORE_READ(mnt, mnt.mnt_root) : NULL;
+		if (mnt_root && dentry == mnt_root) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (up == mnt) {
+				whole = true; /* the root of this mount namespace */
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			continue;
+		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		if (parent == dentry) {
+			whole = vfsmnt != NULL;
+			break;
+		}
+		if (n >= BPFENCE_PATH_DEPTH)
+			break;
+		ps->names[n & (BPFENCE_PATH_DEPTH - 1)] = BPF_CORE_READ(dentry, d_name.name);
+		n++;
+		dentry = parent;
+	}
+	for (int i = 0; i < BPFENCE_PATH_DEPTH; i++) {
+		int k = n - 1 - i;
+		long r;
+
+		if (k < 0)
+			break;
+		if (off >= BPFENCE_PATH_MAX - 1) {
+			whole = false;
+			break;
+		}
+		ps->buf[off & (BPFENCE_PATH_MAX - 1)] = '/';
+		off++;
+		r = bpf_probe_read_kernel_str(&ps->buf[off & (BPFENCE_PATH_MAX - 1)], BPFENCE_PATH_MAX,
+					      ps->names[k & (BPFENCE_PATH_DEPTH - 1)]);
+		if (r > 0)
+			off += r - 1;
+	}
+	if (!n)
+		ps->buf[off++ & (BPFENCE_PATH_MAX - 1)] = '/';
+	if (off >= BPFENCE_PATH_MAX) {
+		whole = false;
+		off = BPFENCE_PATH_MAX - 1;
+	}
+	__builtin_memcpy(e->path, ps->buf, BPFENCE_PATH_MAX);
+	e->path[off & (BPFENCE_PATH_MAX - 1)] = 0;
+	if (!whole)
+		e->mask |= BPFENCE_PATH_PARTIAL;
+}
+
+/* The object part of a file denial: identity, access wanted, and the path (see fill_path). */
 static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry *dentry, __u32 want)
 {
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
 
 	e->object = BPFENCE_OBJ_FILE;
 	e->mask = want;
@@ -381,7 +473,6 @@ static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry
 		e->ino = BPF_CORE_READ(inode, i_ino);
 		e->dev = kdev_of(inode);
 	}
-	bpf_probe_read_kernel_str(e->path, sizeof(e->path), name);
 }
 
 /*
@@ -463,10 +554,9 @@ static __always_inline int file_deny(const struct verdict *v, struct file *file,
 	if (e) {
 		fill_file_obj(e, dentry, want);
 		/* The full path as the kernel resolves it (file_open is one of the hooks where
-		 * bpf_d_path is allowed); the dentry name stays if it fails. */
+		 * bpf_d_path is allowed); if it fails (longer than path[]), the walk's. */
 		if (bpf_d_path((struct path *)&file->f_path, e->path, sizeof(e->path)) < 0)
-			bpf_probe_read_kernel_str(e->path, sizeof(e->path),
-						  BPF_CORE_READ(dentry, d_name.name));
+			fill_path(e, dentry, BPF_CORE_READ(file, f_path.mnt), NULL);
 	}
 	return deny(v, BPFENCE_HOOK_FILE_OPEN, class, err, system, e);
 }
@@ -538,8 +628,10 @@ static __always_inline int map_check(struct file *file, unsigned long prot, int 
 	if (v.policy && decide_path(v.rules, file, BPFENCE_PERM_MAP))
 		return 0;
 	e = scratch_event();
-	if (e)
+	if (e) {
 		fill_file_obj(e, dentry, BPFENCE_PERM_MAP);
+		fill_path(e, dentry, BPF_CORE_READ(file, f_path.mnt), NULL);
+	}
 	return deny(&v, hook, v.policy ? BPFENCE_CLASS_FILE : BPFENCE_CLASS_NOPOLICY, EACCES,
 		    false, e);
 }
@@ -596,8 +688,10 @@ BPFENCE_LSM("lsm/file_receive", file_receive, struct file *file, int ret)
 	    file_granted(v.rules, dentry, BPF_CORE_READ(file, f_path.mnt), want))
 		return 0;
 	e = scratch_event();
-	if (e)
+	if (e) {
 		fill_file_obj(e, dentry, want);
+		fill_path(e, dentry, BPF_CORE_READ(file, f_path.mnt), NULL);
+	}
 	return deny(&v, BPFENCE_HOOK_FILE_RECEIVE, BPFENCE_CLASS_FILE, EACCES, false, e);
 }
 
@@ -606,7 +700,8 @@ BPFENCE_LSM("lsm/file_receive", file_receive, struct file *file, int ret)
  * need the write grant on the directory (or object) they change. On cgroupfs, bpffs and
  * securityfs they are denied whatever the policy says. mnt NULL: see file_granted().
  */
-static __always_inline int path_write(int hook, struct dentry *dentry, struct vfsmount *mnt)
+static __always_inline int path_write(int hook, struct dentry *dentry, struct vfsmount *mnt,
+				      struct dentry *leaf)
 {
 	struct bpfence_event *e;
 	struct verdict v;
@@ -619,8 +714,12 @@ static __always_inline int path_write(int hook, struct dentry *dentry, struct vf
 	    file_granted(v.rules, dentry, mnt, BPFENCE_PERM_WRITE))
 		return 0;
 	e = scratch_event();
-	if (e)
-		fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
+	if (e) {
+		/* The record names the object the operation makes or removes (leaf, in dentry),
+		 * else the object itself: a person acts on the full path. */
+		fill_file_obj(e, leaf ? leaf : dentry, BPFENCE_PERM_WRITE);
+		fill_path(e, dentry, mnt, leaf);
+	}
 	if (system)
 		return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
 	return deny(&v, hook, BPFENCE_CLASS_FILE, EACCES, false, e);
@@ -631,21 +730,24 @@ BPFENCE_LSM("lsm/path_mknod", path_mknod, const struct path *dir, struct dentry 
 {
 	if (ret)
 		return ret;
-	return path_write(BPFENCE_HOOK_PATH_MKNOD, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
+	return path_write(BPFENCE_HOOK_PATH_MKNOD, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt),
+			  dentry);
 }
 
 BPFENCE_LSM("lsm/path_mkdir", path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
 {
 	if (ret)
 		return ret;
-	return path_write(BPFENCE_HOOK_PATH_MKDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
+	return path_write(BPFENCE_HOOK_PATH_MKDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt),
+			  dentry);
 }
 
 BPFENCE_LSM("lsm/path_rmdir", path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
 {
 	if (ret)
 		return ret;
-	return path_write(BPFENCE_HOOK_PATH_RMDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt));
+	return path_write(BPFENCE_HOOK_PATH_RMDIR, BPF_CORE_READ(dir, dentry), BPF_CORE_READ(dir, mnt),
+			  dentry);
 }
 
 BPFENCE_LSM("lsm/path_unlink", path_unlink, const struct path *dir, struct dentry *dentry, int ret)
@@ -653,7 +755,7 @@ BPFENCE_LSM("lsm/path_unlink", path_unlink, const struct path *dir, struct dentr
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_UNLINK, BPF_CORE_READ(dir, dentry),
-			  BPF_CORE_READ(dir, mnt));
+			  BPF_CORE_READ(dir, mnt), dentry);
 }
 
 BPFENCE_LSM("lsm/path_symlink", path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name,
@@ -662,7 +764,7 @@ BPFENCE_LSM("lsm/path_symlink", path_symlink, const struct path *dir, struct den
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_SYMLINK, BPF_CORE_READ(dir, dentry),
-			  BPF_CORE_READ(dir, mnt));
+			  BPF_CORE_READ(dir, mnt), dentry);
 }
 
 /* A hardlink makes the old object reachable from the new directory: both need the write grant,
@@ -674,10 +776,10 @@ BPFENCE_LSM("lsm/path_link", path_link, struct dentry *old_dentry, const struct 
 
 	if (ret)
 		return ret;
-	ret = path_write(BPFENCE_HOOK_PATH_LINK, BPF_CORE_READ(new_dir, dentry), mnt);
+	ret = path_write(BPFENCE_HOOK_PATH_LINK, BPF_CORE_READ(new_dir, dentry), mnt, new_dentry);
 	if (ret)
 		return ret;
-	return path_write(BPFENCE_HOOK_PATH_LINK, old_dentry, mnt);
+	return path_write(BPFENCE_HOOK_PATH_LINK, old_dentry, mnt, NULL);
 }
 
 /* Rename moves an object between subtrees: the object itself and both directories need the write
@@ -689,11 +791,11 @@ BPFENCE_LSM("lsm/path_rename", path_rename, const struct path *old_dir, struct d
 
 	if (ret)
 		return ret;
-	ret = path_write(BPFENCE_HOOK_PATH_RENAME, old_dentry, mnt);
+	ret = path_write(BPFENCE_HOOK_PATH_RENAME, old_dentry, mnt, NULL);
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_RENAME, BPF_CORE_READ(new_dir, dentry),
-			  BPF_CORE_READ(new_dir, mnt));
+			  BPF_CORE_READ(new_dir, mnt), new_dentry);
 }
 
 BPFENCE_LSM("lsm/path_truncate", path_truncate, const struct path *path, int ret)
@@ -701,7 +803,7 @@ BPFENCE_LSM("lsm/path_truncate", path_truncate, const struct path *path, int ret
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_TRUNCATE, BPF_CORE_READ(path, dentry),
-			  BPF_CORE_READ(path, mnt));
+			  BPF_CORE_READ(path, mnt), NULL);
 }
 
 BPFENCE_LSM("lsm/path_chmod", path_chmod, const struct path *path, umode_t mode, int ret)
@@ -709,7 +811,7 @@ BPFENCE_LSM("lsm/path_chmod", path_chmod, const struct path *path, umode_t mode,
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_CHMOD, BPF_CORE_READ(path, dentry),
-			  BPF_CORE_READ(path, mnt));
+			  BPF_CORE_READ(path, mnt), NULL);
 }
 
 /* kuid_t/kgid_t are one-word structs passed by value: read them as plain words. */
@@ -718,7 +820,7 @@ BPFENCE_LSM("lsm/path_chown", path_chown, const struct path *path, unsigned int 
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_CHOWN, BPF_CORE_READ(path, dentry),
-			  BPF_CORE_READ(path, mnt));
+			  BPF_CORE_READ(path, mnt), NULL);
 }
 
 /*
@@ -1255,7 +1357,7 @@ BPFENCE_LSM("lsm/socket_listen", socket_listen, struct socket *sock, int backlog
  * bpfence dropped every capability). security_sb_mount runs before the capability check, so the
  * hook decides even for an unprivileged caller. These stand under audit mode (system class).
  */
-static __always_inline int system_deny(int hook, struct dentry *dentry)
+static __always_inline int system_deny(int hook, struct dentry *dentry, struct vfsmount *mnt)
 {
 	struct bpfence_event *e = NULL;
 	struct verdict v;
@@ -1264,8 +1366,10 @@ static __always_inline int system_deny(int hook, struct dentry *dentry)
 		return 0;
 	if (dentry) {
 		e = scratch_event();
-		if (e)
+		if (e) {
 			fill_file_obj(e, dentry, 0);
+			fill_path(e, dentry, mnt, NULL);
+		}
 	}
 	return deny(&v, hook, BPFENCE_CLASS_SYSTEM, EPERM, true, e);
 }
@@ -1275,14 +1379,14 @@ BPFENCE_LSM("lsm/sb_mount", sb_mount, const char *dev_name, const struct path *p
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_SB_MOUNT, BPF_CORE_READ(path, dentry));
+	return system_deny(BPFENCE_HOOK_SB_MOUNT, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
 }
 
 BPFENCE_LSM("lsm/sb_umount", sb_umount, struct vfsmount *mnt, int flags, int ret)
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_SB_UMOUNT, BPF_CORE_READ(mnt, mnt_root));
+	return system_deny(BPFENCE_HOOK_SB_UMOUNT, BPF_CORE_READ(mnt, mnt_root), mnt);
 }
 
 /* open_tree(OPEN_TREE_CLONE) and fsmount() only make detached mounts; move_mount attaches them. */
@@ -1290,21 +1394,23 @@ BPFENCE_LSM("lsm/move_mount", move_mount, const struct path *from_path, const st
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_MOVE_MOUNT, BPF_CORE_READ(to_path, dentry));
+	return system_deny(BPFENCE_HOOK_MOVE_MOUNT, BPF_CORE_READ(to_path, dentry),
+			   BPF_CORE_READ(to_path, mnt));
 }
 
 BPFENCE_LSM("lsm/sb_pivotroot", sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_SB_PIVOTROOT, BPF_CORE_READ(new_path, dentry));
+	return system_deny(BPFENCE_HOOK_SB_PIVOTROOT, BPF_CORE_READ(new_path, dentry),
+			   BPF_CORE_READ(new_path, mnt));
 }
 
 BPFENCE_LSM("lsm/userns_create", userns_create, const struct cred *cred, int ret)
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_USERNS_CREATE, NULL);
+	return system_deny(BPFENCE_HOOK_USERNS_CREATE, NULL, NULL);
 }
 
 /* perf_event_open exposes other processes and the kernel (row 25); the hook does not name the
@@ -1314,14 +1420,14 @@ BPFENCE_LSM("lsm/perf_event_open", perf_event_open, void *attr, int type, int re
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_PERF_EVENT_OPEN, NULL);
+	return system_deny(BPFENCE_HOOK_PERF_EVENT_OPEN, NULL, NULL);
 }
 
 BPFENCE_LSM("?lsm/perf_event_open", perf_event_open__type_only, int type, int ret)
 {
 	if (ret)
 		return ret;
-	return system_deny(BPFENCE_HOOK_PERF_EVENT_OPEN, NULL);
+	return system_deny(BPFENCE_HOOK_PERF_EVENT_OPEN, NULL, NULL);
 }
 
 /* TIOCSTI / TIOCLINUX push input into a terminal, which may be the one bpfence was started from
@@ -1332,7 +1438,8 @@ BPFENCE_LSM("lsm/file_ioctl", file_ioctl, struct file *file, unsigned int cmd, u
 		return ret;
 	if (cmd != TIOCSTI && cmd != TIOCLINUX)
 		return 0;
-	return system_deny(BPFENCE_HOOK_FILE_IOCTL, BPF_CORE_READ(file, f_path.dentry));
+	return system_deny(BPFENCE_HOOK_FILE_IOCTL, BPF_CORE_READ(file, f_path.dentry),
+			   BPF_CORE_READ(file, f_path.mnt));
 }
 
 /* 32-bit ioctls go through their own hook since it was added (6.8, backported to 6.1.y); the
@@ -1343,7 +1450,8 @@ BPFENCE_LSM("?lsm/file_ioctl_compat", file_ioctl_compat, struct file *file, unsi
 		return ret;
 	if (cmd != TIOCSTI && cmd != TIOCLINUX)
 		return 0;
-	return system_deny(BPFENCE_HOOK_FILE_IOCTL, BPF_CORE_READ(file, f_path.dentry));
+	return system_deny(BPFENCE_HOOK_FILE_IOCTL, BPF_CORE_READ(file, f_path.dentry),
+			   BPF_CORE_READ(file, f_path.mnt));
 }
 
 /* Extended attributes (security labels, file capabilities, user data) are part of the object:
@@ -1354,14 +1462,14 @@ BPFENCE_LSM("lsm/inode_setxattr", inode_setxattr, void *idmap, struct dentry *de
 {
 	if (ret)
 		return ret;
-	return path_write(BPFENCE_HOOK_INODE_SETXATTR, dentry, NULL);
+	return path_write(BPFENCE_HOOK_INODE_SETXATTR, dentry, NULL, NULL);
 }
 
 BPFENCE_LSM("lsm/inode_removexattr", inode_removexattr, void *idmap, struct dentry *dentry, const char *name, int ret)
 {
 	if (ret)
 		return ret;
-	return path_write(BPFENCE_HOOK_INODE_REMOVEXATTR, dentry, NULL);
+	return path_write(BPFENCE_HOOK_INODE_REMOVEXATTR, dentry, NULL, NULL);
 }
 
 /* Starving bpfence or anything else outside (row 27): nice, I/O priority, scheduler policy and
@@ -1574,8 +1682,10 @@ BPFENCE_LSM("lsm/inode_unlink", inode_unlink, struct inode *dir, struct dentry *
 	{
 		struct bpfence_event *e = scratch_event();
 
-		if (e)
+		if (e) {
 			fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
+			fill_path(e, dentry, NULL, NULL);
+		}
 		return deny(&v, BPFENCE_HOOK_INODE_UNLINK, BPFENCE_CLASS_IPC, EPERM, false, e);
 	}
 }

@@ -52,6 +52,13 @@
 #define BPFENCE_PERM_WRITE 2
 #define BPFENCE_PERM_EXEC 4
 #define BPFENCE_PERM_MAP 8
+/* event.mask flag (file objects): event.path is not the whole path from the root. Either the
+ * walk that built it stopped below the root (too deep, or a hook without the mount, where it
+ * ends at the file system's root): path is the part found, ending in the object; or it was too
+ * long for path[]: path is its beginning. */
+#define BPFENCE_PATH_PARTIAL (1u << 31)
+/* Components a record's path is built from at most (mount crossings count too). */
+#define BPFENCE_PATH_DEPTH 32
 
 /* tags: key __u64 cgroup id -> value struct bpfence_tag. */
 struct bpfence_tag {

@@ -158,7 +158,10 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		put_lit(&o, ", \"object\": \"file\", \"path\": ");
 		put_str(&o, e->path, sizeof(e->path));
 		put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu, \"access\": \"%s\"", e->dev >> 20,
-		    e->dev & 0xfffff, (unsigned long long)e->ino, access_name(e->mask));
+		    e->dev & 0xfffff, (unsigned long long)e->ino,
+		    access_name(e->mask & ~BPFENCE_PATH_PARTIAL));
+		if (e->mask & BPFENCE_PATH_PARTIAL)
+			put_lit(&o, ", \"path_partial\": true");
 		break;
 	case BPFENCE_OBJ_INET:
 		bpfence_addr_str(e->addr, addr, sizeof(addr));

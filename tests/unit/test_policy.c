@@ -1388,13 +1388,15 @@ static void test_repo_policies(const char *root)
 			scratch_w |= !strcmp(pp->path, "${scratch}") && pp->perm == W;
 			CHECK(!reaches_secret(pp->path), "%s:%u: '%s' reaches %s", path,
 			      pp->loc.line, pp->path, reaches_secret(pp->path));
+			/* /dev/shm: inside `bpfence run` the invocation's own tmpfs (run.c). */
 			if (pp->perm == W)
 				CHECK(!strncmp(pp->path, "${scratch}", 10) ||
-				      !strcmp(pp->path, "/dev/null"), "%s:%u: writes '%s'", path,
-				      pp->loc.line, pp->path);
+				      !strcmp(pp->path, "/dev/null") || !strcmp(pp->path, "/dev/shm"),
+				      "%s:%u: writes '%s'", path, pp->loc.line, pp->path);
 		}
 		CHECK(source_r, "${source} not readable");
 		CHECK(scratch_w, "${scratch} not writable");
+		CHECK(p.disk_max && p.disk_inodes, "function.policy sets no [limits]");
 		policy_free(&p);
 	}
 	{
