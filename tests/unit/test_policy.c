@@ -1442,7 +1442,7 @@ static void test_event_json(void)
 		"\"ino\": 1234, \"access\": \"read\"}";
 	static const unsigned int objects[] = { BPFENCE_OBJ_NONE, BPFENCE_OBJ_FILE, BPFENCE_OBJ_INET,
 						BPFENCE_OBJ_UNIX, BPFENCE_OBJ_SOCKET,
-						BPFENCE_OBJ_TASK };
+						BPFENCE_OBJ_TASK, BPFENCE_OBJ_IPC };
 	struct bpfence_event e;
 	char buf[BPFENCE_EVENT_JSON_MAX + 64];
 	int len;
@@ -1468,6 +1468,29 @@ static void test_event_json(void)
 	len = bpfence_event_json(&e, 1795309323456789000LL - 1000000000000LL, buf, sizeof(buf));
 	CHECK(!strcmp(buf, want) && len == (int)strlen(want), "record:\n got %s\nwant %s", buf,
 	      want);
+
+	/* A path the walk could not finish says so; the flag is not part of "access". */
+	e.mask = BPFENCE_PERM_WRITE | BPFENCE_PATH_PARTIAL;
+	len = bpfence_event_json(&e, 0, buf, sizeof(buf));
+	CHECK(len > 0 && strstr(buf, "\"access\": \"write\", \"path_partial\": true}"),
+	      "partial path: %s", buf);
+	e.mask = BPFENCE_PERM_READ;
+	{
+		struct bpfence_event ipc = e;
+
+		ipc.object = BPFENCE_OBJ_IPC;
+		ipc.class = BPFENCE_CLASS_IPC;
+		ipc.hook = BPFENCE_HOOK_MSG_QUEUE_ALLOC;
+		strcpy(ipc.path, "msg");
+		ipc.ino = 0x6161;
+		ipc.dev = 3;
+		len = bpfence_event_json(&ipc, 0, buf, sizeof(buf));
+		CHECK(len > 0 && strstr(buf, "\"hook\": \"msg_queue_alloc_security\", \"class\": "
+				       "\"ipc\"") &&
+			      strstr(buf, "\"object\": \"ipc\", \"ipc\": \"msg\", \"key\": 24929, "
+					  "\"id\": 3}"),
+		      "ipc record: %s", buf);
+	}
 
 	/* Cut short: NUL-terminated within n, length n - 1, the prefix of the whole record. */
 	for (size_t n = 1; n < 40; n += 13) {
