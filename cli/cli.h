@@ -49,6 +49,9 @@ int cmd_run(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_untag(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+/* bpfence policy learn (cli/learn.c): argv[0] is "learn". */
+int policy_learn(int argc, char **argv);
+extern const char policy_learn_help[];
 int cmd_audit(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpfence load | unload | status | tag | untag | policy check. */
+/* bpfence load | unload | status | tag | untag | policy check (policy learn: learn.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -447,9 +447,13 @@ int cmd_untag(int argc, char **argv)
 
 static const char policy_help[] =
 	"Usage: bpfence policy check [--source DIR] [--scratch DIR] FILE\n"
-	"Parse a policy and resolve its paths. Errors name FILE:LINE:COLUMN. Paths that do not\n"
-	"exist grant nothing; they are listed so a typo does not go unnoticed.\n"
-	"\nExample:\n  bpfence policy check policies/function.policy\n";
+	"       bpfence policy learn [--log FILE] [--invocation ID] [--json] [FILE|-]\n"
+	"check: parse a policy and resolve its paths. Errors name FILE:LINE:COLUMN. Paths that do\n"
+	"not exist grant nothing; they are listed so a typo does not go unnoticed.\n"
+	"learn: from an audit-mode run's denials, print the policy lines that would have allowed\n"
+	"them, with warnings for what must stay denied (bpfence policy learn --help).\n"
+	"\nExample:\n  bpfence policy check policies/function.policy\n"
+	"  bpfence policy learn --invocation 3f2a\n";
 
 int cmd_policy(int argc, char **argv)
 {
@@ -463,12 +467,14 @@ int cmd_policy(int argc, char **argv)
 	struct policy p = {};
 	int c, r;
 
+	if (argc >= 2 && !strcmp(argv[1], "learn"))
+		return policy_learn(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "check")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			fputs(policy_help, stdout);
 			return 0;
 		}
-		report_error("usage", "policy needs a subcommand: check (see --help)");
+		report_error("usage", "policy needs a subcommand: check or learn (see --help)");
 		return EXIT_USAGE;
 	}
 	argc--;

@@ -24,7 +24,7 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "show whether this kernel enforces and what is loaded" },
 	{ "tag", cmd_tag, "restrict an existing cgroup (made by another runner) with a policy" },
 	{ "untag", cmd_untag, "lift the restriction from a cgroup tagged with 'tag'" },
-	{ "policy", cmd_policy, "check a policy file ('policy check FILE')" },
+	{ "policy", cmd_policy, "check a policy, or learn one from denials ('policy check|learn')" },
 	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };

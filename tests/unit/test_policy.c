@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Unit tests for loader/policy.c, and for the audit record renderer of loader/events.c.
+ * Unit tests for loader/policy.c, for the audit record renderer of loader/events.c, and for
+ * what `bpfence policy learn` builds on: loader/json.c and loader/learn.c.
  *
  *   test_policy DATA_DIR [REPO_ROOT]
  *
@@ -13,6 +14,8 @@
  */
 #include "policy.h"
 #include "libbpfence.h"
+#include "json.h"
+#include "learn.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -1513,6 +1516,157 @@ static void test_event_json(void)
 	}
 }
 
+/* ---- JSON and policy learn (loader/json.c, loader/learn.c) -------------------------------- */
+
+static void test_json(void)
+{
+	static const struct {
+		const char *text;
+		size_t col;
+	} bad[] = {
+		{ "", 1 },	     { "[]", 1 },	     { "{\"a\": 1,}", 9 },
+		{ "{\"a\" 1}", 6 },  { "{\"a\": tru}", 7 },  { "{\"a\": \"x}", 10 },
+		{ "{\"a\": 01}", 8 }, { "{\"a\": 1} x", 10 }, { "{\"a\": \"\\u0000\"}", 13 },
+		{ "{\"a\": [1, {\"b\": }]}", 17 },
+	};
+	struct json_object o;
+	const char *why = "";
+	char *buf = NULL;
+	size_t col = 0, len;
+	FILE *f;
+
+	CHECK(!json_object_parse(" {\"s\": \"a\\\"b\\u00ff\\u00e9\\ud83d\\ude00\", \"n\": -1.5e3, "
+				 "\"t\": true, \"z\": null, \"o\": {\"x\": [1, \"y\"]}, \"n\": 7} ",
+				 &o, &col, &why), "valid object refused at %zu: %s", col, why);
+	CHECK(o.n == 6, "%zu members", o.n);
+	CHECK(!strcmp(json_get_str(&o, "s"), "a\"b\xff\xe9\xf0\x9f\x98\x80"),
+	      "\\u00XX is the byte, other escapes UTF-8: '%s'", json_get_str(&o, "s"));
+	CHECK(!strcmp(json_get(&o, "n")->value, "7"), "the last of a repeated key wins");
+	CHECK(json_get(&o, "t")->type == JSON_TRUE && json_get(&o, "z")->type == JSON_NULL &&
+	      json_get(&o, "o")->type == JSON_NESTED && !json_get_str(&o, "o") &&
+	      !json_get(&o, "missing"), "types");
+	json_object_free(&o);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		col = 0;
+		CHECK(json_object_parse(bad[i].text, &o, &col, &why) == -EINVAL &&
+		      col == bad[i].col, "'%s': column %zu, want %zu", bad[i].text, col,
+		      bad[i].col);
+	}
+
+	/* The writer: commas, nesting and escaping are its business, and the reader reads it. */
+	f = open_memstream(&buf, &len);
+	if (CHECK(f != NULL, "open_memstream")) {
+		struct json_writer w;
+
+		jsonw_init(&w, f);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "p", "/a \"b\"\\\x01\xff");
+		jsonw_name(&w, "l");
+		jsonw_start_array(&w);
+		jsonw_uint(&w, 1);
+		jsonw_start_object(&w);
+		jsonw_end_object(&w);
+		jsonw_bool(&w, false);
+		jsonw_end_array(&w);
+		jsonw_string_field(&w, "z", NULL);
+		jsonw_end_object(&w);
+		fclose(f);
+		CHECK(!strcmp(buf, "{\"p\": \"/a \\\"b\\\"\\\\\\u0001\\u00ff\", \"l\": [1, {}, false], "
+			      "\"z\": null}\n"), "writer: %s", buf);
+		CHECK(!json_object_parse(buf, &o, &col, &why) &&
+		      !strcmp(json_get_str(&o, "p"), "/a \"b\"\\\x01\xff"), "round trip");
+		json_object_free(&o);
+		free(buf);
+	}
+}
+
+static void learn_file(struct learn *l, const char *hook, const char *cls, const char *path,
+		       const char *access)
+{
+	struct learn_record r = { .hook = hook, .class = cls, .object = "file", .path = path,
+				  .access = access, .type = -1, .tgid = -1 };
+
+	CHECK(!learn_add(l, &r), "learn_add %s", path);
+}
+
+static const struct learn_item *find_item(const struct learn_item *it, size_t n, const char *key,
+					  const char *value)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(it[i].key ? it[i].key : it[i].kind, key) && !strcmp(it[i].value, value))
+			return &it[i];
+	}
+	return NULL;
+}
+
+static void test_learn(void)
+{
+	static const char *const never[] = { "/", "/etc", "/usr", "/proc", "/sys", "/dev", "/home",
+					     "/root", "/var", "/run", "/tmp", "/var/lib", "/etc/ssl",
+					     "/sys/fs", "/etc/ssh", "/proc/1", "/run/user", "/x" };
+	static const char *const secret[] = { "/etc/shadow", "/etc/gshadow-", "/etc/sudoers.d/x",
+					      "/etc/ssl/private/k", "/root/.bashrc",
+					      "/home/a/notes", "/run/secrets/token",
+					      "/srv/u/.ssh/id_ed25519", "/etc/nginx/tls.key",
+					      "/etc/ssh/ssh_host_rsa_key", "/proc/1/environ" };
+	const char *kind;
+	struct learn l;
+	const struct learn_item *it;
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++)
+		CHECK(!learn_dir_collapsible(never[i]), "'%s' proposed as a directory", never[i]);
+	CHECK(learn_dir_collapsible("/usr/lib") && learn_dir_collapsible("/etc/ssl/certs") &&
+	      learn_dir_collapsible("${source}"), "ordinary directories refused");
+	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		CHECK(learn_path_refused(secret[i], &kind) != NULL, "'%s' not a secret", secret[i]);
+	CHECK(learn_path_refused("/sys/fs/cgroup/x", &kind) && !strcmp(kind, "cgroupfs") &&
+	      learn_path_refused("/sys/fs/bpf", &kind) && !strcmp(kind, "bpffs") &&
+	      !learn_path_refused("/etc/ssl/certs/a.pem", &kind) &&
+	      !learn_path_refused("/etc/passwd", &kind) && !learn_path_refused("/proc/cpuinfo", &kind),
+	      "refusals");
+
+	learn_init(&l, "/srv/fn", NULL);
+	learn_file(&l, "file_open", "file", "/usr/share/a/x", "read");
+	learn_file(&l, "file_open", "file", "/usr/share/a/z", "read");
+	learn_file(&l, "file_open", "file", "/usr/share/b/y", "read,write");
+	learn_file(&l, "file_open", "file", "/usr/share/b/w", "read");
+	learn_file(&l, "file_open", "file", "/usr/local/x/lone", "read");
+	learn_file(&l, "file_open", "file", "/etc/a.conf", "read");
+	learn_file(&l, "file_open", "file", "/etc/b.conf", "read");
+	learn_file(&l, "file_open", "file", "/etc/ssl/certs/c", "read");
+	learn_file(&l, "file_open", "file", "/etc/ssl/openssl.cnf", "read");
+	learn_file(&l, "file_open", "file", "/etc/ssl/private/k", "read");
+	learn_file(&l, "file_open", "file", "/etc", "read");
+	learn_file(&l, "file_open", "file", "/opt/t/bin/a", "exec");
+	learn_file(&l, "file_open", "file", "/opt/t/bin/b", "exec");
+	learn_file(&l, "path_mkdir", "file", "fn", "write");
+	learn_file(&l, "file_open", "file", "/srv/fn/out/r.txt", "write");
+	learn_file(&l, "path_unlink", "file", "nowhere", "write");
+	CHECK(!learn_finish(&l), "learn_finish");
+	CHECK(l.records == 16, "%lu records", l.records);
+	/* Siblings climb to their common parent, but /etc and /etc/ssl are never granted whole. */
+	it = find_item(l.files, l.n_files, "read", "/usr/share");
+	CHECK(it && it->count == 4 && !strcmp(it->example, "/usr/share/a/x"), "read /usr/share");
+	CHECK(find_item(l.files, l.n_files, "read", "/usr/local/x/lone"), "a lone file stays one");
+	CHECK(find_item(l.files, l.n_files, "read", "/etc/a.conf") &&
+	      find_item(l.files, l.n_files, "read", "/etc/b.conf") &&
+	      find_item(l.files, l.n_files, "read", "/etc/ssl/certs/c") &&
+	      find_item(l.files, l.n_files, "read", "/etc/ssl/openssl.cnf"), "/etc files one by one");
+	CHECK(find_item(l.files, l.n_files, "write", "/usr/share/b/y"), "write of one file");
+	/* exec is never collapsed. */
+	CHECK(find_item(l.files, l.n_files, "exec", "/opt/t/bin/a") &&
+	      find_item(l.files, l.n_files, "exec", "/opt/t/bin/b"), "exec per file");
+	/* The bare name of path_mkdir is placed by the full path beside it, then ${source}. */
+	it = find_item(l.files, l.n_files, "write", "${source}");
+	CHECK(it && it->count == 2, "write ${source}");
+	CHECK(l.n_files == 10, "%zu file lines", l.n_files);
+	CHECK(find_item(l.warnings, l.n_warnings, "secret", "/etc/ssl/private/k") &&
+	      find_item(l.warnings, l.n_warnings, "broad", "/etc") &&
+	      find_item(l.warnings, l.n_warnings, "unplaced", "nowhere") && l.n_warnings == 3,
+	      "%zu warnings", l.n_warnings);
+	learn_free(&l);
+}
+
 /* A verifier refusal as libbpf prints it, recorded on the kernels that refused (DATA_DIR/
  * ../verifier/NAME.log): the program's name and the verifier's last line are what an operator
  * reports, so both must come out exactly. */
@@ -1581,6 +1735,8 @@ int main(int argc, char **argv)
 	test_expand();
 	test_families();
 	test_event_json();
+	test_json();
+	test_learn();
 	test_verifier_log(argv[1]);
 	if (argc == 3)
 		test_repo_policies(argv[2]);

@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* JSON writer and flat-object reader (see json.h for the string convention). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+/* ---- writer ---------------------------------------------------------------------------- */
+
+void jsonw_init(struct json_writer *w, FILE *f)
+{
+	memset(w, 0, sizeof(*w));
+	w->f = f;
+}
+
+/* Before any value or name: the comma that separates it from the previous one. */
+static void sep(struct json_writer *w)
+{
+	if (w->after_name) {
+		w->after_name = false;
+		return;
+	}
+	if (w->need_comma[w->depth])
+		fputs(", ", w->f);
+	w->need_comma[w->depth] = true;
+}
+
+static void put_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", f);
+		else if (*p == '\t')
+			fputs("\\t", f);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void open_nest(struct json_writer *w, char c)
+{
+	sep(w);
+	fputc(c, w->f);
+	if (w->depth + 1 < JSON_DEPTH_MAX)
+		w->depth++;
+	w->need_comma[w->depth] = false;
+}
+
+static void close_nest(struct json_writer *w, char c)
+{
+	if (w->depth)
+		w->depth--;
+	fputc(c, w->f);
+	/* The document is complete: end it as a line. */
+	if (!w->depth)
+		fputc('\n', w->f);
+}
+
+void jsonw_start_object(struct json_writer *w)
+{
+	open_nest(w, '{');
+}
+
+void jsonw_end_object(struct json_writer *w)
+{
+	close_nest(w, '}');
+}
+
+void jsonw_start_array(struct json_writer *w)
+{
+	open_nest(w, '[');
+}
+
+void jsonw_end_array(struct json_writer *w)
+{
+	close_nest(w, ']');
+}
+
+void jsonw_name(struct json_writer *w, const char *name)
+{
+	sep(w);
+	put_string(w->f, name);
+	fputs(": ", w->f);
+	w->after_name = true;
+}
+
+void jsonw_string(struct json_writer *w, const char *s)
+{
+	sep(w);
+	put_string(w->f, s);
+}
+
+void jsonw_uint(struct json_writer *w, unsigned long long v)
+{
+	sep(w);
+	fprintf(w->f, "%llu", v);
+}
+
+void jsonw_bool(struct json_writer *w, bool v)
+{
+	sep(w);
+	fputs(v ? "true" : "false", w->f);
+}
+
+void jsonw_null(struct json_writer *w)
+{
+	sep(w);
+	fputs("null", w->f);
+}
+
+void jsonw_string_field(struct json_writer *w, const char *name, const char *s)
+{
+	jsonw_name(w, name);
+	if (s)
+		jsonw_string(w, s);
+	else
+		jsonw_null(w);
+}
+
+void jsonw_uint_field(struct json_writer *w, const char *name, unsigned long long v)
+{
+	jsonw_name(w, name);
+	jsonw_uint(w, v);
+}
+
+/* ---- reader ---------------------------------------------------------------------------- */
+
+struct reader {
+	const char *start, *p;
+	char *out; /* where the next decoded string or number goes */
+	const char *why;
+};
+
+static void skip_ws(struct reader *r)
+{
+	while (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r')
+		r->p++;
+}
+
+static int fail(struct reader *r, const char *why)
+{
+	r->why = why;
+	return -EINVAL;
+}
+
+static int hex4(const char *s, unsigned int *v)
+{
+	*v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = s[i];
+
+		*v <<= 4;
+		if (c >= '0' && c <= '9')
+			*v |= (unsigned int)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			*v |= (unsigned int)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			*v |= (unsigned int)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static void put_utf8(char **o, unsigned int cp)
+{
+	char *q = *o;
+
+	if (cp < 0x100) {
+		/* The audit log's convention: \u00XX is the byte XX. */
+		*q++ = (char)cp;
+	} else if (cp < 0x800) {
+		*q++ = (char)(0xc0 | cp >> 6);
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	} else if (cp < 0x10000) {
+		*q++ = (char)(0xe0 | cp >> 12);
+		*q++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	} else {
+		*q++ = (char)(0xf0 | cp >> 18);
+		*q++ = (char)(0x80 | ((cp >> 12) & 0x3f));
+		*q++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+		*q++ = (char)(0x80 | (cp & 0x3f));
+	}
+	*o = q;
+}
+
+/* A string at r->p (on its opening quote); decoded into r->out when keep, else skipped. */
+static int parse_string(struct reader *r, char **value, bool keep)
+{
+	char *o = r->out;
+
+	r->p++;
+	for (;;) {
+		unsigned char c = (unsigned char)*r->p;
+		unsigned int cp, lo;
+
+		if (!c)
+			return fail(r, "unterminated string");
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return fail(r, "control character in string");
+		if (c != '\\') {
+			if (keep)
+				*o++ = (char)c;
+			r->p++;
+			continue;
+		}
+		r->p++;
+		switch (*r->p) {
+		case '"':
+		case '\\':
+		case '/':
+			cp = (unsigned char)*r->p;
+			break;
+		case 'b':
+			cp = '\b';
+			break;
+		case 'f':
+			cp = '\f';
+			break;
+		case 'n':
+			cp = '\n';
+			break;
+		case 'r':
+			cp = '\r';
+			break;
+		case 't':
+			cp = '\t';
+			break;
+		case 'u':
+			if (hex4(r->p + 1, &cp))
+				return fail(r, "bad \\u escape");
+			r->p += 4;
+			if (cp >= 0xd800 && cp < 0xdc00) {
+				if (r->p[1] != '\\' || r->p[2] != 'u' || hex4(r->p + 3, &lo) ||
+				    lo < 0xdc00 || lo >= 0xe000)
+					return fail(r, "unpaired surrogate in \\u escape");
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+				r->p += 6;
+			} else if (cp >= 0xdc00 && cp < 0xe000) {
+				return fail(r, "unpaired surrogate in \\u escape");
+			}
+			if (!cp)
+				return fail(r, "NUL byte in string");
+			break;
+		default:
+			return fail(r, "bad escape in string");
+		}
+		r->p++;
+		if (keep)
+			put_utf8(&o, cp);
+	}
+	r->p++;
+	if (keep) {
+		*o++ = 0;
+		*value = r->out;
+		r->out = o;
+	}
+	return 0;
+}
+
+static int parse_number(struct reader *r, char **value)
+{
+	const char *s = r->p;
+
+	if (*r->p == '-')
+		r->p++;
+	if (*r->p == '0')
+		r->p++;
+	else if (*r->p >= '1' && *r->p <= '9')
+		while (*r->p >= '0' && *r->p <= '9')
+			r->p++;
+	else
+		return fail(r, "bad number");
+	if (*r->p == '.') {
+		r->p++;
+		if (*r->p < '0' || *r->p > '9')
+			return fail(r, "bad number");
+		while (*r->p >= '0' && *r->p <= '9')
+			r->p++;
+	}
+	if (*r->p == 'e' || *r->p == 'E') {
+		r->p++;
+		if (*r->p == '+' || *r->p == '-')
+			r->p++;
+		if (*r->p < '0' || *r->p > '9')
+			return fail(r, "bad number");
+		while (*r->p >= '0' && *r->p <= '9')
+			r->p++;
+	}
+	if (value) {
+		memcpy(r->out, s, (size_t)(r->p - s));
+		r->out[r->p - s] = 0;
+		*value = r->out;
+		r->out += r->p - s + 1;
+	}
+	return 0;
+}
+
+static int parse_value(struct reader *r, enum json_type *type, char **value, unsigned int depth);
+
+/* An object or array nested inside the top-level object: checked, not kept. */
+static int skip_nested(struct reader *r, unsigned int depth)
+{
+	char close = *r->p == '{' ? '}' : ']';
+	bool object = close == '}';
+	enum json_type t;
+	int ret;
+
+	if (depth >= JSON_DEPTH_MAX)
+		return fail(r, "nested too deeply");
+	r->p++;
+	skip_ws(r);
+	if (*r->p == close) {
+		r->p++;
+		return 0;
+	}
+	for (;;) {
+		skip_ws(r);
+		if (object) {
+			if (*r->p != '"')
+				return fail(r, "expected a member name");
+			ret = parse_string(r, NULL, false);
+			if (ret)
+				return ret;
+			skip_ws(r);
+			if (*r->p != ':')
+				return fail(r, "expected ':'");
+			r->p++;
+		}
+		ret = parse_value(r, &t, NULL, depth + 1);
+		if (ret)
+			return ret;
+		skip_ws(r);
+		if (*r->p == close) {
+			r->p++;
+			return 0;
+		}
+		if (*r->p != ',')
+			return fail(r, object ? "expected ',' or '}'" : "expected ',' or ']'");
+		r->p++;
+	}
+}
+
+/* value NULL: check and skip the value without keeping it. */
+static int parse_value(struct reader *r, enum json_type *type, char **value, unsigned int depth)
+{
+	skip_ws(r);
+	if (value)
+		*value = NULL;
+	switch (*r->p) {
+	case '"':
+		*type = JSON_STRING;
+		return parse_string(r, value, value != NULL);
+	case '{':
+	case '[':
+		*type = JSON_NESTED;
+		return skip_nested(r, depth);
+	case 't':
+		*type = JSON_TRUE;
+		if (strncmp(r->p, "true", 4))
+			return fail(r, "bad literal");
+		r->p += 4;
+		return 0;
+	case 'f':
+		*type = JSON_FALSE;
+		if (strncmp(r->p, "false", 5))
+			return fail(r, "bad literal");
+		r->p += 5;
+		return 0;
+	case 'n':
+		*type = JSON_NULL;
+		if (strncmp(r->p, "null", 4))
+			return fail(r, "bad literal");
+		r->p += 4;
+		return 0;
+	default:
+		*type = JSON_NUMBER;
+		return parse_number(r, value);
+	}
+}
+
+int json_object_parse(const char *text, struct json_object *o, size_t *col, const char **why)
+{
+	struct reader r = { .start = text, .p = text };
+	size_t cap = 0;
+	int ret = -EINVAL;
+
+	memset(o, 0, sizeof(*o));
+	/* Decoding never lengthens a string; numbers gain a NUL but lose their separator. */
+	o->mem = malloc(strlen(text) + 2);
+	if (!o->mem)
+		return -ENOMEM;
+	r.out = o->mem;
+	skip_ws(&r);
+	if (*r.p != '{') {
+		fail(&r, "expected a JSON object");
+		goto out;
+	}
+	r.p++;
+	skip_ws(&r);
+	if (*r.p == '}') {
+		r.p++;
+		goto end;
+	}
+	for (;;) {
+		struct json_field f;
+
+		skip_ws(&r);
+		if (*r.p != '"') {
+			fail(&r, "expected a member name");
+			goto out;
+		}
+		ret = parse_string(&r, &f.key, true);
+		if (ret)
+			goto out;
+		ret = -EINVAL;
+		skip_ws(&r);
+		if (*r.p != ':') {
+			fail(&r, "expected ':'");
+			goto out;
+		}
+		r.p++;
+		ret = parse_value(&r, &f.type, &f.value, 1);
+		if (ret)
+			goto out;
+		ret = -EINVAL;
+		if (o->n == cap) {
+			struct json_field *nf;
+
+			cap = cap ? cap * 2 : 16;
+			nf = realloc(o->fields, cap * sizeof(*nf));
+			if (!nf) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			o->fields = nf;
+		}
+		o->fields[o->n++] = f;
+		skip_ws(&r);
+		if (*r.p == '}') {
+			r.p++;
+			break;
+		}
+		if (*r.p != ',') {
+			fail(&r, "expected ',' or '}'");
+			goto out;
+		}
+		r.p++;
+	}
+end:
+	skip_ws(&r);
+	if (*r.p) {
+		fail(&r, "text after the object");
+		goto out;
+	}
+	return 0;
+out:
+	if (ret == -EINVAL) {
+		if (col)
+			*col = (size_t)(r.p - r.start) + 1;
+		if (why)
+			*why = r.why;
+	}
+	json_object_free(o);
+	return ret;
+}
+
+void json_object_free(struct json_object *o)
+{
+	free(o->fields);
+	free(o->mem);
+	memset(o, 0, sizeof(*o));
+}
+
+const struct json_field *json_get(const struct json_object *o, const char *key)
+{
+	for (size_t i = o->n; i-- > 0;) {
+		if (!strcmp(o->fields[i].key, key))
+			return &o->fields[i];
+	}
+	return NULL;
+}
+
+const char *json_get_str(const struct json_object *o, const char *key)
+{
+	const struct json_field *f = json_get(o, key);
+
+	return f && f->type == JSON_STRING ? f->value : NULL;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * JSON in and out (STYLE.md 13): a writer that owns escaping, nesting and commas, as bpftool's
+ * json_writer does, and a reader for the audit log's records (one flat object per line).
+ *
+ * Strings follow the audit log's convention (docs/audit.md): bytes outside printable ASCII are
+ * written as \u00XX, one escape per byte, and the reader turns \u0080-\u00ff back into that one
+ * byte, so a path the kernel named round-trips byte for byte.
+ */
+#ifndef BPFENCE_JSON_H
+#define BPFENCE_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define JSON_DEPTH_MAX 16
+
+struct json_writer {
+	FILE *f;
+	unsigned int depth;
+	bool need_comma[JSON_DEPTH_MAX]; /* a value was written at this depth already */
+	bool after_name;                 /* a name was written: the value follows it, no comma */
+};
+
+void jsonw_init(struct json_writer *w, FILE *f);
+void jsonw_start_object(struct json_writer *w);
+void jsonw_end_object(struct json_writer *w);
+void jsonw_start_array(struct json_writer *w);
+void jsonw_end_array(struct json_writer *w);
+/* The name of the next value inside an object. */
+void jsonw_name(struct json_writer *w, const char *name);
+void jsonw_string(struct json_writer *w, const char *s);
+void jsonw_uint(struct json_writer *w, unsigned long long v);
+void jsonw_bool(struct json_writer *w, bool v);
+void jsonw_null(struct json_writer *w);
+/* name + value in one call. */
+void jsonw_string_field(struct json_writer *w, const char *name, const char *s);
+void jsonw_uint_field(struct json_writer *w, const char *name, unsigned long long v);
+
+enum json_type {
+	JSON_STRING,
+	JSON_NUMBER,
+	JSON_TRUE,
+	JSON_FALSE,
+	JSON_NULL,
+	JSON_NESTED, /* an object or array: validated and skipped, its text is not kept */
+};
+
+struct json_field {
+	char *key;
+	enum json_type type;
+	char *value; /* strings decoded; numbers as written; NULL for the others */
+};
+
+/* One parsed JSON object: its top-level members. */
+struct json_object {
+	struct json_field *fields;
+	size_t n;
+	char *mem; /* all keys and values */
+};
+
+/*
+ * Parse text (one whole JSON object, whitespace around it allowed) into o. Returns 0, or
+ * -EINVAL with *col set to the 1-based byte column of the fault and *why to a short reason
+ * (static text), or -ENOMEM. A string that decodes to a NUL byte is refused (C strings).
+ */
+int json_object_parse(const char *text, struct json_object *o, size_t *col, const char **why);
+void json_object_free(struct json_object *o);
+/* The member `key` if present (the last one if repeated), else NULL. */
+const struct json_field *json_get(const struct json_object *o, const char *key);
+/* A string member's value; NULL if absent or not a string. */
+const char *json_get_str(const struct json_object *o, const char *key);
+
+#endif

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# bpfence policy learn: from an audit-mode run's records to policy lines. The fixture is a Python
+# function's run under policies/examples/audit.policy, in the records' own format
+# (docs/audit.md): it reads /etc/ssl and /sys/devices/system/cpu, writes __pycache__ in its
+# source, connects to 192.0.2.1:443, and tries /etc/shadow, the broker, cgroupfs and /proc/1.
+
+load helpers
+
+LOG="$REPO/tests/data/audit/learn.jsonl"
+INV=5c1e0f3a9b7d4e21a0c8f6b2d4e19a77
+
+# The fixture as if the function's source had been $BATS_TEST_TMPDIR/fn-42.
+local_log() {
+	mkdir -p "$BATS_TEST_TMPDIR/fn-42"
+	sed "s|/srv/functions/fn-42|$BATS_TEST_TMPDIR/fn-42|g" "$LOG" > "$BATS_TEST_TMPDIR/audit.jsonl"
+}
+
+@test "learn --json: lines by section with counts and examples, warnings for what stays denied" {
+	run --separate-stderr "$BPFENCE" policy learn --json --invocation "$INV" "$LOG"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["records"] == 19 and p["drops"] == 0, p
+files = {(f["key"], f["value"]): f for f in p["files"]}
+assert set(files) == {("read", "/etc/ssl/certs"), ("read", "/etc/ssl/openssl.cnf"),
+                      ("read", "/sys/devices/system/cpu"), ("write", "/srv/functions/fn-42"),
+                      ("exec", "/usr/local/bin/fetch-tool")}, files
+assert files[("read", "/etc/ssl/openssl.cnf")]["count"] == 2
+cpu = files[("read", "/sys/devices/system/cpu")]
+assert cpu["count"] == 2 and cpu["example"] == "/sys/devices/system/cpu/online" and cpu["hook"] == "file_open", cpu
+# mkdir in the source, the .pyc written and renamed: one grant of the source directory
+assert files[("write", "/srv/functions/fn-42")]["count"] == 3
+net = {(n["key"], n["value"]): n for n in p["network"]}
+assert set(net) == {("allow", "192.0.2.1/32 tcp 443"), ("allow", "2001:db8::53/128 udp 53"),
+                    ("families", "unix netlink")}, net
+assert net[("allow", "192.0.2.1/32 tcp 443")]["example"] == "tcp 192.0.2.1:443"
+kinds = {w["kind"]: w for w in p["warnings"]}
+assert set(kinds) == {"broker", "cgroupfs", "secret", "proc", "unplaced"}, kinds
+assert kinds["secret"]["example"] == "/etc/shadow" and "password" in kinds["secret"]["reason"]
+assert kinds["cgroupfs"]["example"].startswith("/sys/fs/cgroup/")
+assert kinds["proc"]["example"] == "/proc/1/environ"
+values = [f["value"] for f in p["files"]] + [n["value"] for n in p["network"]]
+for bad in ("/", "/etc", "/etc/ssl", "/etc/shadow", "/sys", "/sys/fs/cgroup", "/proc", "0.0.0.0/0"):
+    assert not any(v == bad or v.startswith(bad + " ") for v in values), bad
+'
+}
+
+@test "learn: the fragment merged into function.policy passes 'policy check'" {
+	local_log
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" \
+		--source "$BATS_TEST_TMPDIR/fn-42" "$BATS_TEST_TMPDIR/audit.jsonl"
+	[ "$status" -eq 0 ]
+	echo "$output" > "$BATS_TEST_TMPDIR/fragment"
+	grep -qx 'write = ${source}' "$BATS_TEST_TMPDIR/fragment"
+	grep -qx 'allow = 192.0.2.1/32 tcp 443' "$BATS_TEST_TMPDIR/fragment"
+	grep -qx '\[files\]' "$BATS_TEST_TMPDIR/fragment"
+	! grep -q '/etc/shadow$' <(grep -v '^#' "$BATS_TEST_TMPDIR/fragment")
+	cat "$REPO/policies/function.policy" "$BATS_TEST_TMPDIR/fragment" > "$BATS_TEST_TMPDIR/m.policy"
+	run "$BPFENCE" policy check --json --source "$BATS_TEST_TMPDIR/fn-42" "$BATS_TEST_TMPDIR/m.policy"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["valid"] and p["allow_rules"] == 2 and "netlink" in p["families"], p'
+}
+
+@test "learn: warnings are loud, on stderr and as WARNING comments, each saying why" {
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" "$LOG"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"bpfence: warning: 1 denial of /etc/shadow (file_open): not proposed: a secret"* ]]
+	[[ "$stderr" == *"bpfence: warning: 1 denial of broker.sock (unix_stream_connect): not proposed: the runner's broker"* ]]
+	[[ "$stderr" == *"/sys/fs/cgroup/bpfence/57/cgroup.procs (file_open): not proposed: cgroupfs"* ]]
+	[[ "$output" == *"# WARNING: 1 denial of /proc/1/environ (file_open): not proposed: /proc/PID"* ]]
+	[[ "$output" == *$'# 2 denials, e.g. /etc/ssl/openssl.cnf (file_open)\nread = /etc/ssl/openssl.cnf'* ]]
+}
+
+@test "learn --invocation keeps one invocation; without it every denial counts" {
+	run --separate-stderr "$BPFENCE" policy learn --json "$LOG"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["records"] == 20 and {"key": "read", "value": "/etc/passwd"}.items() <= next(
+    f for f in p["files"] if f["value"] == "/etc/passwd").items(), p'
+	run --separate-stderr "$BPFENCE" policy learn --json --invocation 0b7f "$LOG"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["records"] == 1 and [f["value"] for f in p["files"]] == ["/etc/passwd"] and not p["warnings"], p'
+}
+
+@test "learn reads stdin with '-' and --log FILE alike" {
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" - < "$LOG"
+	[ "$status" -eq 0 ]
+	stdin_out=$(echo "$output" | tail -n +2)
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" --log "$LOG"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | tail -n +2)" = "$stdin_out" ]
+}
+
+@test "learn: a damaged record names file, line and column, exit 1" {
+	{ sed -n 1,3p "$LOG"; echo '{"event": "denial", "path": "/x" "access": "read"}'; sed -n 4p "$LOG"; } \
+		> "$BATS_TEST_TMPDIR/bad.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn "$BATS_TEST_TMPDIR/bad.jsonl"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "bpfence: bad audit record: $BATS_TEST_TMPDIR/bad.jsonl:4:34: expected ',' or '}' (each line is one JSON object, as bpfenced writes them)" ]
+}
+
+@test "learn: an incomplete last record (still being written) is skipped with a warning" {
+	{ cat "$LOG"; printf '{"event": "denial", "inv'; } > "$BATS_TEST_TMPDIR/partial.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" "$BATS_TEST_TMPDIR/partial.jsonl"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"bpfence: warning: $BATS_TEST_TMPDIR/partial.jsonl:22: skipped an incomplete last record"* ]]
+}
+
+@test "learn: no denials (empty log, or an invocation that is not there) says so, exit 1" {
+	: > "$BATS_TEST_TMPDIR/empty.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn "$BATS_TEST_TMPDIR/empty.jsonl"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "bpfence: no denials found: $BATS_TEST_TMPDIR/empty.jsonl" ]
+	run --separate-stderr "$BPFENCE" policy learn --json --invocation ffff "$LOG"
+	[ "$status" -eq 1 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["records"] == 0 and p["files"] == [] and p["network"] == [] and p["warnings"] == [], p'
+	echo "$stderr" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+assert e["error"].startswith("no denials found: ") and e["error"].endswith(" for invocation ffff"), e'
+}
+
+@test "learn: missing log and bad arguments" {
+	run --separate-stderr "$BPFENCE" policy learn --log /nonexistent/audit.jsonl
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "bpfence: cannot read the audit log: /nonexistent/audit.jsonl: No such file or directory" ]
+	run --separate-stderr "$BPFENCE" policy learn --log "$LOG" "$LOG"
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$BPFENCE" policy learn --frobnicate
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"unknown or incomplete option '--frobnicate'"* ]]
+}
+
+@test "learn: names a function chose are escaped in what a person reads" {
+	printf '{"event": "denial", "hook": "file_open", "class": "file", "object": "file", "path": "/srv/a\\u001b[31m", "access": "read"}\n' \
+		> "$BATS_TEST_TMPDIR/esc.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn "$BATS_TEST_TMPDIR/esc.jsonl"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *'/srv/a\x1b[31m (file_open): not proposed: a control byte'* ]]
+	[[ "$output" != *$'\e'* && "$stderr" != *$'\e'* ]]
+}
+
+@test "policy --help and policy learn --help show learn with an example" {
+	run "$BPFENCE" policy --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"bpfence policy learn"* ]]
+	run "$BPFENCE" policy learn --help
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "Usage: bpfence policy learn "* ]]
+	[[ "$output" == *$'Example:\n  '* ]]
+}
