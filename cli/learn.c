@@ -198,6 +198,11 @@ static int take(struct learn *l, const struct json_object *o, const char *invoca
 		.peer = json_get_str(o, "peer"),
 		.tgid = num(o, "tgid", -1),
 	};
+	{
+		const struct json_field *pp = json_get(o, "path_partial");
+
+		r.path_partial = pp && pp->type == JSON_TRUE;
+	}
 	return learn_add(l, &r);
 }
 

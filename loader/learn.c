@@ -454,6 +454,15 @@ int learn_add(struct learn *l, const struct learn_record *r)
 		return warn(l, "task", "a signal, ptrace or scheduling change aimed at a process "
 			    "outside the invocation: no policy line allows it", r->hook, r->hook,
 			    r->hook);
+	if (is(r->class, "ipc"))
+		return warn(l, "ipc", "IPC of the host's IPC namespace (a tagged cgroup sharing it): "
+			    "no policy line allows it; give the container its own IPC namespace "
+			    "(`bpfence run` always does)", what[0] ? what : r->hook,
+			    what[0] ? what : r->hook, r->hook);
+	if (is(obj, "file") && r->path_partial)
+		return warn(l, "partial", "the kernel-side walk could not name the whole path (too "
+			    "deep or too long): grant it by hand once you know where it is", what,
+			    what, r->hook);
 	if (is(obj, "file"))
 		return add_file(l, r);
 	if (is(obj, "inet") && is(r->hook, "socket_listen"))

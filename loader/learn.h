@@ -21,6 +21,7 @@ struct learn_record {
 	long type;                                  /* object socket; -1 when absent */
 	const char *peer;                           /* object unix */
 	long tgid;                                  /* -1 when absent */
+	bool path_partial;                          /* the record's path is not whole */
 };
 
 /* A proposed policy line, or a warning about denials that are not proposed. */
@@ -33,7 +34,7 @@ struct learn_item {
 	char *hook;          /* the first record's hook */
 	const char *kind;    /* warnings: broker, system, cgroupfs, bpffs, securityfs, secret,
 			      * proc, broad, unplaced, unprintable, listen, socket, task,
-			      * nopolicy, unsupported */
+			      * nopolicy, ipc, partial, unsupported */
 	const char *reason;  /* warnings: why nothing is proposed (static text) */
 };
 
