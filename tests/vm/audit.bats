@@ -250,3 +250,77 @@ EOF2
 	stop_daemon
 	assert_one_record "$inv" 'hook="bpf"' 'class="system"' 'errno="EPERM"' 'object=null'
 }
+
+@test "a denied mkdir or unlink names the full path of the entry, not its last name (issue 11)" {
+	local dir=$SOURCE/deep/er
+	mkdir -p "$dir"
+	echo x >"$dir/f"
+	fence_run -- "$PROBE" mkdir "$SOURCE/__pycache__"
+	assert_probe 1 "EACCES mkdir"
+	local mk
+	mk=$(invocation)
+	fence_run -- "$PROBE" unlink "$dir/f"
+	assert_probe 1 "EACCES unlink"
+	local un
+	un=$(invocation)
+	# Controls: untagged, the same mkdir works (and is undone).
+	run_untagged mkdir "$SOURCE/__pycache__"
+	assert_probe 0 "ok"
+	rmdir "$SOURCE/__pycache__"
+	stop_daemon
+	assert_one_record "$mk" 'hook="path_mkdir"' 'errno="EACCES"' \
+		"path=\"$SOURCE/__pycache__\"" 'access="write"'
+	assert_one_record "$un" 'hook="path_unlink"' 'errno="EACCES"' "path=\"$dir/f\""
+	! records_of "$mk" | grep -q path_partial || fail "whole path marked partial"
+}
+
+@test "a path deeper than the walk can follow is recorded as partial, ending in the entry" {
+	local dir=$SOURCE i
+	for ((i = 0; i < 40; i++)); do dir=$dir/d; done
+	mkdir -p "$dir"
+	fence_run -- "$PROBE" mkdir "$dir/new"
+	assert_probe 1 "EACCES mkdir"
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	records_of "$inv" | python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin if l.strip()]
+assert len(recs) == 1, recs
+r = recs[0]
+assert r["hook"] == "path_mkdir" and r.get("path_partial") is True, r
+assert r["path"].endswith("/d/d/d/new") and not r["path"].startswith("/tmp"), r["path"]
+'
+}
+
+@test "policy learn, fed a real audit-mode run, proposes lines that then let the function run without a denial" {
+	local fn=$SOURCE/fn.py out=$BATS_TEST_TMPDIR/learned.policy data=$BATS_TEST_TMPDIR/learn-data
+	mkdir -p "$data"
+	echo hello >"$data/in.txt"
+	cat >"$fn" <<PY
+print(open("$data/in.txt").read().strip())
+try:
+    open("/etc/shadow").read()
+except OSError:
+    pass
+PY
+	fence_run --audit -- /usr/bin/python3 "$fn"
+	assert_status 0
+	local inv
+	inv=$(invocation)
+	stop_daemon
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$inv" --log "$LOG"
+	assert_status 0
+	[[ $output == *"read = $data/in.txt"* || $output == *"read = $data"$'\n'* ]] ||
+		{ show_run; fail "learn did not propose the data file"; }
+	[[ $output != *"/etc/shadow"*" ="* && $output == *"WARNING"*"/etc/shadow"* ]] ||
+		{ show_run; fail "learn proposed a secret, or did not warn about it"; }
+	# The proposal merged into the policy: the data read is allowed, the secret still denied.
+	{ cat "$POLICY"; grep -v '^\[' <<<"$output" | grep -v '^#'; } >"$out"
+	run "$BPFENCE" policy check --source "$SOURCE" "$out"
+	assert_status 0
+	POLICY=$out fence_run -- /usr/bin/python3 "$fn"
+	assert_status 0
+	assert_output_line hello
+	assert_denied file=1
+}
