@@ -58,6 +58,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* pidfds are files of pidfs since 6.9 (anonymous inodes before, which never pass file_open). */
 #define PIDFS_MAGIC 0x50494446
 #define MQUEUE_MAGIC 0x19800202
+#define PROC_SUPER_MAGIC 0x9fa0
 /* The inode number of the initial (the host's) IPC namespace: fixed (include/linux/proc_ns.h). */
 #define PROC_IPC_INIT_INO 0xEFFFFFFFU
 
@@ -544,6 +545,38 @@ static __always_inline bool decide_path(__u64 rules, struct file *file, __u32 wa
 	return file_granted(rules, dentry, mnt, want);
 }
 
+/* Is task p inside the same invocation as the current (tagged) task? */
+static __always_inline bool same_invocation(const struct verdict *v, struct task_struct *p)
+{
+	return in_invocation(v, BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id));
+}
+
+/*
+ * Is this /proc entry one of a process of the invocation itself (/proc/PID/... or, through the
+ * symlinks, /proc/self/..., /proc/thread-self/...)? A path grant cannot say "self": /proc/self
+ * resolves to whoever loads the policy. The entry's owner is the task behind its proc_inode's
+ * struct pid. Entries without one (/proc/meminfo, /proc itself) are left to the policy.
+ */
+static __always_inline bool own_proc_entry(const struct verdict *v, struct dentry *dentry)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	struct hlist_node *first;
+	struct proc_inode *pi;
+	struct pid *pid;
+
+	if (!inode)
+		return false;
+	pi = container_of(inode, struct proc_inode, vfs_inode);
+	pid = BPF_CORE_READ(pi, pid);
+	if (!pid)
+		return false;
+	first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return false;
+	return same_invocation(v, (struct task_struct *)((void *)first -
+			       bpf_core_field_offset(struct task_struct, pid_links)));
+}
+
 /* Build the event object for a file denial; only denials pay for it (bpf_d_path walks). */
 static __always_inline int file_deny(const struct verdict *v, struct file *file, int class,
 				     int err, bool system, __u32 want)
@@ -600,6 +633,12 @@ BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
 		return 0;
 	/* A POSIX message queue (mq_open, or a mount of the mqueue fs) belongs to an IPC
 	 * namespace: the invocation's own (`run` gives it one) is its to use, the host's is not. */
+	/* The invocation's own processes' /proc entries, for reading: a process listing its own
+	 * fds (/proc/self/fd: Python's multiprocessing spawn, closing inherited fds), reading its
+	 * own status or maps. Writing (/proc/PID/mem, attr, ...) stays with the policy (denied),
+	 * and so does every other process's entry (SECURITY.md: /proc of processes outside). */
+	if (magic == PROC_SUPER_MAGIC && want == BPFENCE_PERM_READ && own_proc_entry(&v, dentry))
+		return 0;
 	if (magic == MQUEUE_MAGIC)
 		return in_host_ipc_ns() ? file_deny(&v, file, BPFENCE_CLASS_IPC, EPERM, false, want) :
 					  0;
@@ -1236,12 +1275,6 @@ BPFENCE_LSM("lsm/task_alloc", task_alloc, struct task_struct *task, unsigned lon
 	if (!load_verdict(&v))
 		return 0;
 	return deny(&v, BPFENCE_HOOK_TASK_ALLOC, BPFENCE_CLASS_SYSTEM, EPERM, true, NULL);
-}
-
-/* Is task p inside the same invocation as the current (tagged) task? */
-static __always_inline bool same_invocation(const struct verdict *v, struct task_struct *p)
-{
-	return in_invocation(v, BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id));
 }
 
 static __always_inline int task_deny(const struct verdict *v, int hook, struct task_struct *p,

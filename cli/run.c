@@ -105,7 +105,8 @@ static const char run_help[] =
 	"\n"
 	"Run CMD once as a restricted function: in a fresh cgroup tagged with the policy, so the\n"
 	"kernel denies network, the broker and files outside the policy to it and everything it\n"
-	"starts. CMD gets a clean environment (PATH, HOME and TMPDIR=scratch, LANG, and --env),\n"
+	"starts. CMD gets a clean environment (PATH, HOME and TMPDIR=scratch, LANG, USER, LOGNAME,\n"
+	"PYTHONDONTWRITEBYTECODE=1, and --env, which wins),\n"
 	"no capabilities (even as root), no_new_privs, and no file descriptors but 0-2. Its IPC\n"
 	"(SysV, POSIX message queues, /dev/shm) is private, and what it can write (scratch, TMPDIR,\n"
 	"/dev/shm) is one private tmpfs bounded by --disk-max and --disk-inodes.\n"
@@ -141,7 +142,7 @@ struct run {
 	long long pids_max, memory_max; /* 0: none */
 	unsigned long long disk_max, disk_inodes; /* 0: the policy's, else the default */
 	bool pids_limited, memory_limited; /* what the host's cgroup controllers allowed */
-	char *env[MAX_ENV + 8];
+	char *env[MAX_ENV + 16]; /* --env, then at most 15 of bpfence's own, then NULL */
 	int nenv;
 	char **argv;
 
@@ -215,7 +216,7 @@ static int add_env(struct run *r, const char *fmt, const char *val)
 {
 	char *s;
 
-	if (r->nenv >= MAX_ENV + 7)
+	if (r->nenv >= MAX_ENV + 15)
 		return -E2BIG;
 	if (asprintf(&s, fmt, val) < 0)
 		return -ENOMEM;
@@ -479,7 +480,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 				report_error("usage", "bad --env '%s' (expected NAME=VALUE)", optarg);
 				return -1;
 			}
-			if (add_env(r, "%s", optarg)) {
+			if (r->nenv >= MAX_ENV || add_env(r, "%s", optarg)) {
 				report_error("usage", "too many --env options");
 				return -1;
 			}
@@ -785,6 +786,20 @@ static int prepare(struct run *r)
 	add_env(r, "HOME=%s", r->scratch);
 	add_env(r, "TMPDIR=%s", r->scratch);
 	add_env(r, "LANG=%s", "C.UTF-8");
+	/* Who the function runs as, for getpass.getuser() and shells, without a passwd lookup. */
+	{
+		struct passwd *pw = getpwuid(r->drop ? r->uid : getuid());
+
+		if (pw && pw->pw_name[0]) {
+			add_env(r, "USER=%s", pw->pw_name);
+			add_env(r, "LOGNAME=%s", pw->pw_name);
+		}
+	}
+	/* An invocation runs once: a bytecode cache written next to the function's source would
+	 * never be read again (and ${source} is read-only: every import would log a denial). Not
+	 * PYTHONPYCACHEPREFIX=${scratch}: it moves the standard library's cache too, so every
+	 * invocation would recompile it (0.27 s -> 0.9 s for an asyncio function). */
+	add_env(r, "PYTHONDONTWRITEBYTECODE=%s", "1");
 	add_env(r, "BPFENCE_INVOCATION=%s", r->id);
 	if (r->source_opt)
 		add_env(r, "BPFENCE_SOURCE=%s", r->source);
