@@ -1349,7 +1349,15 @@ static const char *reaches_secret(const char *path)
 		"/etc/shadow", "/etc/gshadow", "/etc/ssl/private", "/etc/sudoers", "/var/lib",
 	};
 	static const char *const nogo[] = { "/root", "/home", "/proc", "/sys", "/run" };
+	/* The only exceptions inside a no-go tree: single files that tell the CPU count. */
+	static const char *const public_files[] = {
+		"/sys/devices/system/cpu/online", "/sys/devices/system/cpu/possible",
+	};
 
+	for (size_t k = 0; k < sizeof(public_files) / sizeof(public_files[0]); k++) {
+		if (!strcmp(path, public_files[k]))
+			return NULL;
+	}
 	for (size_t k = 0; k < sizeof(secrets) / sizeof(secrets[0]); k++) {
 		if (covers(path, secrets[k]))
 			return secrets[k];
