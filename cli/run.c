@@ -251,7 +251,9 @@ static int teardown(struct run *r)
 	if (r->mounted_storage && umount2(r->storage, MNT_DETACH)) {
 		report_error("teardown", "cannot unmount %s: %s", r->storage, strerror(errno));
 		status = -1;
-	} else if (r->made_storage && rmdir(r->storage)) {
+		r->made_storage = false; /* still a mount point here: rmdir would fail */
+	}
+	if (r->made_storage && rmdir(r->storage)) {
 		report_error("teardown", "cannot remove %s: %s", r->storage, strerror(errno));
 		status = -1;
 	}
