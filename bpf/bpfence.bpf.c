@@ -371,6 +371,15 @@ static __always_inline bool is_system_fs(unsigned long magic)
 	       magic == BPF_FS_MAGIC || magic == SECURITYFS_MAGIC;
 }
 
+/* v & mask, with the mask kept: clang drops a mask it can prove redundant from an earlier
+ * comparison, and the verifier (which tracks the comparison on another register, or on the
+ * 32-bit half) then sees an unbounded offset. The empty asm hides v's range from clang. */
+static __always_inline __u64 bounded(__u64 v, __u64 mask)
+{
+	asm volatile("" : "+r"(v));
+	return v & mask;
+}
+
 /* Per-CPU scratch for building a record's path (fill_path): the components found walking up, and
  * a buffer one name longer than event.path, so that a name written at any offset below
  * BPFENCE_PATH_MAX fits and the verifier can see it does. */
@@ -400,7 +409,8 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
 	struct path_scratch *ps;
 	bool whole = false;
-	__u32 zero = 0, off = 0;
+	__u32 zero = 0;
+	__u64 off = 0;
 	int n = 0;
 
 	ps = bpf_map_lookup_elem(&path_scratch, &zero);
@@ -430,7 +440,7 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 		}
 		if (n >= BPFENCE_PATH_DEPTH)
 			break;
-		ps->names[n & (BPFENCE_PATH_DEPTH - 1)] = BPF_CORE_READ(dentry, d_name.name);
+		ps->names[bounded(n, BPFENCE_PATH_DEPTH - 1)] = BPF_CORE_READ(dentry, d_name.name);
 		n++;
 		dentry = parent;
 	}
@@ -444,21 +454,22 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 			whole = false;
 			break;
 		}
-		ps->buf[off & (BPFENCE_PATH_MAX - 1)] = '/';
+		ps->buf[bounded(off, BPFENCE_PATH_MAX - 1)] = '/';
 		off++;
-		r = bpf_probe_read_kernel_str(&ps->buf[off & (BPFENCE_PATH_MAX - 1)], BPFENCE_PATH_MAX,
-					      ps->names[k & (BPFENCE_PATH_DEPTH - 1)]);
+		r = bpf_probe_read_kernel_str(&ps->buf[bounded(off, BPFENCE_PATH_MAX - 1)],
+					      BPFENCE_PATH_MAX,
+					      ps->names[bounded(k, BPFENCE_PATH_DEPTH - 1)]);
 		if (r > 0)
 			off += r - 1;
 	}
 	if (!n)
-		ps->buf[off++ & (BPFENCE_PATH_MAX - 1)] = '/';
+		ps->buf[bounded(off++, BPFENCE_PATH_MAX - 1)] = '/';
 	if (off >= BPFENCE_PATH_MAX) {
 		whole = false;
 		off = BPFENCE_PATH_MAX - 1;
 	}
 	__builtin_memcpy(e->path, ps->buf, BPFENCE_PATH_MAX);
-	e->path[off & (BPFENCE_PATH_MAX - 1)] = 0;
+	e->path[bounded(off, BPFENCE_PATH_MAX - 1)] = 0;
 	if (!whole)
 		e->mask |= BPFENCE_PATH_PARTIAL;
 }
