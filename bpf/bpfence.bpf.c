@@ -380,11 +380,15 @@ static __always_inline __u64 bounded(__u64 v, __u64 mask)
 	return v & mask;
 }
 
-/* Per-CPU scratch for building a record's path (fill_path): the components found walking up, and
- * a buffer one name longer than event.path, so that a name written at any offset below
- * BPFENCE_PATH_MAX fits and the verifier can see it does. */
+/* Per-CPU scratch for building a record's path (fill_path): the components found walking up
+ * (NULL where the walk crossed a mount), how far it got, and a buffer one name longer than
+ * event.path, so that a name written at any offset below BPFENCE_PATH_MAX fits and the
+ * verifier can see it does. */
 struct path_scratch {
 	const unsigned char *names[BPFENCE_PATH_DEPTH];
+	const unsigned char *leaf;
+	__u64 depth; /* names[0 .. depth-1] are valid, names[0] the object's own */
+	__u64 whole; /* the walk reached the root */
 	char buf[BPFENCE_PATH_MAX * 2];
 };
 
@@ -402,22 +406,27 @@ struct {
  * each mount's root to its mountpoint, as file_granted() walks. Denials only: nobody else pays.
  * Where the walk had to stop short of the root (too deep, path[] full, or no mount given so it
  * ends at the file system's root) the record says so (BPFENCE_PATH_PARTIAL).
+ *
+ * Verifier cost: the walk records how far it got in the scratch map, not in a register, and
+ * the writing loop reads it back from there: a value that went through map memory is one
+ * unknown scalar, so the writing loop is verified once instead of once per possible depth
+ * (which, times the walk's own branches, ran past the verifier's 1M-instruction limit).
  */
 static __always_inline void fill_path(struct bpfence_event *e, struct dentry *dentry,
 				      struct vfsmount *vfsmnt, struct dentry *leaf)
 {
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
 	struct path_scratch *ps;
-	bool whole = false;
+	__u64 off = 0, depth;
 	__u32 zero = 0;
-	__u64 off = 0;
-	int n = 0;
+	bool whole;
 
 	ps = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!ps)
 		return;
-	if (leaf)
-		ps->names[n++] = BPF_CORE_READ(leaf, d_name.name);
+	ps->leaf = leaf ? BPF_CORE_READ(leaf, d_name.name) : NULL;
+	ps->depth = BPFENCE_PATH_DEPTH;
+	ps->whole = 0;
 	for (int i = 0; i < BPFENCE_PATH_DEPTH; i++) {
 		struct dentry *parent, *mnt_root;
 
@@ -426,30 +435,36 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt) {
-				whole = true; /* the root of this mount namespace */
+				/* the root of this mount namespace */
+				ps->depth = i;
+				ps->whole = 1;
 				break;
 			}
+			ps->names[i] = NULL;
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = up;
 			continue;
 		}
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (parent == dentry) {
-			whole = vfsmnt != NULL;
+			ps->depth = i;
+			ps->whole = vfsmnt != NULL;
 			break;
 		}
-		if (n >= BPFENCE_PATH_DEPTH)
-			break;
-		ps->names[bounded(n, BPFENCE_PATH_DEPTH - 1)] = BPF_CORE_READ(dentry, d_name.name);
-		n++;
+		ps->names[i] = BPF_CORE_READ(dentry, d_name.name);
 		dentry = parent;
 	}
+	depth = ps->depth;
+	whole = ps->whole;
 	for (int i = 0; i < BPFENCE_PATH_DEPTH; i++) {
-		int k = n - 1 - i;
+		const unsigned char *name;
 		long r;
 
-		if (k < 0)
+		if ((__u64)i >= depth)
 			break;
+		name = ps->names[bounded(depth - 1 - i, BPFENCE_PATH_DEPTH - 1)];
+		if (!name)
+			continue; /* a mount crossing */
 		if (off >= BPFENCE_PATH_MAX - 1) {
 			whole = false;
 			break;
@@ -457,13 +472,24 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 		ps->buf[bounded(off, BPFENCE_PATH_MAX - 1)] = '/';
 		off++;
 		r = bpf_probe_read_kernel_str(&ps->buf[bounded(off, BPFENCE_PATH_MAX - 1)],
-					      BPFENCE_PATH_MAX,
-					      ps->names[bounded(k, BPFENCE_PATH_DEPTH - 1)]);
+					      BPFENCE_PATH_MAX, name);
 		if (r > 0)
 			off += r - 1;
 	}
-	if (!n)
-		ps->buf[bounded(off++, BPFENCE_PATH_MAX - 1)] = '/';
+	if (ps->leaf && off < BPFENCE_PATH_MAX - 1) {
+		long r;
+
+		ps->buf[bounded(off, BPFENCE_PATH_MAX - 1)] = '/';
+		off++;
+		r = bpf_probe_read_kernel_str(&ps->buf[bounded(off, BPFENCE_PATH_MAX - 1)],
+					      BPFENCE_PATH_MAX, ps->leaf);
+		if (r > 0)
+			off += r - 1;
+	} else if (ps->leaf) {
+		whole = false;
+	}
+	if (!off)
+		ps->buf[off++] = '/';
 	if (off >= BPFENCE_PATH_MAX) {
 		whole = false;
 		off = BPFENCE_PATH_MAX - 1;
