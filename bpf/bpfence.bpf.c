@@ -844,30 +844,42 @@ BPFENCE_LSM("lsm/path_symlink", path_symlink, const struct path *dir, struct den
 }
 
 /* A hardlink makes the old object reachable from the new directory: both need the write grant,
- * so a denied file can't be linked into a writable directory. Links never cross mounts. */
+ * so a denied file can't be linked into a writable directory. Links never cross mounts.
+ * Two programs on the one hook (the second sees the first's refusal in ret and keeps it): one
+ * path_write each keeps each program well inside the verifier's budget, which two inlined
+ * walks with full-path records in one program are not. */
 BPFENCE_LSM("lsm/path_link", path_link, struct dentry *old_dentry, const struct path *new_dir,
 	     struct dentry *new_dentry, int ret)
 {
-	struct vfsmount *mnt = BPF_CORE_READ(new_dir, mnt);
+	if (ret)
+		return ret;
+	return path_write(BPFENCE_HOOK_PATH_LINK, BPF_CORE_READ(new_dir, dentry),
+			  BPF_CORE_READ(new_dir, mnt), new_dentry);
+}
 
+BPFENCE_LSM("lsm/path_link", path_link_old, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
 	if (ret)
 		return ret;
-	ret = path_write(BPFENCE_HOOK_PATH_LINK, BPF_CORE_READ(new_dir, dentry), mnt, new_dentry);
-	if (ret)
-		return ret;
-	return path_write(BPFENCE_HOOK_PATH_LINK, old_dentry, mnt, NULL);
+	return path_write(BPFENCE_HOOK_PATH_LINK, old_dentry, BPF_CORE_READ(new_dir, mnt), NULL);
 }
 
 /* Rename moves an object between subtrees: the object itself and both directories need the write
- * grant, so nothing denied can be moved into a granted tree or a granted tree moved elsewhere. */
+ * grant, so nothing denied can be moved into a granted tree or a granted tree moved elsewhere.
+ * Two programs, as for path_link. */
 BPFENCE_LSM("lsm/path_rename", path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
 {
-	struct vfsmount *mnt = BPF_CORE_READ(old_dir, mnt);
-
 	if (ret)
 		return ret;
-	ret = path_write(BPFENCE_HOOK_PATH_RENAME, old_dentry, mnt, NULL);
+	return path_write(BPFENCE_HOOK_PATH_RENAME, old_dentry, BPF_CORE_READ(old_dir, mnt), NULL);
+}
+
+BPFENCE_LSM("lsm/path_rename", path_rename_new, const struct path *old_dir,
+	     struct dentry *old_dentry, const struct path *new_dir, struct dentry *new_dentry,
+	     unsigned int flags, int ret)
+{
 	if (ret)
 		return ret;
 	return path_write(BPFENCE_HOOK_PATH_RENAME, BPF_CORE_READ(new_dir, dentry),

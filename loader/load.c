@@ -44,6 +44,7 @@ const char *const bpfence_link_names[] = {
 	"task_movememory", "task_prlimit",
 	"ipc_permission", "msg_queue_alloc", "msg_queue_msgctl", "shm_alloc", "shm_shmctl",
 	"sem_alloc",     "sem_semctl",     "inode_unlink",
+	"path_link_old", "path_rename_new",
 	NULL,
 };
 
