@@ -407,14 +407,18 @@ struct {
  * Where the walk had to stop short of the root (too deep, path[] full, or no mount given so it
  * ends at the file system's root) the record says so (BPFENCE_PATH_PARTIAL).
  *
- * Verifier cost: the walk records how far it got in the scratch map, not in a register, and
- * the writing loop reads it back from there: a value that went through map memory is one
- * unknown scalar, so the writing loop is verified once instead of once per possible depth
- * (which, times the walk's own branches, ran past the verifier's 1M-instruction limit).
+ * Verifier cost: a global (not inlined, not static) function, so the verifier checks it once,
+ * on its own, instead of once for every state a caller reaches it in: inlined into file_open
+ * or path_mknod it ran past the 1M-instruction limit (6.12), behind the policy walk's many
+ * exits. Its arguments are therefore plain numbers; the dentries and the mount are only ever
+ * read through BPF_CORE_READ. The depth goes through map memory for the same reason: a value
+ * read back from there is one unknown scalar, so the writing loop is verified once.
  */
-static __always_inline void fill_path(struct bpfence_event *e, struct dentry *dentry,
-				      struct vfsmount *vfsmnt, struct dentry *leaf)
+__noinline int bpfence_fill_path(struct bpfence_event *e, __u64 dentry_p, __u64 vfsmnt_p,
+				 __u64 leaf_p)
 {
+	struct vfsmount *vfsmnt = (struct vfsmount *)vfsmnt_p;
+	struct dentry *dentry = (struct dentry *)dentry_p, *leaf = (struct dentry *)leaf_p;
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
 	struct path_scratch *ps;
 	__u64 off = 0, depth;
@@ -422,8 +426,8 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 	bool whole;
 
 	ps = bpf_map_lookup_elem(&path_scratch, &zero);
-	if (!ps)
-		return;
+	if (!e || !ps)
+		return 0;
 	ps->leaf = leaf ? BPF_CORE_READ(leaf, d_name.name) : NULL;
 	ps->depth = BPFENCE_PATH_DEPTH;
 	ps->whole = 0;
@@ -498,6 +502,24 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 	e->path[bounded(off, BPFENCE_PATH_MAX - 1)] = 0;
 	if (!whole)
 		e->mask |= BPFENCE_PATH_PARTIAL;
+	return 0;
+}
+
+/* A kernel pointer as a plain number: a global function takes only numbers (and memory), and a
+ * hook's BTF-typed argument is a pointer to the verifier. Copied through the helper, the value
+ * comes back as an unknown scalar. */
+static __always_inline __u64 as_number(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
+static __always_inline void fill_path(struct bpfence_event *e, struct dentry *dentry,
+				      struct vfsmount *vfsmnt, struct dentry *leaf)
+{
+	bpfence_fill_path(e, as_number(dentry), as_number(vfsmnt), as_number(leaf));
 }
 
 /* The object part of a file denial: identity, access wanted, and the path (see fill_path). */
