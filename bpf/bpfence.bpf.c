@@ -1774,7 +1774,9 @@ BPFENCE_LSM("lsm/sem_semctl", sem_semctl, struct kern_ipc_perm *perm, int cmd, i
 }
 
 /* mq_unlink() removes a queue with vfs_unlink() alone (no path hook): a tagged task in the host's
- * IPC namespace must not delete the host's queues by name. Every other unlink pays two loads. */
+ * IPC namespace must not delete the host's queues by name. Every other unlink pays two loads.
+ * EACCES: glibc's mq_unlink() turns EPERM into EACCES (POSIX), so the record says what the task
+ * sees. */
 BPFENCE_LSM("lsm/inode_unlink", inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
 {
 	struct verdict v;
@@ -1790,6 +1792,6 @@ BPFENCE_LSM("lsm/inode_unlink", inode_unlink, struct inode *dir, struct dentry *
 			fill_file_obj(e, dentry, BPFENCE_PERM_WRITE);
 			fill_path(e, dentry, NULL, NULL);
 		}
-		return deny(&v, BPFENCE_HOOK_INODE_UNLINK, BPFENCE_CLASS_IPC, EPERM, false, e);
+		return deny(&v, BPFENCE_HOOK_INODE_UNLINK, BPFENCE_CLASS_IPC, EACCES, false, e);
 	}
 }
