@@ -579,7 +579,8 @@ static void fold(struct learn_entry *a, struct learn_entry *b)
 
 static void merge_equal(struct learn *l)
 {
-	qsort(l->entries, l->n_entries, sizeof(*l->entries), cmp_entry);
+	if (l->n_entries) /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->entries, l->n_entries, sizeof(*l->entries), cmp_entry);
 	for (size_t i = 0, j; i < l->n_entries; i = j) {
 		for (j = i + 1; j < l->n_entries && !l->entries[j].gone &&
 				l->entries[j].kind == l->entries[i].kind &&
@@ -707,7 +708,8 @@ int learn_finish(struct learn *l)
 		if (k != E_EXEC)
 			collapse(l, (enum entry_kind)k);
 	}
-	qsort(l->entries, l->n_entries, sizeof(*l->entries), cmp_entry);
+	if (l->n_entries) /* qsort(NULL, 0, ...) is undefined */
+		qsort(l->entries, l->n_entries, sizeof(*l->entries), cmp_entry);
 
 	/* The first families line of a policy replaces the default (unix only): unix is listed
 	 * so that pasting this line never takes unix sockets away. */
