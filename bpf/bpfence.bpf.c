@@ -24,6 +24,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define EPERM 1
 #define EACCES 13
+#define ENOMEM 12
 
 #define AF_UNSPEC 0
 #define AF_UNIX 1
@@ -68,6 +69,26 @@ struct {
 	__type(key, __u64); /* cgroup id */
 	__type(value, struct bpfence_tag);
 } tags SEC(".maps");
+
+/* Armed credentials (BPFENCE_TAG_FROM_EXEC): key struct cred * (a task's real_cred), value the
+ * invocation it was armed in. An entry lives exactly as long as the credentials: cred_free
+ * removes it, cred_prepare/cred_transfer copy it to every credentials derived from armed ones.
+ * Never LRU: an evicted entry would disarm a restricted task; when full, arming fails closed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_ARMED);
+	__type(key, __u64);
+	__type(value, __u64);
+} armed_creds SEC(".maps");
+
+/* Invocations whose present tasks the arm_present iterator arms (set by `bpfence tag` for the
+ * length of one iteration). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);  /* invocation */
+	__type(value, __u64); /* tasks armed (written by the iterator) */
+} arm_targets SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -301,8 +322,9 @@ static __always_inline struct bpfence_event *scratch_event(void)
 	return e;
 }
 
-/* Returns false for untagged tasks (the fast path). */
-static __always_inline bool load_verdict(struct verdict *v)
+/* The tag, policy and rule set of the current task's cgroup, whether or not the tag applies to
+ * the task yet (armed()). Returns false for untagged tasks (the fast path). */
+static __always_inline bool load_tag(struct verdict *v)
 {
 	__u64 inv;
 
@@ -313,6 +335,37 @@ static __always_inline bool load_verdict(struct verdict *v)
 	v->policy = bpf_map_lookup_elem(&policies, &inv);
 	v->rules = v->policy ? v->policy->rules : 0;
 	return true;
+}
+
+static __always_inline __u64 real_cred_of(struct task_struct *t)
+{
+	return (__u64)BPF_CORE_READ(t, real_cred);
+}
+
+/* Does task t's tag (tag_flags) apply to it? Always, unless the tag arms at exec and t's
+ * credentials are not armed yet: then t is its runner's setup (see BPFENCE_TAG_FROM_EXEC). The
+ * real (objective) credentials: the subjective ones may be overridden for a moment by the kernel
+ * (overlayfs acts with its mounter's), the real ones change only by commit_creds(). */
+static __always_inline bool task_armed(__u32 tag_flags, struct task_struct *t)
+{
+	__u64 cred;
+
+	if (!(tag_flags & BPFENCE_TAG_FROM_EXEC))
+		return true;
+	cred = real_cred_of(t);
+	return bpf_map_lookup_elem(&armed_creds, &cred) != NULL;
+}
+
+static __always_inline bool armed(const struct verdict *v)
+{
+	return task_armed(v->tag->flags, bpf_get_current_task_btf());
+}
+
+/* Returns false for tasks the programs leave alone: untagged (the fast path), or a runner's setup
+ * that has not executed the user's program yet. */
+static __always_inline bool load_verdict(struct verdict *v)
+{
+	return load_tag(v) && armed(v);
 }
 
 /* Is cgroup `cg` (of a task or a socket's creator) inside the current task's invocation? */
@@ -604,6 +657,15 @@ static __always_inline bool decide_path(__u64 rules, struct file *file, __u32 wa
 	return file_granted(rules, dentry, mnt, want);
 }
 
+/* Is task p in a tagged cgroup whose tag does not apply to it yet (a runner's setup)? */
+static __always_inline bool pending(struct task_struct *p)
+{
+	__u64 cg = BPF_CORE_READ(p, cgroups, dfl_cgrp, kn, id);
+	const struct bpfence_tag *t = bpf_map_lookup_elem(&tags, &cg);
+
+	return t && !task_armed(t->flags, p);
+}
+
 /* Is task p inside the same invocation as the current (tagged) task? */
 static __always_inline bool same_invocation(const struct verdict *v, struct task_struct *p)
 {
@@ -637,8 +699,8 @@ static __always_inline bool own_proc_entry(const struct verdict *v, struct dentr
 }
 
 /* Build the event object for a file denial; only denials pay for it (bpf_d_path walks). */
-static __always_inline int file_deny(const struct verdict *v, struct file *file, int class,
-				     int err, bool system, __u32 want)
+static __always_inline int file_deny(const struct verdict *v, int hook, struct file *file,
+				     int class, int err, bool system, __u32 want)
 {
 	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
 	struct bpfence_event *e = scratch_event();
@@ -646,25 +708,23 @@ static __always_inline int file_deny(const struct verdict *v, struct file *file,
 	if (e) {
 		fill_file_obj(e, dentry, want);
 		/* The full path as the kernel resolves it (file_open is one of the hooks where
-		 * bpf_d_path is allowed); if it fails (longer than path[]), the walk's. */
-		if (bpf_d_path((struct path *)&file->f_path, e->path, sizeof(e->path)) < 0)
+		 * bpf_d_path is allowed, with `file` a trusted argument); if it fails (longer
+		 * than path[]), or elsewhere, the walk's. */
+		if (hook != BPFENCE_HOOK_FILE_OPEN ||
+		    bpf_d_path((struct path *)&file->f_path, e->path, sizeof(e->path)) < 0)
 			fill_path(e, dentry, BPF_CORE_READ(file, f_path.mnt), NULL);
 	}
-	return deny(v, BPFENCE_HOOK_FILE_OPEN, class, err, system, e);
+	return deny(v, hook, class, err, system, e);
 }
 
-BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
+/* The decision on opening `file` for a tagged, armed task: file_open's, and the arming exec's
+ * decision on the program it executes (hook says which). */
+static __always_inline int open_decide(const struct verdict *v, int hook, struct file *file)
 {
-	struct verdict v;
 	struct dentry *dentry;
 	unsigned int fmode;
 	unsigned long magic;
 	__u32 want = 0;
-
-	if (ret)
-		return ret;
-	if (!load_verdict(&v))
-		return 0;
 
 	dentry = BPF_CORE_READ(file, f_path.dentry);
 	fmode = BPF_CORE_READ(file, f_mode);
@@ -679,9 +739,9 @@ BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
 	 * and cgroup.procs writes move tasks. bpffs and securityfs: no writes. */
 	if (magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC ||
 	    (is_system_fs(magic) && (want & BPFENCE_PERM_WRITE)))
-		return file_deny(&v, file, BPFENCE_CLASS_SYSTEM, EPERM, true, want);
-	if (!v.policy)
-		return file_deny(&v, file, BPFENCE_CLASS_NOPOLICY, EACCES, false, want);
+		return file_deny(v, hook, file, BPFENCE_CLASS_SYSTEM, EPERM, true, want);
+	if (!v->policy)
+		return file_deny(v, hook, file, BPFENCE_CLASS_NOPOLICY, EACCES, false, want);
 	/* Reopening a pipe or socket the task already holds (/dev/stdout, /proc/self/fd/N) names
 	 * no file in any tree; it grants nothing the fd did not. */
 	if (magic == PIPEFS_MAGIC || magic == SOCKFS_MAGIC)
@@ -696,14 +756,25 @@ BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
 	 * fds (/proc/self/fd: Python's multiprocessing spawn, closing inherited fds), reading its
 	 * own status or maps. Writing (/proc/PID/mem, attr, ...) stays with the policy (denied),
 	 * and so does every other process's entry (SECURITY.md: /proc of processes outside). */
-	if (magic == PROC_SUPER_MAGIC && want == BPFENCE_PERM_READ && own_proc_entry(&v, dentry))
+	if (magic == PROC_SUPER_MAGIC && want == BPFENCE_PERM_READ && own_proc_entry(v, dentry))
 		return 0;
 	if (magic == MQUEUE_MAGIC)
-		return in_host_ipc_ns() ? file_deny(&v, file, BPFENCE_CLASS_IPC, EPERM, false, want) :
+		return in_host_ipc_ns() ? file_deny(v, hook, file, BPFENCE_CLASS_IPC, EPERM, false, want) :
 					  0;
-	if (decide_path(v.rules, file, want))
+	if (decide_path(v->rules, file, want))
 		return 0;
-	return file_deny(&v, file, BPFENCE_CLASS_FILE, EACCES, false, want);
+	return file_deny(v, hook, file, BPFENCE_CLASS_FILE, EACCES, false, want);
+}
+
+BPFENCE_LSM("lsm/file_open", file_open, struct file *file, int ret)
+{
+	struct verdict v;
+
+	if (ret)
+		return ret;
+	if (!load_verdict(&v))
+		return 0;
+	return open_decide(&v, BPFENCE_HOOK_FILE_OPEN, file);
 }
 
 /*
@@ -946,10 +1017,14 @@ BPFENCE_LSM("lsm/socket_create", socket_create, int family, int type, int protoc
 		return ret;
 	if (kern)
 		return 0;
-	if (!load_verdict(&v))
+	if (!load_tag(&v))
 		return 0;
+	/* The canary answers for the cgroup (programs attached, cgroup tagged), armed or not:
+	 * `bpfence oci-hook` asks it from a process that is not armed. */
 	if (family == AF_UNSPEC && protocol == BPFENCE_CANARY_PROTO)
 		return -BPFENCE_CANARY_ERRNO;
+	if (!armed(&v))
+		return 0;
 	e = scratch_event();
 	if (e) {
 		e->object = BPFENCE_OBJ_SOCKET;
@@ -1387,7 +1462,9 @@ BPFENCE_LSM("lsm/ptrace_access_check", ptrace_access_check, struct task_struct *
 		return ret;
 	if (!load_verdict(&v))
 		return 0;
-	if (same_invocation(&v, child))
+	/* Not a runner's setup process that is not armed yet (`runc exec` between joining the
+	 * cgroup and its execve): code injected there would run unrestricted. */
+	if (same_invocation(&v, child) && !pending(child))
 		return 0;
 	return task_deny(&v, BPFENCE_HOOK_PTRACE, child, 0);
 }
@@ -1794,4 +1871,114 @@ BPFENCE_LSM("lsm/inode_unlink", inode_unlink, struct inode *dir, struct dentry *
 		}
 		return deny(&v, BPFENCE_HOOK_INODE_UNLINK, BPFENCE_CLASS_IPC, EACCES, false, e);
 	}
+}
+
+/*
+ * Arming (BPFENCE_TAG_FROM_EXEC, SECURITY.md row 36). A container runtime does its own setup in
+ * the container's cgroup after the cgroup exists (mounts, pivot_root, the exec fifo), and only
+ * then executes the user's program; systemd sets a unit's process up in the unit's cgroup the
+ * same way. A FROM_EXEC tag leaves such a process alone until its first execve() in the tagged
+ * cgroup, and restricts it from that exec on: the user's program is restricted from its first
+ * instruction, and the runtime's own steps before it keep working.
+ *
+ * The mark is on the task's credentials (struct cred), which the kernel hands on by itself:
+ * fork() and clone() share the parent's, and every new set (setuid(), the next exec) is derived
+ * from the current one through cred_prepare, which copies the mark. So every process and thread
+ * descending from an armed task is armed, whatever it does, and a process the runner brings in
+ * from outside later (`runc exec`) is armed by its own exec. The exec's new credentials are
+ * marked before they are committed; the program it executes is decided here as an armed task's
+ * exec would be in file_open, so a program outside the policy fails with EACCES.
+ */
+static __always_inline int copy_mark(__u64 from, __u64 to)
+{
+	__u64 *inv = bpf_map_lookup_elem(&armed_creds, &from);
+
+	if (!inv) {
+		/* A reused address (its cred_free could not delete: recursion) must not stay
+		 * armed for credentials that never were. */
+		if (bpf_map_lookup_elem(&armed_creds, &to))
+			bpf_map_delete_elem(&armed_creds, &to);
+		return 0;
+	}
+	if (bpf_map_update_elem(&armed_creds, &to, inv, BPF_ANY))
+		return neg_errno(ENOMEM); /* cannot carry the mark: refuse the change, fail closed */
+	return 0;
+}
+
+BPFENCE_LSM("lsm/cred_prepare", cred_prepare, struct cred *new, const struct cred *old, gfp_t gfp,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return copy_mark((__u64)old, (__u64)new);
+}
+
+/* keyctl(KEYCTL_SESSION_TO_PARENT) gives the parent new credentials built this way. */
+BPFENCE_LSM_VOID("lsm/cred_transfer", cred_transfer, struct cred *new, const struct cred *old)
+{
+	copy_mark((__u64)old, (__u64)new);
+	return 0;
+}
+
+BPFENCE_LSM_VOID("lsm/cred_free", cred_free, struct cred *cred)
+{
+	__u64 key = (__u64)cred;
+
+	if (bpf_map_lookup_elem(&armed_creds, &key))
+		bpf_map_delete_elem(&armed_creds, &key);
+	return 0;
+}
+
+/* A file on a kernel-internal mount (MNT_INTERNAL): a memfd, which no path reaches. runc (1.1)
+ * re-executes its own init from a sealed memfd copy of itself (CVE-2019-5736) as its very first
+ * step, possibly after it was moved into the container's cgroup: that exec is the runtime's,
+ * not the user's program, and does not arm. A task that is not armed is never the user's code
+ * (nothing the user runs can make one), so no user program is ever run this way. */
+#define BPFENCE_MNT_INTERNAL 0x4000
+
+BPFENCE_LSM("lsm/bprm_creds_for_exec", bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
+{
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct verdict v;
+	__u64 cred, inv;
+
+	if (ret)
+		return ret;
+	if (!load_tag(&v) || !(v.tag->flags & BPFENCE_TAG_FROM_EXEC) || armed(&v))
+		return 0; /* untagged, or armed already: file_open decided this exec */
+	if (!file || (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & BPFENCE_MNT_INTERNAL))
+		return 0;
+	cred = (__u64)BPF_CORE_READ(bprm, cred);
+	inv = v.tag->invocation;
+	if (bpf_map_update_elem(&armed_creds, &cred, &inv, BPF_ANY))
+		return deny(&v, BPFENCE_HOOK_BPRM_CREDS_FOR_EXEC, BPFENCE_CLASS_SYSTEM, ENOMEM, true,
+			    NULL);
+	return open_decide(&v, BPFENCE_HOOK_BPRM_CREDS_FOR_EXEC, file);
+}
+
+/* `bpfence tag`: the tasks already in the cgroup are not a runner's setup (the tag comes after
+ * them): arm them at once. Run by reading the pinned iterator link, once per tag, for the
+ * invocations in arm_targets. Their children share or derive from the armed credentials. */
+SEC("iter/task")
+int arm_present(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	const struct bpfence_tag *t;
+	__u64 cg, cred, *n;
+
+	if (!task)
+		return 0;
+	cg = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	t = bpf_map_lookup_elem(&tags, &cg);
+	if (!t)
+		return 0;
+	n = bpf_map_lookup_elem(&arm_targets, &t->invocation);
+	if (!n)
+		return 0;
+	cred = real_cred_of(task);
+	if (bpf_map_update_elem(&armed_creds, &cred, &t->invocation, BPF_ANY))
+		*n |= 1ULL << 63; /* could not arm one: the tag must fail */
+	else
+		__sync_fetch_and_add(n, 1);
+	return 0;
 }

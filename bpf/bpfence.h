@@ -37,7 +37,8 @@
 #define BPFENCE_NAME_MAX 64
 #define BPFENCE_PATH_MAX 256
 #define BPFENCE_UNIX_NAME_MAX 108 /* sizeof(sun_path) */
-#define BPFENCE_ID_MAX 33         /* invocation id: 32 hex digits and NUL */
+#define BPFENCE_ID_MAX 65 /* invocation id and NUL: 32 hex digits (run, tag) or a container id
+                           * of up to 64 characters (oci-hook: records name the container) */
 
 /* The live deny canary: socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO) fails with
  * ECANCELED in a tagged task while the programs enforce (and is neither counted nor logged);
@@ -63,7 +64,22 @@
 /* tags: key __u64 cgroup id -> value struct bpfence_tag. */
 struct bpfence_tag {
 	__u64 invocation; /* cgroup id of the tagged root; key of policies/counters/rules */
+	__u32 flags;      /* BPFENCE_TAG_* */
+	__u32 pad;
 };
+
+/*
+ * bpfence_tag.flags. Without FROM_EXEC (bpfence run) every task in the cgroup is restricted, from
+ * the moment the tag exists. With FROM_EXEC (bpfence tag, bpfence oci-hook), the tag restricts a
+ * task once its credentials are *armed*, and they are armed by its first execve() inside the
+ * tagged cgroup (a process that arrives from outside, a runtime's init that still has to
+ * pivot_root and mount, keeps working until it executes the user's program), by inheritance from
+ * an armed parent (fork shares the credentials, every later credential change copies the mark),
+ * or, for the tasks already in the cgroup when `bpfence tag` runs, by the tagging itself (the
+ * arm_present iterator). SECURITY.md row 36.
+ */
+#define BPFENCE_TAG_FROM_EXEC (1u << 0)
+#define BPFENCE_MAX_ARMED 65536 /* distinct armed credentials alive at once */
 
 /* bpfence_policy.flags */
 #define BPFENCE_POLICY_AUDIT (1u << 0)         /* mode = audit: report, allow */
@@ -193,6 +209,8 @@ enum bpfence_hook {
 	BPFENCE_HOOK_SEM_ALLOC,
 	BPFENCE_HOOK_SEM_SEMCTL,
 	BPFENCE_HOOK_INODE_UNLINK,
+	BPFENCE_HOOK_BPRM_CREDS_FOR_EXEC,
+	BPFENCE_HOOK_CRED_PREPARE,
 	BPFENCE_HOOK_MAX,
 };
 

@@ -36,6 +36,12 @@ int require_root(void);
 /* Check the programs are loaded (waiting for a load in progress) or load them, and open the
  * pinned maps. Leaves a shared lock held that keeps `unload` out until release_load_lock(). */
 int ensure_enforcing(struct bpfence_maps *m);
+/* The same; with may_load false, programs that are not loaded are an error (a runtime hook must
+ * not be the one to load them, nor go on without them). */
+int enforcing_maps(struct bpfence_maps *m, bool may_load);
+
+/* Tag (or untag) a cgroup and every descendant that exists now (cli/commands.c). */
+int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, bool tag, __u32 flags);
 void release_load_lock(void);
 
 /* The seccomp layer for a policy (cli/seccomp.c); NULL with why set on failure. Loaded by the
@@ -54,5 +60,6 @@ int policy_learn(int argc, char **argv);
 extern const char policy_learn_help[];
 int cmd_audit(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+int cmd_oci_hook(int argc, char **argv);
 
 #endif

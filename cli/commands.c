@@ -13,7 +13,7 @@
 
 #include "cli.h"
 
-enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY, OPT_REPLACE };
+enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY, OPT_REPLACE, OPT_FROM_EXEC };
 
 #define COMMON_OPTS                                                                   \
 	{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, OPT_JSON }, \
@@ -215,7 +215,7 @@ int cmd_status(int argc, char **argv)
 
 /* Tag (or untag) a cgroup and every descendant that exists now; children made later inherit
  * the tag in the kernel (tp_btf/cgroup_mkdir). */
-static int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, bool tag)
+int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, bool tag, __u32 flags)
 {
 	struct dirent *de;
 	__u64 id;
@@ -224,7 +224,7 @@ static int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, b
 
 	if (r)
 		return r;
-	r = tag ? tag_cgroup(m, id, inv) : untag_cgroup(m, id);
+	r = tag ? tag_cgroup(m, id, inv, flags) : untag_cgroup(m, id);
 	if (r)
 		return r;
 	d = opendir(path);
@@ -236,7 +236,7 @@ static int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, b
 		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
 		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		r = walk_tag(m, sub, inv, tag);
+		r = walk_tag(m, sub, inv, tag, flags);
 	}
 	closedir(d);
 	return r;
@@ -279,10 +279,18 @@ static int replace_policy(const struct bpfence_maps *m, const char *path, __u64 
 }
 
 static const char tag_help[] =
-	"Usage: bpfence tag [--replace] --policy FILE [--source DIR] [--scratch DIR] CGROUP_PATH\n"
+	"Usage: bpfence tag [--replace] [--from-exec] --policy FILE [--source DIR] [--scratch DIR]\n"
+	"                   CGROUP_PATH\n"
 	"Restrict a cgroup made by another runner (runc/crun, systemd, Kubernetes) and all its\n"
 	"descendants with a policy. CGROUP_PATH is absolute, or relative to the cgroup2 mount.\n"
-	"Tag the cgroup before the workload starts in it.\n"
+	"Processes already in the cgroup are restricted at once. A process that enters it later\n"
+	"(a runtime's init, `runc exec`, a unit's process started by systemd) is restricted from\n"
+	"its first execve() in it: the runner's own setup before that keeps working, the program\n"
+	"it executes is restricted from its first instruction, and so is everything it starts.\n"
+	"Tag a parent (a slice) before the runner makes containers or units below it.\n"
+	"\n  --from-exec  treat the processes already in the cgroup like later arrivals: restricted\n"
+	"              from their next execve() (what a runtime hook wants: the container's init\n"
+	"              is there, still setting up).\n"
 	"\n  --replace   the cgroup is a tagged root (bpfence tag, or bpfence/ID of a run): swap its\n"
 	"              policy for FILE atomically while it runs. Every decision sees the old\n"
 	"              policy or the new one, never a mix; the invocation id and counters stay.\n"
@@ -296,9 +304,10 @@ int cmd_tag(int argc, char **argv)
 					      { "source", required_argument, NULL, OPT_SOURCE },
 					      { "scratch", required_argument, NULL, OPT_SCRATCH },
 					      { "replace", no_argument, NULL, OPT_REPLACE },
+					      { "from-exec", no_argument, NULL, OPT_FROM_EXEC },
 					      {} };
 	const char *policy_file = NULL, *source = NULL, *scratch = NULL;
-	bool replace = false;
+	bool replace = false, from_exec = false;
 	char path[PATH_MAX], why[WHY_MAX], err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
 	struct policy p = {};
 	struct bpfence_maps m;
@@ -317,6 +326,8 @@ int cmd_tag(int argc, char **argv)
 			scratch = optarg;
 		else if (c == OPT_REPLACE)
 			replace = true;
+		else if (c == OPT_FROM_EXEC)
+			from_exec = true;
 		else if ((r = common_opt(c, tag_help)))
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
@@ -366,9 +377,15 @@ int cmd_tag(int argc, char **argv)
 		report_error("cannot install policy", "%s", why);
 		goto out_maps;
 	}
-	r = walk_tag(&m, path, id, true);
-	if (r) {
-		walk_tag(&m, path, id, false);
+	r = walk_tag(&m, path, id, true, BPFENCE_TAG_FROM_EXEC);
+	if (!r && !from_exec && (r = bpfence_arm_present(id, why, sizeof(why))) < 0) {
+		walk_tag(&m, path, id, false, 0);
+		policy_uninstall(&m, id);
+		report_error("cannot tag", "%s: %s", path, why);
+		goto out_maps;
+	}
+	if (r < 0) {
+		walk_tag(&m, path, id, false, 0);
 		policy_uninstall(&m, id);
 		report_error("cannot tag", "%s: %s", path, strerror(-r));
 		goto out_maps;
@@ -432,7 +449,7 @@ int cmd_untag(int argc, char **argv)
 		bpfence_maps_close(&m);
 		return 1;
 	}
-	walk_tag(&m, path, id, false);
+	walk_tag(&m, path, id, false, 0);
 	policy_uninstall(&m, id);
 	bpfence_maps_close(&m);
 	if (cli.json) {

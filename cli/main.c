@@ -26,6 +26,7 @@ static const struct command commands[] = {
 	{ "untag", cmd_untag, "lift the restriction from a cgroup tagged with 'tag'" },
 	{ "policy", cmd_policy, "check a policy, or learn one from denials ('policy check|learn')" },
 	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
+	{ "oci-hook", cmd_oci_hook, "OCI runtime hook: restrict a container by its annotation" },
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };
 
@@ -95,6 +96,11 @@ static void tell_waiting(void)
 
 int ensure_enforcing(struct bpfence_maps *m)
 {
+	return enforcing_maps(m, true);
+}
+
+int enforcing_maps(struct bpfence_maps *m, bool may_load)
+{
 	char why[WHY_MAX];
 	int r, lock;
 
@@ -125,6 +131,14 @@ int ensure_enforcing(struct bpfence_maps *m)
 		report_error("programs or maps are missing",
 			     "some pins under " BPFENCE_PIN_DIR " are gone; run 'bpfence load' to "
 			     "repair (see 'bpfence status')");
+		return -1;
+	}
+	if (r != 1 && !may_load) {
+		if (lock >= 0)
+			close(lock);
+		report_error("this kernel does not enforce yet",
+			     "the BPF programs are not loaded (no pins under " BPFENCE_PIN_DIR "): "
+			     "start bpfenced or run 'bpfence load' first");
 		return -1;
 	}
 	if (r != 1) {

@@ -776,7 +776,7 @@ static int prepare(struct run *r)
 				"missing path(s)%s%s\n",
 			cli.prog, r->id, r->cgroup, (unsigned long long)r->cgid, rep.files,
 			rep.skipped, rep.skipped ? ", first " : "", rep.first_skipped);
-	e = tag_cgroup(&r->maps, r->cgid, r->cgid);
+	e = tag_cgroup(&r->maps, r->cgid, r->cgid, 0);
 	if (e) {
 		report_error("cannot tag cgroup", "%s: %s", r->cgroup, strerror(-e));
 		return -1;

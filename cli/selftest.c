@@ -792,7 +792,7 @@ static void swap_row(struct selftest *s)
 	e = policy_install(&m, id, id_str, &a, &vars, NULL, why, sizeof(why));
 	installed = !e;
 	if (!e)
-		e = tag_cgroup(&m, id, id);
+		e = tag_cgroup(&m, id, id, 0);
 	tagged = !e;
 	if (e || pipe2(done, O_CLOEXEC) || pipe2(sync, O_CLOEXEC)) {
 		set_row(s, 30, V_NOT_BLOCKED, "setup: tagging %s: %s", cg, e ? why : strerror(errno));

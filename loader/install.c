@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <sys/random.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
@@ -142,6 +145,24 @@ static int add_net_rules(const struct bpfence_maps *m, __u64 inv, const struct p
 	return 0;
 }
 
+/* stat() of path as a process whose root directory is `root` sees it: openat2 with
+ * RESOLVE_IN_ROOT, so an absolute symlink or ".." inside the container's tree stays inside it. */
+static int stat_in_root(const char *root, const char *path, struct stat *st)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	int dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd, r = -1;
+
+	if (dfd < 0)
+		return -1;
+	fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	if (fd >= 0) {
+		r = fstat(fd, st);
+		close(fd);
+	}
+	close(dfd);
+	return r;
+}
+
 /* Resolve one [files] path; 0 with *found=false when it does not exist or is unbound. */
 static int resolve_path(const struct policy_path *pp, const struct policy_vars *vars,
 			struct stat *st, bool *found, struct install_report *rep)
@@ -157,7 +178,7 @@ static int resolve_path(const struct policy_path *pp, const struct policy_vars *
 	}
 	if (r)
 		return r;
-	if (stat(path, st)) {
+	if (vars && vars->root ? stat_in_root(vars->root, path, st) : stat(path, st)) {
 		rep->skipped++;
 		if (!rep->first_skipped[0])
 			snprintf(rep->first_skipped, sizeof(rep->first_skipped), "%s", path);
@@ -473,11 +494,21 @@ int policy_uninstall(const struct bpfence_maps *m, __u64 inv)
 	return 0;
 }
 
-int tag_cgroup(const struct bpfence_maps *m, __u64 id, __u64 inv)
+int tag_cgroup(const struct bpfence_maps *m, __u64 id, __u64 inv, __u32 flags)
 {
-	struct bpfence_tag t = { .invocation = inv };
+	struct bpfence_tag t = { .invocation = inv, .flags = flags };
 
 	return bpf_map_update_elem(m->tags, &id, &t, BPF_ANY) ? -errno : 0;
+}
+
+int tag_flags(const struct bpfence_maps *m, __u64 id, __u32 *flags)
+{
+	struct bpfence_tag t;
+
+	if (bpf_map_lookup_elem(m->tags, &id, &t))
+		return -errno;
+	*flags = t.flags;
+	return 0;
 }
 
 int untag_cgroup(const struct bpfence_maps *m, __u64 id)

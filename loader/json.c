@@ -396,6 +396,7 @@ int json_object_parse(const char *text, struct json_object *o, size_t *col, cons
 	int ret = -EINVAL;
 
 	memset(o, 0, sizeof(*o));
+	o->text = text;
 	/* Decoding never lengthens a string; numbers gain a NUL but lose their separator. */
 	o->mem = malloc(strlen(text) + 2);
 	if (!o->mem)
@@ -430,9 +431,12 @@ int json_object_parse(const char *text, struct json_object *o, size_t *col, cons
 			goto out;
 		}
 		r.p++;
+		skip_ws(&r);
+		f.raw = (size_t)(r.p - text);
 		ret = parse_value(&r, &f.type, &f.value, 1);
 		if (ret)
 			goto out;
+		f.raw_len = (size_t)(r.p - text) - f.raw;
 		ret = -EINVAL;
 		if (o->n == cap) {
 			struct json_field *nf;
@@ -477,6 +481,7 @@ out:
 
 void json_object_free(struct json_object *o)
 {
+	free(o->own);
 	free(o->fields);
 	free(o->mem);
 	memset(o, 0, sizeof(*o));
@@ -496,4 +501,28 @@ const char *json_get_str(const struct json_object *o, const char *key)
 	const struct json_field *f = json_get(o, key);
 
 	return f && f->type == JSON_STRING ? f->value : NULL;
+}
+
+int json_get_object(const struct json_object *o, const char *key, struct json_object *sub)
+{
+	const struct json_field *f = json_get(o, key);
+	char *copy;
+	int r;
+
+	memset(sub, 0, sizeof(*sub));
+	if (!f)
+		return -ENOENT;
+	if (f->type != JSON_NESTED || o->text[f->raw] != '{')
+		return -EINVAL;
+	copy = strndup(o->text + f->raw, f->raw_len);
+	if (!copy)
+		return -ENOMEM;
+	r = json_object_parse(copy, sub, NULL, NULL);
+	if (r) {
+		free(copy);
+		return r;
+	}
+	/* sub->mem holds every decoded string; the copy is only needed for deeper lookups. */
+	sub->own = copy;
+	return 0;
 }

@@ -51,6 +51,7 @@ struct json_field {
 	char *key;
 	enum json_type type;
 	char *value; /* strings decoded; numbers as written; NULL for the others */
+	size_t raw, raw_len; /* where the value's text is in the parsed text */
 };
 
 /* One parsed JSON object: its top-level members. */
@@ -58,6 +59,8 @@ struct json_object {
 	struct json_field *fields;
 	size_t n;
 	char *mem; /* all keys and values */
+	const char *text; /* the text parsed (the caller's: valid while it is) */
+	char *own;        /* text owned by this object (json_get_object), or NULL */
 };
 
 /*
@@ -71,5 +74,9 @@ void json_object_free(struct json_object *o);
 const struct json_field *json_get(const struct json_object *o, const char *key);
 /* A string member's value; NULL if absent or not a string. */
 const char *json_get_str(const struct json_object *o, const char *key);
+/* Parse the member `key`, an object, into sub (for nested documents such as an OCI state or
+ * config.json: one level at a time). -ENOENT if absent, -EINVAL if not an object. sub keeps
+ * its own copy of the text. */
+int json_get_object(const struct json_object *o, const char *key, struct json_object *sub);
 
 #endif

@@ -117,8 +117,14 @@ int policy_uninstall(const struct bpfence_maps *m, __u64 inv);
 int policy_resolve_report(const struct policy *p, const struct policy_vars *vars,
 			  struct install_report *r);
 
-/* Tag cgroup `id` as part of invocation inv (BPF_NOEXIST unless replace). */
-int tag_cgroup(const struct bpfence_maps *m, __u64 id, __u64 inv);
+/* Tag cgroup `id` as part of invocation inv; flags: BPFENCE_TAG_* (bpf/bpfence.h). */
+int tag_cgroup(const struct bpfence_maps *m, __u64 id, __u64 inv, __u32 flags);
+/* The flags of cgroup `id`'s tag. */
+int tag_flags(const struct bpfence_maps *m, __u64 id, __u32 *flags);
+/* Arm the credentials of every task now in a cgroup of invocation inv (a BPFENCE_TAG_FROM_EXEC
+ * tag then applies to them at once; see bpf/bpfence.h). Returns the number of tasks armed, or a
+ * negative errno with why set (then some may be armed: the caller untags). */
+int bpfence_arm_present(__u64 inv, char *why, size_t n);
 int untag_cgroup(const struct bpfence_maps *m, __u64 id);
 /* The invocation cgroup `id` belongs to; -ENOENT if untagged. */
 int tag_lookup(const struct bpfence_maps *m, __u64 id, __u64 *inv);

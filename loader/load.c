@@ -45,6 +45,8 @@ const char *const bpfence_link_names[] = {
 	"ipc_permission", "msg_queue_alloc", "msg_queue_msgctl", "shm_alloc", "shm_shmctl",
 	"sem_alloc",     "sem_semctl",     "inode_unlink",
 	"path_link_old", "path_rename_new",
+	"cred_prepare",  "cred_transfer",  "cred_free",      "bprm_creds_for_exec",
+	"arm_present",
 	NULL,
 };
 
@@ -66,7 +68,7 @@ static const char *const optional_link_names[] = {
 const char *const bpfence_map_names[] = {
 	"tags",       "policies", "file_rules", "net_rules", "net_broker",
 	"unix_rules", "unix_abstract", "counters", "events", "drops",
-	"backing_files",
+	"backing_files", "armed_creds", "arm_targets",
 	NULL,
 };
 
@@ -922,4 +924,57 @@ void bpfence_maps_close(struct bpfence_maps *m)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+}
+
+/* Run the pinned arm_present iterator for invocation inv: every task in one of its cgroups gets
+ * its credentials armed. The iterator runs to its end on read(); the count comes back in
+ * arm_targets, with bit 63 set if armed_creds had no room for one of them. */
+int bpfence_arm_present(__u64 inv, char *why, size_t n)
+{
+	char path[256], buf[256];
+	int mfd, lfd = -1, ifd = -1, r = 0;
+	__u64 count = 0;
+	ssize_t got;
+
+	pin_path(path, sizeof(path), MAP_DIR, "arm_targets");
+	mfd = bpf_obj_get(path);
+	if (mfd < 0)
+		return fail(why, n, errno, "cannot open pinned map %s: %s", path, strerror(errno));
+	if (bpf_map_update_elem(mfd, &inv, &count, BPF_NOEXIST)) {
+		r = fail(why, n, errno, "cannot mark invocation for arming: %s", strerror(errno));
+		goto out;
+	}
+	pin_path(path, sizeof(path), LINK_DIR, "arm_present");
+	lfd = bpf_obj_get(path);
+	if (lfd >= 0)
+		ifd = bpf_iter_create(lfd);
+	if (ifd < 0) {
+		r = fail(why, n, errno, "cannot run the arm_present iterator %s: %s", path,
+			 strerror(errno));
+		goto out_entry;
+	}
+	while ((got = read(ifd, buf, sizeof(buf))) > 0 || (got < 0 && errno == EINTR))
+		;
+	if (got < 0) {
+		r = fail(why, n, errno, "the arm_present iterator failed: %s", strerror(errno));
+		goto out_entry;
+	}
+	if (bpf_map_lookup_elem(mfd, &inv, &count)) {
+		r = fail(why, n, errno, "cannot read the arming count: %s", strerror(errno));
+		goto out_entry;
+	}
+	if (count >> 63)
+		r = fail(why, n, ENOSPC, "cannot arm every task already in the cgroup: the map of "
+			 "armed credentials is full (%d entries)", BPFENCE_MAX_ARMED);
+	else
+		r = (int)(count > INT32_MAX ? INT32_MAX : count);
+out_entry:
+	bpf_map_delete_elem(mfd, &inv);
+out:
+	if (ifd >= 0)
+		close(ifd);
+	if (lfd >= 0)
+		close(lfd);
+	close(mfd);
+	return r;
 }

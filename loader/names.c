@@ -55,6 +55,8 @@ const char *bpfence_hook_name(unsigned int hook)
 		[BPFENCE_HOOK_SEM_ALLOC] = "sem_alloc_security",
 		[BPFENCE_HOOK_SEM_SEMCTL] = "sem_semctl",
 		[BPFENCE_HOOK_INODE_UNLINK] = "inode_unlink",
+		[BPFENCE_HOOK_BPRM_CREDS_FOR_EXEC] = "bprm_creds_for_exec",
+		[BPFENCE_HOOK_CRED_PREPARE] = "cred_prepare",
 	};
 
 	return hook < BPFENCE_HOOK_MAX && names[hook] ? names[hook] : "unknown";

@@ -119,6 +119,10 @@ enum policy_syscalls {
 struct policy_vars {
 	const char *source;
 	const char *scratch;
+	/* When set, [files] paths name files under this directory, as a process whose root it is
+	 * sees them (a container's root file system: symlinks and ".." resolve inside it, never
+	 * out of it). NULL: the host's paths. */
+	const char *root;
 };
 
 /*
