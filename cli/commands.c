@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <dirent.h>
 
 #include <bpf/bpf.h>
 
 #include "cli.h"
 
-enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY, OPT_REPLACE, OPT_FROM_EXEC };
+enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY, OPT_REPLACE, OPT_FROM_EXEC, OPT_ROOT };
 
 #define COMMON_OPTS                                                                   \
 	{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, OPT_JSON }, \
@@ -278,6 +279,31 @@ static int replace_policy(const struct bpfence_maps *m, const char *path, __u64 
 	return 0;
 }
 
+/* Never the cgroup root (that would be the whole host), nor a cgroup holding bpfence itself. */
+static int refuse_cgroup(const char *path)
+{
+	char root[PATH_MAX], self[PATH_MAX], full[PATH_MAX];
+	size_t l;
+
+	if (cgroup2_root(root, sizeof(root)))
+		return 0;
+	if (!strcmp(path, root) || (strlen(path) == strlen(root) + 1 && path[strlen(root)] == '/')) {
+		report_error("refused", "%s is the cgroup root: tagging it would restrict the whole "
+			     "host", path);
+		return 1;
+	}
+	if (cgroup_of_pid(0, self, sizeof(self)))
+		return 0;
+	snprintf(full, sizeof(full), "%s%s", root, strcmp(self, "/") ? self : "");
+	l = strlen(path);
+	if (!strncmp(full, path, l) && (full[l] == 0 || full[l] == '/')) {
+		report_error("refused", "%s holds bpfence itself (%s): tag a cgroup of the workload",
+			     path, full);
+		return 1;
+	}
+	return 0;
+}
+
 static const char tag_help[] =
 	"Usage: bpfence tag [--replace] [--from-exec] --policy FILE [--source DIR] [--scratch DIR]\n"
 	"                   CGROUP_PATH\n"
@@ -288,7 +314,9 @@ static const char tag_help[] =
 	"its first execve() in it: the runner's own setup before that keeps working, the program\n"
 	"it executes is restricted from its first instruction, and so is everything it starts.\n"
 	"Tag a parent (a slice) before the runner makes containers or units below it.\n"
-	"\n  --from-exec  treat the processes already in the cgroup like later arrivals: restricted\n"
+	"\n  --root DIR   the policy's [files] paths name files under DIR, as a process whose root\n"
+	"              directory DIR is sees them (a container's root file system)\n"
+	"  --from-exec  treat the processes already in the cgroup like later arrivals: restricted\n"
 	"              from their next execve() (what a runtime hook wants: the container's init\n"
 	"              is there, still setting up).\n"
 	"\n  --replace   the cgroup is a tagged root (bpfence tag, or bpfence/ID of a run): swap its\n"
@@ -305,9 +333,12 @@ int cmd_tag(int argc, char **argv)
 					      { "scratch", required_argument, NULL, OPT_SCRATCH },
 					      { "replace", no_argument, NULL, OPT_REPLACE },
 					      { "from-exec", no_argument, NULL, OPT_FROM_EXEC },
+					      { "root", required_argument, NULL, OPT_ROOT },
 					      {} };
 	const char *policy_file = NULL, *source = NULL, *scratch = NULL;
 	bool replace = false, from_exec = false;
+	const char *root_dir = NULL;
+	char rootp[PATH_MAX];
 	char path[PATH_MAX], why[WHY_MAX], err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
 	struct policy p = {};
 	struct bpfence_maps m;
@@ -328,6 +359,8 @@ int cmd_tag(int argc, char **argv)
 			replace = true;
 		else if (c == OPT_FROM_EXEC)
 			from_exec = true;
+		else if (c == OPT_ROOT)
+			root_dir = optarg;
 		else if ((r = common_opt(c, tag_help)))
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
@@ -346,6 +379,8 @@ int cmd_tag(int argc, char **argv)
 			     r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
 		return 1;
 	}
+	if (refuse_cgroup(path))
+		return 1;
 	if (policy_parse_file(policy_file, &p, err, sizeof(err))) {
 		report_error("invalid policy", "%s", err);
 		return 1;
@@ -357,7 +392,19 @@ int cmd_tag(int argc, char **argv)
 		report_error("bad cgroup", "%s: %s", path, strerror(-r));
 		goto out_maps;
 	}
-	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL };
+	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL, NULL };
+
+	if (root_dir) {
+		struct stat st;
+
+		errno = 0;
+		if (!realpath(root_dir, rootp) || stat(rootp, &st) || !S_ISDIR(st.st_mode)) {
+			report_error("bad directory", "--root %s: %s", root_dir,
+				     errno ? strerror(errno) : "not a directory");
+			goto out_maps;
+		}
+		vars.root = rootp;
+	}
 	char inv_id[BPFENCE_ID_MAX];
 
 	if (replace) {

@@ -165,33 +165,6 @@ static int record_path(const char *id, char *buf, size_t n)
 	return 0;
 }
 
-/* The cgroup v2 path (relative to the cgroup2 mount, starting with '/') of process pid. */
-static int pid_cgroup(long pid, char *buf, size_t n)
-{
-	char path[64], line[PATH_MAX + 8];
-	FILE *f;
-	int r = -ENOENT;
-
-	snprintf(path, sizeof(path), "/proc/%ld/cgroup", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		size_t l = strcspn(line, "\n");
-
-		line[l] = 0;
-		if (strncmp(line, "0::", 3))
-			continue;
-		if ((size_t)snprintf(buf, n, "%s", line + 3) >= n)
-			r = -ENAMETOOLONG;
-		else
-			r = 0;
-		break;
-	}
-	fclose(f);
-	return r;
-}
-
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice" (systemd's slice nesting); "-.slice" -> "". */
 static int expand_slice(const char *slice, char *buf, size_t n)
 {
@@ -484,10 +457,12 @@ static int hook_poststop(const char *id, const char *root, struct bpfence_maps *
 	char path[PATH_MAX];
 	struct record rec;
 
-	if (record_path(id, path, sizeof(path)))
-		return 0; /* no such id was ever restricted */
-	if (read_record(path, &rec))
+	if (record_path(id, path, sizeof(path)) || read_record(path, &rec)) {
+		/* Not restricted by this hook (or long gone): only collect. */
+		if (have_maps)
+			collect(m, root, NULL);
 		return 0;
+	}
 	if (have_maps) {
 		release(m, &rec, root);
 		collect(m, root, path);
@@ -559,7 +534,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 		goto out;
 	}
 
-	r = pid_cgroup(c->pid, pid_path, sizeof(pid_path));
+	r = cgroup_of_pid(c->pid, pid_path, sizeof(pid_path));
 	if (r) {
 		report_error("bad state", "cannot find the cgroup of the container's process %ld: "
 			     "%s", c->pid, strerror(-r));
@@ -576,7 +551,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 			     "would restrict the whole host");
 		goto out;
 	}
-	if (!pid_cgroup(getpid(), self_path, sizeof(self_path)) && cgroup_within(self_path, cg)) {
+	if (!cgroup_of_pid(getpid(), self_path, sizeof(self_path)) && cgroup_within(self_path, cg)) {
 		report_error("refused", "the container's cgroup %s holds this hook (%s): is the "
 			     "runtime using cgroup v1? bpfence needs the container in its own cgroup "
 			     "v2 cgroup", cg, self_path);

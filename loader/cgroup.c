@@ -249,3 +249,33 @@ int cgroup_remove(const char *path)
 	}
 	return -EBUSY;
 }
+
+/* The cgroup v2 path (relative to the cgroup2 mount, starting with '/') of process pid. */
+int cgroup_of_pid(long pid, char *buf, size_t n)
+{
+	char path[64], line[PATH_MAX + 8];
+	FILE *f;
+	int r = -ENOENT;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%ld/cgroup", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t l = strcspn(line, "\n");
+
+		line[l] = 0;
+		if (strncmp(line, "0::", 3))
+			continue;
+		if ((size_t)snprintf(buf, n, "%s", line + 3) >= n)
+			r = -ENAMETOOLONG;
+		else
+			r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}

@@ -76,6 +76,9 @@ void bpfence_maps_close(struct bpfence_maps *m);
 int cgroup2_root(char *buf, size_t n);
 /* Resolve CGROUP_PATH given by a user: absolute inside the cgroup2 mount, or relative to it. */
 int cgroup2_resolve(const char *user_path, char *buf, size_t n);
+/* The cgroup v2 path of process pid (0: this one), relative to the cgroup2 mount ("/a/b"), from
+ * /proc/PID/cgroup. */
+int cgroup_of_pid(long pid, char *buf, size_t n);
 /* The cgroup id of a cgroup directory (what bpf_get_current_cgroup_id() returns inside it). */
 int cgroup_id(const char *path, __u64 *id);
 /* Kill every task in the cgroup and its descendants (cgroup.kill, else freeze + SIGKILL), and

@@ -1,0 +1,353 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# Pairing with real runtimes (SECURITY.md row 36): runc and crun from Debian's packages run
+# containers from a root file system directory built here (busybox-static and the static probe;
+# no registry is reachable), with `bpfence oci-hook` as their createRuntime/poststop hooks, or
+# below a cgroup that `bpfence tag` tagged beforehand. Every container shares the VM's network
+# namespace and has the broker's directory bind-mounted, so the unannotated twin (the negative
+# control) can reach everything the annotated one is denied.
+
+load helpers
+
+OCI=$FENCE_TMP/oci
+ROOTFS=$OCI/rootfs
+PDIR=$OCI/policies
+CGPARENT=bpfence-oci-test
+LOG=$FENCE_TMP/oci-audit.log
+
+setup_file() {
+	fence_setup_file
+	command -v runc >/dev/null && command -v crun >/dev/null ||
+		fail "runc and crun are needed (make test installs them from Debian)"
+	rm -rf "$OCI"
+	mkdir -p "$ROOTFS"/{bin,etc,dev,proc,sys,tmp,run/runner} "$PDIR"
+	cp /bin/busybox "$ROOTFS/bin/busybox"
+	local c
+	for c in sh cat echo sleep true; do ln -s busybox "$ROOTFS/bin/$c"; done
+	cp "$PROBE_SRC" "$ROOTFS/bin/probe"
+	echo granted >"$ROOTFS/etc/granted"
+	echo secret >"$ROOTFS/etc/secret"
+	# Paths name the container's own files: /bin, /etc/granted and /dev/null resolve under its
+	# root, in its mount namespace (its /dev is the runtime's tmpfs, not the VM's).
+	cat >"$PDIR/ctr.policy" <<EOF
+[policy]
+name = ctr
+
+[network]
+families = unix inet inet6
+
+[broker]
+unix = $BROKER_SOCK
+
+[files]
+read = /bin /etc/granted /dev/null
+write = /dev/null /tmp
+exec = /bin
+map = /bin
+EOF
+	mkdir -p /sys/fs/cgroup/$CGPARENT
+}
+
+teardown_file() {
+	rmdir /sys/fs/cgroup/$CGPARENT 2>/dev/null || true
+}
+
+setup() {
+	fence_setup
+	rm -f "$LOG" "$LOG".*
+	start_daemon
+	stop_daemon
+	rm -f "$LOG" "$LOG".*
+	start_daemon
+	mkdir -p "$BROKER_DIR"
+	start_listener unix "$BROKER_SOCK" - 60
+	start_listener tcp "$REMOTE" 9431 60
+	BEFORE_TAGS=$(tag_count)
+}
+
+teardown() {
+	local id
+	for id in "${CONTAINERS[@]}"; do
+		runc --root "$OCI/runc" delete -f "$id" >/dev/null 2>&1
+		crun --root "$OCI/crun" delete -f "$id" >/dev/null 2>&1
+	done
+	CONTAINERS=()
+	stop_daemon
+	fence_teardown
+	[[ $(tag_count) == "$BEFORE_TAGS" ]] || fail "tags left behind: $(tag_count) (was $BEFORE_TAGS)"
+	[[ -z $(ls /run/bpfence/oci 2>/dev/null) ]] || fail "records left behind: $(ls /run/bpfence/oci)"
+}
+
+CONTAINERS=()
+
+tag_count() {
+	"$BPFENCE" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("tagged_cgroups", "?"))'
+}
+
+# bundle ID POLICY|- [ARG...]: a bundle for container ID in $OCI/bundles/ID whose process runs
+# ARGs, with the annotation naming POLICY (or none for -), the hooks, and cgroupsPath
+# /CGPARENT/ID (BUNDLE_CGROUP overrides it). HOOK_TIMEOUT sets the hooks' timeout.
+bundle() {
+	local id=$1 policy=$2
+	shift 2
+	local b=$OCI/bundles/$id
+	rm -rf "$b"
+	mkdir -p "$b"
+	(cd "$b" && runc spec) || return 1
+	python3 - "$b/config.json" "$id" "$policy" "$ROOTFS" "$BPFENCE" "$PDIR" \
+		"${BUNDLE_CGROUP:-/$CGPARENT/$id}" "${HOOK_TIMEOUT:-60}" "$BROKER_DIR" "$@" <<'EOF'
+import json, sys
+path, cid, policy, rootfs, bpfence, pdir, cgroup, timeout, broker = sys.argv[1:10]
+args = sys.argv[10:]
+c = json.load(open(path))
+c["process"]["terminal"] = False
+c["process"]["args"] = args
+c["root"] = {"path": rootfs, "readonly": True}
+c["hostname"] = cid[:60]
+c["linux"]["namespaces"] = [n for n in c["linux"]["namespaces"] if n["type"] != "network"]
+c["linux"]["cgroupsPath"] = cgroup
+c["mounts"].append({"destination": broker, "type": "bind", "source": broker,
+                    "options": ["rbind", "rw"]})
+if policy != "-":
+    c["annotations"] = {"org.bpfence.policy": policy}
+hook = lambda stage: {"path": bpfence, "args": ["bpfence", "oci-hook", "--policy-dir", pdir, stage],
+                      "timeout": int(timeout)}
+c["hooks"] = {"createRuntime": [hook("createRuntime")], "poststop": [hook("poststop")]}
+json.dump(c, open(path, "w"), indent=1)
+EOF
+}
+
+# oci RUNTIME ARGS...: the runtime with its state under $OCI.
+oci() {
+	local rt=$1
+	shift
+	"$rt" --root "$OCI/$rt" "$@"
+}
+
+# run_container RUNTIME ID: `RUNTIME run` of bundle ID in the foreground (bats' run).
+run_container() {
+	CONTAINERS+=("$2")
+	run --separate-stderr timeout 120 "$1" --root "$OCI/$1" run --bundle "$OCI/bundles/$2" "$2" </dev/null
+}
+
+# The probe run by the container, three times: the network, the broker, a file outside the
+# policy, then what the policy grants (a file and /dev/null in the container's own /dev).
+PROBES='probe connect tcp 192.0.2.1 9431; probe unix-connect '"$BROKER_SOCK"'; probe read /etc/secret; probe read /etc/granted; probe write /dev/null x'
+
+restricted_output() {
+	printf '%s\n' "EPERM connect" "EACCES connect" "EACCES open" "ok granted" "ok"
+}
+
+free_output() {
+	printf '%s\n' "ok" "ok" "ok secret" "ok granted" "ok"
+}
+
+# records_for ID: the denial records naming container ID, as "hook class errno" lines.
+records_for() {
+	stop_daemon
+	python3 - "$LOG" "$1" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("event") == "denial" and r.get("id") == sys.argv[2]:
+        print(r["hook"], r["class"], r["errno"], r["policy"])
+EOF
+}
+
+restricted_by_hook() {
+	local rt=$1 id=oci-$1-$RANDOM
+	bundle "$id" ctr /bin/sh -c "$PROBES"
+	run_container "$rt" "$id"
+	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+		show_run
+		fail "$rt: the annotated container was not restricted as expected"
+	fi
+	run records_for "$id"
+	[[ $output == "$(printf '%s\n' "socket_connect connect EPERM ctr" \
+		"unix_stream_connect broker EACCES ctr" "file_open file EACCES ctr")" ]] ||
+		fail "records naming $id:" "$output"
+	# poststop removed the tag's policy and the record (teardown checks both).
+	[[ ! -e /sys/fs/cgroup/$CGPARENT/$id ]]
+}
+
+free_without_annotation() {
+	local rt=$1 id=oci-free-$1-$RANDOM
+	bundle "$id" - /bin/sh -c "$PROBES"
+	run_container "$rt" "$id"
+	if [[ $status != 0 || $output != "$(free_output)" ]]; then
+		show_run
+		fail "$rt: the container without the annotation was restricted"
+	fi
+	run records_for "$id"
+	[[ -z $output ]]
+}
+
+@test "runc: an annotated container is denied network, broker and files (exact errno, records name the container)" {
+	restricted_by_hook runc
+}
+
+@test "runc: the same container without the annotation is not restricted (negative control)" {
+	free_without_annotation runc
+}
+
+@test "crun: an annotated container is denied network, broker and files (exact errno, records name the container)" {
+	restricted_by_hook crun
+}
+
+@test "crun: the same container without the annotation is not restricted (negative control)" {
+	free_without_annotation crun
+}
+
+# exec_into RUNTIME: a detached restricted container, then `RUNTIME exec` of the probes.
+exec_into() {
+	local rt=$1 id=oci-exec-$1-$RANDOM pid
+	bundle "$id" ctr /bin/sleep 60
+	CONTAINERS+=("$id")
+	oci "$rt" run -d --bundle "$OCI/bundles/$id" "$id" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/run.err" ||
+		fail "$rt run -d: $(cat "$BATS_TEST_TMPDIR/run.err")"
+	run --separate-stderr oci "$rt" exec "$id" /bin/sh -c "$PROBES"
+	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+		show_run
+		fail "$rt exec: not restricted as expected"
+	fi
+	oci "$rt" kill "$id" KILL
+	for _ in $(seq 50); do
+		oci "$rt" state "$id" 2>/dev/null | grep -q '"status": "stopped"' && break
+		sleep 0.1
+	done
+	oci "$rt" delete "$id"
+}
+
+@test "runc exec: a process that joins a restricted container later is restricted too" {
+	exec_into runc
+}
+
+@test "crun exec: a process that joins a restricted container later is restricted too" {
+	exec_into crun
+}
+
+@test "fail closed: an unknown policy, a path as policy name, or no programs: the container does not start" {
+	local id=oci-unknown-$RANDOM
+	bundle "$id" nosuch /bin/echo started
+	run_container runc "$id"
+	[[ $status != 0 && $output != *started* ]] || { show_run; fail "started with an unknown policy"; }
+	[[ $stderr == *"nosuch.policy"* ]] || { show_run; fail "the error does not name the policy"; }
+
+	id=oci-path-$RANDOM
+	bundle "$id" ../policies/ctr /bin/echo started
+	run_container crun "$id"
+	[[ $status != 0 && $output != *started* ]] || { show_run; fail "started with a path as policy"; }
+
+	# No programs, as the hook sees it: a bpffs without bpfence's pins.
+	id=oci-unloaded-$RANDOM
+	bundle "$id" ctr /bin/echo started
+	CONTAINERS+=("$id")
+	run unshare -m sh -c "mount -t bpf bpf /sys/fs/bpf && exec runc --root $OCI/runc run --bundle $OCI/bundles/$id $id </dev/null"
+	[[ $status != 0 && $output != *started* ]] || { show_run; fail "started without programs"; }
+	[[ $output == *"not loaded"* ]] || { show_run; fail "the error does not say the programs are not loaded"; }
+}
+
+@test "fail closed: a hook that times out stops the container" {
+	local id=oci-timeout-$RANDOM
+	HOOK_TIMEOUT=2 bundle "$id" ctr /bin/echo started
+	# A load in progress holds bpffs exclusively: the hook waits for it, past its timeout.
+	flock -x /sys/fs/bpf sleep 20 &
+	local holder=$!
+	sleep 0.5
+	run_container runc "$id"
+	kill "$holder" 2>/dev/null
+	wait "$holder" 2>/dev/null
+	[[ $status != 0 && $output != *started* ]] || { show_run; fail "started although the hook timed out"; }
+}
+
+@test "50 back-to-back starts (runc and crun): no user instruction ever ran unrestricted" {
+	local i rt id bad=0
+	for i in $(seq 25); do
+		for rt in runc crun; do
+			id=oci-b2b-$rt-$i
+			bundle "$id" ctr /bin/probe connect tcp 192.0.2.1 9431
+			run_container "$rt" "$id"
+			if [[ $status != 1 || $output != "EPERM connect" ]]; then
+				show_run
+				bad=$((bad + 1))
+			fi
+		done
+	done
+	((bad == 0)) || fail "$bad of 50 starts ran their first instruction unrestricted or failed"
+}
+
+@test "the container's own setup is exempt only until its exec: a process joining from outside is restricted from its execve on" {
+	local cg=/sys/fs/cgroup/$CGPARENT/join-$RANDOM
+	mkdir "$cg"
+	CLEANUP_CGROUPS+=("$cg")
+	"$BPFENCE" tag --from-exec --root "$ROOTFS" --policy "$PDIR/ctr.policy" "$cg" >/dev/null
+	# A shell that moves itself in reads the secret (not armed yet), then executes the probe,
+	# which is restricted from its first instruction, and so is the probe's exec of another.
+	run sh -c "echo \$\$ > $cg/cgroup.procs && read -r x < $ROOTFS/etc/secret && echo read:\$x && exec $ROOTFS/bin/probe read $ROOTFS/etc/secret"
+	[[ $output == "$(printf '%s\n' "read:secret" "EACCES open")" ]] || { show_run; fail "not armed at exec"; }
+	"$BPFENCE" untag "$cg" >/dev/null
+}
+
+@test "bpfence tag without --from-exec restricts the processes already in the cgroup at once" {
+	local cg=/sys/fs/cgroup/$CGPARENT/present-$RANDOM
+	mkdir "$cg"
+	CLEANUP_CGROUPS+=("$cg")
+	# Already inside, before the tag: a shell that waits, then opens by itself (no exec).
+	# Its output file is opened before the tag (opening it later would be denied too).
+	sh -c "exec 3>$BATS_TEST_TMPDIR/out; echo \$\$ > $cg/cgroup.procs; sleep 3; if read -r x < $ROOTFS/etc/secret; then echo open >&3; else echo denied >&3; fi" 2>/dev/null &
+	local sh=$!
+	sleep 1
+	"$BPFENCE" tag --root "$ROOTFS" --policy "$PDIR/ctr.policy" "$cg" >/dev/null
+	wait "$sh"
+	"$BPFENCE" untag "$cg" >/dev/null
+	[[ $(cat "$BATS_TEST_TMPDIR/out") == denied ]] || fail "a process present at tag time was not restricted: $(cat "$BATS_TEST_TMPDIR/out")"
+}
+
+@test "pre-tagged parent: runc and crun containers below a tagged cgroup start and are restricted" {
+	local parent=/sys/fs/cgroup/$CGPARENT/parent-$RANDOM rt id
+	mkdir "$parent"
+	CLEANUP_CGROUPS+=("$parent")
+	"$BPFENCE" tag --root "$ROOTFS" --policy "$PDIR/ctr.policy" "$parent" >/dev/null
+	for rt in runc crun; do
+		id=oci-parent-$rt-$RANDOM
+		BUNDLE_CGROUP=${parent#/sys/fs/cgroup}/$id bundle "$id" - /bin/sh -c "$PROBES"
+		run_container "$rt" "$id"
+		if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+			show_run
+			fail "$rt below a tagged parent: not restricted as expected"
+		fi
+	done
+	"$BPFENCE" untag "$parent" >/dev/null
+}
+
+@test "a pending process (the runtime's setup) cannot be ptraced by the container's restricted code" {
+	local cg=/sys/fs/cgroup/$CGPARENT/ptrace-$RANDOM
+	mkdir "$cg"
+	CLEANUP_CGROUPS+=("$cg")
+	"$BPFENCE" tag --from-exec --root "$ROOTFS" --policy "$PDIR/ctr.policy" "$cg" >/dev/null
+	# The pending one: joins, never executes.
+	sh -c "echo \$\$ > $cg/cgroup.procs; exec 0<&-; while :; do sleep 1; done" &
+	local pending=$!
+	sleep 0.5
+	# The armed one: joins, executes the probe, which tries to read the pending one's memory.
+	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $ROOTFS/bin/probe read /proc/$pending/environ"
+	kill "$pending"
+	"$BPFENCE" untag "$cg" >/dev/null
+	[[ $output == "EPERM open" || $output == "EACCES open" ]] || { show_run; fail "the pending process's memory was readable"; }
+}
+
+@test "poststop that never ran: the next hook collects the record of a container whose cgroup is gone" {
+	local id=oci-crash-$RANDOM
+	bundle "$id" ctr /bin/sleep 60
+	CONTAINERS+=("$id")
+	oci runc run -d --bundle "$OCI/bundles/$id" "$id" </dev/null >/dev/null 2>&1
+	[[ -e /run/bpfence/oci/$id.json ]] || fail "no record for $id"
+	# The runtime "crashes": the container is killed and its cgroup removed, no poststop.
+	echo 1 >"/sys/fs/cgroup/$CGPARENT/$id/cgroup.kill"
+	for _ in $(seq 50); do rmdir "/sys/fs/cgroup/$CGPARENT/$id" 2>/dev/null && break; sleep 0.1; done
+	rm -rf "$OCI/runc/$id"
+	[[ -e /run/bpfence/oci/$id.json ]]
+	# Any later hook run collects it.
+	echo '{"id": "someone-else"}' | "$BPFENCE" oci-hook poststop
+	[[ ! -e /run/bpfence/oci/$id.json ]] || fail "the stale record was not collected"
+}
