@@ -149,7 +149,7 @@ records_for() {
 import json, sys
 for line in open(sys.argv[1]):
     r = json.loads(line)
-    if r.get("event") == "denial" and r.get("id") == sys.argv[2]:
+    if r.get("event") == "denial" and r.get("invocation") == sys.argv[2]:
         print(r["hook"], r["class"], r["errno"], r["policy"])
 EOF
 }
