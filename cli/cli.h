@@ -47,6 +47,10 @@ void release_load_lock(void);
 /* The seccomp layer for a policy (cli/seccomp.c); NULL with why set on failure. Loaded by the
  * child right before exec. */
 void *seccomp_build(const struct policy *p, char *why, size_t n);
+/* The same layer as an OCI runtime-spec `linux.seccomp` object, written to out; log_flag adds
+ * "flags": ["SECCOMP_FILTER_FLAG_LOG"] (crun, runc >= 1.2; runc 1.1 refuses any flags).
+ * 0, or a negative errno with why set. */
+int seccomp_oci_profile(const struct policy *p, bool log_flag, FILE *out, char *why, size_t n);
 
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);

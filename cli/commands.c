@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* bpfence load | unload | status | tag | untag | policy check (policy learn: learn.c). */
+/* bpfence load | unload | status | tag | untag | policy check | policy seccomp (policy learn:
+ * learn.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,10 +12,24 @@
 #include <dirent.h>
 
 #include <bpf/bpf.h>
+#include <seccomp.h>
 
 #include "cli.h"
 
-enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_SOURCE, OPT_SCRATCH, OPT_FORCE, OPT_POLICY, OPT_REPLACE, OPT_FROM_EXEC, OPT_ROOT };
+enum {
+	OPT_JSON = 0x100,
+	OPT_DEBUG,
+	OPT_SOURCE,
+	OPT_SCRATCH,
+	OPT_FORCE,
+	OPT_POLICY,
+	OPT_REPLACE,
+	OPT_OUTPUT,
+	OPT_LOG_FLAG,
+	OPT_PFC,
+	OPT_FROM_EXEC,
+	OPT_ROOT,
+};
 
 #define COMMON_OPTS                                                                   \
 	{ "help", no_argument, NULL, 'h' }, { "json", no_argument, NULL, OPT_JSON }, \
@@ -512,12 +527,129 @@ int cmd_untag(int argc, char **argv)
 static const char policy_help[] =
 	"Usage: bpfence policy check [--source DIR] [--scratch DIR] FILE\n"
 	"       bpfence policy learn [--log FILE] [--invocation ID] [--json] [FILE|-]\n"
+	"       bpfence policy seccomp [--output FILE] [--log-flag] [--pfc] FILE\n"
 	"check: parse a policy and resolve its paths. Errors name FILE:LINE:COLUMN. Paths that do\n"
 	"not exist grant nothing; they are listed so a typo does not go unnoticed.\n"
 	"learn: from an audit-mode run's denials, print the policy lines that would have allowed\n"
 	"them, with warnings for what must stay denied (bpfence policy learn --help).\n"
+	"seccomp: print the seccomp layer 'run' loads for the policy as an OCI seccomp profile,\n"
+	"for runc, crun or podman (bpfence policy seccomp --help).\n"
 	"\nExample:\n  bpfence policy check policies/function.policy\n"
-	"  bpfence policy learn --invocation 3f2a\n";
+	"  bpfence policy learn --invocation 3f2a\n"
+	"  bpfence policy seccomp policies/function.policy > seccomp.json\n";
+
+static const char policy_seccomp_help[] =
+	"Usage: bpfence policy seccomp [--output FILE] [--log-flag] [--pfc] FILE\n"
+	"Print the seccomp layer that 'bpfence run' loads for the policy FILE as an OCI\n"
+	"runtime-spec linux.seccomp object (JSON), for a runner that starts functions with runc,\n"
+	"crun or podman and restricts their cgroup with 'bpfence tag'. The same rules and errnos,\n"
+	"made from the same table: default allow, the native ABI only; the always-denied calls and\n"
+	"the groups the policy does not permit fail with EPERM (under mode = audit the groups are\n"
+	"only logged), clone with a namespace flag and TIOCSTI/TIOCLINUX with EPERM, clone3 with\n"
+	"ENOSYS. Calls this system's libseccomp does not know are left out, as 'run' leaves them.\n"
+	"A profile cannot carry run's bad-ABI action: runtimes kill the thread that makes a\n"
+	"32-bit or x32 call (libseccomp's default) where run kills the process.\n"
+	"\n  --output FILE  write the profile to FILE rather than stdout\n"
+	"  --log-flag     add \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"], so that every refusal is a\n"
+	"                 kernel audit record, as under run (crun, runc >= 1.2; runc 1.1 refuses\n"
+	"                 any flags)\n"
+	"  --pfc          print run's filter as libseccomp pseudo filter code instead (text)\n"
+	"\nExample:\n  bpfence policy seccomp --output seccomp.json policies/function.policy\n"
+	"  podman run --security-opt seccomp=seccomp.json ...\n";
+
+/* bpfence policy seccomp: argv[0] is "seccomp". */
+static int policy_seccomp(int argc, char **argv)
+{
+	static const struct option opts[] = { COMMON_OPTS,
+					      { "output", required_argument, NULL, OPT_OUTPUT },
+					      { "log-flag", no_argument, NULL, OPT_LOG_FLAG },
+					      { "pfc", no_argument, NULL, OPT_PFC },
+					      {} };
+	const char *output = NULL;
+	bool log_flag = false, pfc = false;
+	char err[POLICY_ERR_MAX], why[WHY_MAX];
+	struct policy p = {};
+	FILE *out = stdout;
+	void *ctx = NULL;
+	int c, r, status = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == '?')
+			return bad_option(argv);
+		if (c == OPT_OUTPUT)
+			output = optarg;
+		else if (c == OPT_LOG_FLAG)
+			log_flag = true;
+		else if (c == OPT_PFC)
+			pfc = true;
+		else if ((r = common_opt(c, policy_seccomp_help)))
+			return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (optind != argc - 1) {
+		report_error("usage", "policy seccomp needs one FILE (see --help)");
+		return EXIT_USAGE;
+	}
+	if (pfc && (log_flag || (cli.json && !output))) {
+		report_error("usage",
+			     "--pfc prints text: not with --log-flag, nor --json on stdout");
+		return EXIT_USAGE;
+	}
+	if (policy_parse_file(argv[optind], &p, err, sizeof(err))) {
+		report_error("invalid policy", "%s", err);
+		return 1;
+	}
+	if (output && !(out = fopen(output, "w"))) {
+		report_error("cannot write the profile", "%s: %s", output, strerror(errno));
+		goto out_policy;
+	}
+	if (pfc) {
+		ctx = seccomp_build(&p, why, sizeof(why));
+		if (!ctx) {
+			report_error("cannot build the seccomp filter", "%s", why);
+			goto out_file;
+		}
+		fflush(out);
+		r = seccomp_export_pfc(ctx, fileno(out));
+		seccomp_release(ctx);
+		if (r) {
+			report_error("cannot write the filter", "%s", strerror(-r));
+			goto out_file;
+		}
+	} else {
+		r = seccomp_oci_profile(&p, log_flag, out, why, sizeof(why));
+		if (r) {
+			report_error("cannot write the profile", "%s", why);
+			goto out_file;
+		}
+	}
+	status = 0;
+out_file:
+	if (output) {
+		if (fclose(out) && !status) {
+			report_error("cannot write the profile", "%s: %s", output, strerror(errno));
+			status = 1;
+		}
+		/* No half-written profile is left for a runner to pick up. */
+		if (status)
+			unlink(output);
+	}
+	if (!status && output) {
+		if (cli.json) {
+			printf("{\"output\": ");
+			json_str(stdout, output);
+			printf(", \"policy\": ");
+			json_str(stdout, p.name);
+			printf("}\n");
+		} else {
+			printf("bpfence: wrote the seccomp %s of policy %s to %s\n",
+			       pfc ? "filter" : "profile", p.name, output);
+		}
+	}
+out_policy:
+	policy_free(&p);
+	return status;
+}
 
 int cmd_policy(int argc, char **argv)
 {
@@ -533,12 +665,15 @@ int cmd_policy(int argc, char **argv)
 
 	if (argc >= 2 && !strcmp(argv[1], "learn"))
 		return policy_learn(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "seccomp"))
+		return policy_seccomp(argc - 1, argv + 1);
 	if (argc < 2 || strcmp(argv[1], "check")) {
 		if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 			fputs(policy_help, stdout);
 			return 0;
 		}
-		report_error("usage", "policy needs a subcommand: check or learn (see --help)");
+		report_error("usage",
+			     "policy needs a subcommand: check, learn or seccomp (see --help)");
 		return EXIT_USAGE;
 	}
 	argc--;

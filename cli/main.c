@@ -24,7 +24,9 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "show whether this kernel enforces and what is loaded" },
 	{ "tag", cmd_tag, "restrict an existing cgroup (made by another runner) with a policy" },
 	{ "untag", cmd_untag, "lift the restriction from a cgroup tagged with 'tag'" },
-	{ "policy", cmd_policy, "check a policy, or learn one from denials ('policy check|learn')" },
+	{ "policy", cmd_policy,
+	  "check a policy, learn one from denials, or print its seccomp layer as an OCI profile "
+	  "('policy check|learn|seccomp')" },
 	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
 	{ "oci-hook", cmd_oci_hook, "OCI runtime hook: restrict a container by its annotation" },
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },

@@ -12,6 +12,11 @@
  * Groups a policy may permit ([syscalls] permit = ...): io_uring, ptrace, perf_event_open,
  * userfaultfd, keyctl. Everything else here is denied whatever the policy says. Under
  * mode = audit the permit-able groups are only logged (kernel audit log), like the LSM side.
+ *
+ * The layer is one table, `layer` below. Two things are made from it: the libseccomp filter that
+ * `bpfence run` loads (seccomp_build), and the same rules as an OCI runtime-spec `linux.seccomp`
+ * object (seccomp_oci_profile) for runners that start functions with runc, crun or podman and
+ * tag their cgroup with `bpfence tag`.
  */
 #include <errno.h>
 #include <sched.h>
@@ -22,63 +27,106 @@
 #include <seccomp.h>
 
 #include "cli.h"
-
-/* Denied for every restricted function: mounts, modules, kexec, BPF, namespaces, handles that
- * bypass path checks, host-wide knobs. */
-static const char *const always_denied[] = {
-	"bpf",          "mount",        "umount2",        "pivot_root",   "move_mount",
-	"open_tree",    "fsopen",       "fsconfig",       "fsmount",      "fspick",
-	"mount_setattr", "open_by_handle_at", "name_to_handle_at", "kexec_load",
-	"kexec_file_load", "init_module", "finit_module",  "delete_module", "reboot",
-	"swapon",       "swapoff",      "syslog",         "acct",         "quotactl",
-	"quotactl_fd",  "unshare",      "setns",          "chroot",       "iopl",
-	"ioperm",       "lookup_dcookie", "vhangup",      "settimeofday", "clock_settime",
-	"clock_adjtime", "adjtimex",    "sethostname",    "setdomainname", "nfsservctl",
-	"uselib",       "fanotify_init", "landlock_create_ruleset",
-	/* Extended attributes can carry security labels and capabilities: a function may not set
-	 * or remove any (the inode_*xattr hooks also hold them to the write set). */
-	"setxattr",     "lsetxattr",    "fsetxattr",      "removexattr",  "lremovexattr",
-	"fremovexattr",
-};
-
-static const struct {
-	unsigned int group;
-	const char *const calls[6];
-} groups[] = {
-	{ POLICY_SYSCALLS_IO_URING, { "io_uring_setup", "io_uring_enter", "io_uring_register" } },
-	{ POLICY_SYSCALLS_PTRACE,
-	  { "ptrace", "process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd" } },
-	{ POLICY_SYSCALLS_PERF, { "perf_event_open" } },
-	{ POLICY_SYSCALLS_USERFAULTFD, { "userfaultfd" } },
-	{ POLICY_SYSCALLS_KEYCTL, { "keyctl", "add_key", "request_key" } },
-};
+#include "json.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-static int deny_call(scmp_filter_ctx ctx, const char *name, uint32_t action, char *why, size_t n)
-{
-	int nr = seccomp_syscall_resolve_name(name);
-	int r;
+/* clone's flags argument: the first on x86_64 and arm64; s390 passes the stack first
+ * (CONFIG_CLONE_BACKWARDS2). */
+#if defined(__s390__)
+#define CLONE_FLAGS_ARG 1
+#else
+#define CLONE_FLAGS_ARG 0
+#endif
 
-	if (nr == __NR_SCMP_ERROR)
-		return 0; /* not on this architecture */
-	r = seccomp_rule_add(ctx, action, nr, 0);
-	if (r && r != -EEXIST) {
-		snprintf(why, n, "seccomp rule for %s: %s", name, strerror(-r));
-		return r;
-	}
-	return 0;
+/* Everything not in the table is allowed. */
+#define LAYER_DEFAULT SCMP_ACT_ALLOW
+/* A call through another ABI (i386's int 0x80, x32's syscall numbers) is not in the filter:
+ * the kernel kills the process, so no rule below can be dodged through another syscall table. */
+#define LAYER_BADARCH SCMP_ACT_KILL_PROCESS
+
+/*
+ * One rule: `call` fails with `err`, or, when `mask` is set, only if (argument `arg` & mask) ==
+ * value. A rule with a `group` is one a policy may permit ([syscalls] permit), and one that
+ * mode = audit only logs; a rule without is denied whatever the policy says.
+ */
+struct seccomp_rule {
+	const char *call;   /* as libseccomp and the runtime-spec name it */
+	unsigned int group; /* POLICY_SYSCALLS_*, or 0 */
+	int err;
+	unsigned int arg;
+	unsigned long long mask, value;
+};
+
+#define DENY(c) { .call = c, .err = EPERM }
+#define GROUP(g, c) { .call = c, .group = POLICY_SYSCALLS_##g, .err = EPERM }
+#define DENY_IF(c, a, m, v) { .call = c, .err = EPERM, .arg = a, .mask = m, .value = v }
+/* clone with this namespace flag: a new user namespace would hand out capabilities, the others
+ * would take the function out of the namespaces `run` made for it. */
+#define DENY_CLONE_NS(f) DENY_IF("clone", CLONE_FLAGS_ARG, f, f)
+/* The comparison is on the low 32 bits: the kernel reads cmd as unsigned int. */
+#define DENY_IOCTL(cmd) DENY_IF("ioctl", 1, 0xffffffffu, cmd)
+
+static const struct seccomp_rule layer[] = {
+	/* Denied for every restricted function: mounts, modules, kexec, BPF, namespaces, handles
+	 * that bypass path checks, host-wide knobs. */
+	DENY("bpf"), DENY("mount"), DENY("umount2"), DENY("pivot_root"), DENY("move_mount"),
+	DENY("open_tree"), DENY("fsopen"), DENY("fsconfig"), DENY("fsmount"), DENY("fspick"),
+	DENY("mount_setattr"), DENY("open_by_handle_at"), DENY("name_to_handle_at"),
+	DENY("kexec_load"), DENY("kexec_file_load"), DENY("init_module"), DENY("finit_module"),
+	DENY("delete_module"), DENY("reboot"), DENY("swapon"), DENY("swapoff"), DENY("syslog"),
+	DENY("acct"), DENY("quotactl"), DENY("quotactl_fd"), DENY("unshare"), DENY("setns"),
+	DENY("chroot"), DENY("iopl"), DENY("ioperm"), DENY("lookup_dcookie"), DENY("vhangup"),
+	DENY("settimeofday"), DENY("clock_settime"), DENY("clock_adjtime"), DENY("adjtimex"),
+	DENY("sethostname"), DENY("setdomainname"), DENY("nfsservctl"), DENY("uselib"),
+	DENY("fanotify_init"), DENY("landlock_create_ruleset"),
+	/* Extended attributes can carry security labels and capabilities: a function may not set
+	 * or remove any (the inode_*xattr hooks also hold them to the write set). */
+	DENY("setxattr"), DENY("lsetxattr"), DENY("fsetxattr"), DENY("removexattr"),
+	DENY("lremovexattr"), DENY("fremovexattr"),
+
+	/* What a policy may permit. */
+	GROUP(IO_URING, "io_uring_setup"), GROUP(IO_URING, "io_uring_enter"),
+	GROUP(IO_URING, "io_uring_register"),
+	GROUP(PTRACE, "ptrace"), GROUP(PTRACE, "process_vm_readv"),
+	GROUP(PTRACE, "process_vm_writev"), GROUP(PTRACE, "kcmp"), GROUP(PTRACE, "pidfd_getfd"),
+	GROUP(PERF, "perf_event_open"),
+	GROUP(USERFAULTFD, "userfaultfd"),
+	GROUP(KEYCTL, "keyctl"), GROUP(KEYCTL, "add_key"), GROUP(KEYCTL, "request_key"),
+
+	DENY_CLONE_NS(CLONE_NEWNS), DENY_CLONE_NS(CLONE_NEWCGROUP), DENY_CLONE_NS(CLONE_NEWUTS),
+	DENY_CLONE_NS(CLONE_NEWIPC), DENY_CLONE_NS(CLONE_NEWUSER), DENY_CLONE_NS(CLONE_NEWPID),
+	DENY_CLONE_NS(CLONE_NEWNET), DENY_CLONE_NS(CLONE_NEWTIME),
+	/* clone3's flags are behind a pointer seccomp cannot read: ENOSYS, and libc falls back to
+	 * clone, whose flags the rules above check. */
+	{ .call = "clone3", .err = ENOSYS },
+	/* TIOCSTI/TIOCLINUX push input into the terminal bpfence was started from. */
+	DENY_IOCTL(TIOCSTI), DENY_IOCTL(TIOCLINUX),
+};
+
+#define LAYER_RULES (sizeof(layer) / sizeof(layer[0]))
+
+/* The action of rule r under policy p; false when p permits the call. */
+static bool rule_action(const struct seccomp_rule *r, const struct policy *p, uint32_t *act)
+{
+	if (r->group && (p->syscalls_permit & r->group))
+		return false;
+	*act = r->group && p->mode == POLICY_MODE_AUDIT ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(r->err);
+	return true;
+}
+
+/* The call's number on this architecture, or __NR_SCMP_ERROR for a call it does not have (or
+ * that this libseccomp does not know): such a rule is left out of both forms. */
+static int rule_nr(const struct seccomp_rule *r)
+{
+	return seccomp_syscall_resolve_name(r->call);
 }
 
 void *seccomp_build(const struct policy *p, char *why, size_t n)
 {
-	static const unsigned long ns_flags[] = { CLONE_NEWNS,  CLONE_NEWCGROUP, CLONE_NEWUTS,
-						  CLONE_NEWIPC, CLONE_NEWUSER,   CLONE_NEWPID,
-						  CLONE_NEWNET, CLONE_NEWTIME };
-	uint32_t soft = p->mode == POLICY_MODE_AUDIT ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(EPERM);
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	scmp_filter_ctx ctx = seccomp_init(LAYER_DEFAULT);
 	int r = 0;
 
 	why[0] = 0;
@@ -86,8 +134,7 @@ void *seccomp_build(const struct policy *p, char *why, size_t n)
 		snprintf(why, n, "seccomp_init failed");
 		return NULL;
 	}
-	/* Non-native ABIs (i386, x32) are not in the filter: the kernel kills the process. */
-	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, LAYER_BADARCH);
 	if (r)
 		goto fail;
 	/* Every refusal of this layer is a kernel audit record (type=1326 SECCOMP, with comm, pid
@@ -95,28 +142,26 @@ void *seccomp_build(const struct policy *p, char *why, size_t n)
 	 * BPF programs never see are on the record too. Kernels without the flag still enforce. */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1) && cli.debug)
 		fprintf(stderr, "%s: debug: seccomp: no SECCOMP_FILTER_FLAG_LOG here\n", cli.prog);
-	for (size_t i = 0; i < sizeof(always_denied) / sizeof(always_denied[0]) && !r; i++)
-		r = deny_call(ctx, always_denied[i], SCMP_ACT_ERRNO(EPERM), why, n);
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]) && !r; g++) {
-		if (p->syscalls_permit & groups[g].group)
+	for (size_t i = 0; i < LAYER_RULES && !r; i++) {
+		const struct seccomp_rule *rule = &layer[i];
+		int nr = rule_nr(rule);
+		uint32_t act;
+
+		if (nr == __NR_SCMP_ERROR || !rule_action(rule, p, &act))
 			continue;
-		for (size_t c = 0; c < 6 && groups[g].calls[c] && !r; c++)
-			r = deny_call(ctx, groups[g].calls[c], soft, why, n);
+		if (rule->mask)
+			r = seccomp_rule_add(ctx, act, nr, 1,
+					     SCMP_CMP(rule->arg, SCMP_CMP_MASKED_EQ, rule->mask,
+						      rule->value));
+		else
+			r = seccomp_rule_add(ctx, act, nr, 0);
+		if (r == -EEXIST) {
+			r = 0;
+		} else if (r) {
+			snprintf(why, n, "seccomp rule for %s: %s", rule->call, strerror(-r));
+			goto fail;
+		}
 	}
-	/* clone with any namespace flag: a new user namespace would hand out capabilities. */
-	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]) && !r; i++)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-	/* TIOCSTI/TIOCLINUX push input into the terminal bpfence was started from. The
-	 * comparison is on the low 32 bits: the kernel reads cmd as unsigned int. */
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI));
-	if (!r)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-				     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX));
 	if (!r)
 		return ctx;
 fail:
@@ -124,4 +169,156 @@ fail:
 		snprintf(why, n, "seccomp: %s", strerror(-r));
 	seccomp_release(ctx);
 	return NULL;
+}
+
+/* ---- the OCI profile -------------------------------------------------------------------- */
+
+/* The runtime-spec's names for libseccomp's architectures (config-linux.md). */
+static const struct {
+	uint32_t token;
+	const char *name;
+} oci_arches[] = {
+	{ SCMP_ARCH_X86_64, "SCMP_ARCH_X86_64" },   { SCMP_ARCH_AARCH64, "SCMP_ARCH_AARCH64" },
+	{ SCMP_ARCH_PPC64LE, "SCMP_ARCH_PPC64LE" }, { SCMP_ARCH_S390X, "SCMP_ARCH_S390X" },
+#ifdef SCMP_ARCH_RISCV64
+	{ SCMP_ARCH_RISCV64, "SCMP_ARCH_RISCV64" },
+#endif
+};
+
+/* The runtime-spec's name of a libseccomp action; *err is the errno of an ERRNO action, -1 for
+ * the others (which take no errnoRet: crun refuses one on them). */
+static const char *oci_action(uint32_t act, int *err)
+{
+	*err = -1;
+	if (act == SCMP_ACT_ALLOW)
+		return "SCMP_ACT_ALLOW";
+	if (act == SCMP_ACT_LOG)
+		return "SCMP_ACT_LOG";
+	*err = (int)(act & 0xffff);
+	return "SCMP_ACT_ERRNO";
+}
+
+/*
+ * Rules [i, end) that share an action and a group and have no argument condition become one
+ * syscalls entry with several names; a rule with a condition is an entry of its own. An entry
+ * never holds two conditions on one argument: runc and crun would read those as alternatives
+ * (one libseccomp rule each), the runtime-spec as a conjunction, and crun 1.8 reads at most 6.
+ */
+static size_t entry_end(const struct policy *p, size_t i)
+{
+	uint32_t act = 0, next;
+	size_t end = i + 1;
+
+	rule_action(&layer[i], p, &act);
+	if (layer[i].mask)
+		return end;
+	while (end < LAYER_RULES && !layer[end].mask && layer[end].group == layer[i].group &&
+	       rule_action(&layer[end], p, &next) && next == act)
+		end++;
+	return end;
+}
+
+static void oci_entry(struct json_writer *w, const struct policy *p, size_t i, size_t end)
+{
+	const struct seccomp_rule *r = &layer[i];
+	const char *action;
+	uint32_t act = 0;
+	int err;
+
+	rule_action(r, p, &act);
+	action = oci_action(act, &err);
+	jsonw_start_object(w);
+	jsonw_name(w, "names");
+	jsonw_start_array(w);
+	for (size_t k = i; k < end; k++) {
+		if (rule_nr(&layer[k]) != __NR_SCMP_ERROR)
+			jsonw_string(w, layer[k].call);
+	}
+	jsonw_end_array(w);
+	jsonw_string_field(w, "action", action);
+	if (err >= 0)
+		jsonw_uint_field(w, "errnoRet", (unsigned int)err);
+	if (r->mask) {
+		/* For SCMP_CMP_MASKED_EQ, runc and crun pass value as libseccomp's datum_a (the
+		 * mask) and valueTwo as datum_b (what the masked argument must equal). */
+		jsonw_name(w, "args");
+		jsonw_start_array(w);
+		jsonw_start_object(w);
+		jsonw_uint_field(w, "index", r->arg);
+		jsonw_uint_field(w, "value", r->mask);
+		jsonw_uint_field(w, "valueTwo", r->value);
+		jsonw_string_field(w, "op", "SCMP_CMP_MASKED_EQ");
+		jsonw_end_object(w);
+		jsonw_end_array(w);
+	}
+	jsonw_end_object(w);
+}
+
+/*
+ * What the profile cannot say, and what runtimes do instead:
+ *
+ * - The bad-arch action. runtime-spec has no field for it; runc (1.1) and crun (1.8) leave
+ *   libseccomp's default, SCMP_ACT_KILL (kill the thread: a single-threaded process dies, the
+ *   call never runs), where `run` kills the whole process. `architectures` lists the native ABI
+ *   alone, so an i386 (int 0x80) call, or an x32 one (libseccomp's x86_64 filter sends numbers
+ *   with the x32 bit to the bad-arch action when x32 is not listed), is never executed.
+ * - SECCOMP_FILTER_FLAG_LOG. runtime-spec has `flags`, but runc 1.1 refuses any non-empty
+ *   `flags` ("seccomp flags are not yet supported by runc"); runc 1.2 and crun accept it. Only
+ *   with log_flag, then: without it, SCMP_ACT_LOG rules (audit mode) are still logged, the
+ *   ERRNO refusals are not.
+ */
+int seccomp_oci_profile(const struct policy *p, bool log_flag, FILE *out, char *why, size_t n)
+{
+	uint32_t native = seccomp_arch_native();
+	const char *arch = NULL, *action;
+	struct json_writer w;
+	int err;
+
+	for (size_t i = 0; i < sizeof(oci_arches) / sizeof(oci_arches[0]); i++) {
+		if (oci_arches[i].token == native)
+			arch = oci_arches[i].name;
+	}
+	if (!arch) {
+		snprintf(why, n, "no runtime-spec name for this architecture (libseccomp %#x)", native);
+		return -ENOTSUP;
+	}
+	jsonw_init(&w, out);
+	jsonw_pretty(&w, true);
+	jsonw_start_object(&w);
+	action = oci_action(LAYER_DEFAULT, &err);
+	jsonw_string_field(&w, "defaultAction", action);
+	jsonw_name(&w, "architectures");
+	jsonw_start_array(&w);
+	jsonw_string(&w, arch);
+	jsonw_end_array(&w);
+	if (log_flag) {
+		jsonw_name(&w, "flags");
+		jsonw_start_array(&w);
+		jsonw_string(&w, "SECCOMP_FILTER_FLAG_LOG");
+		jsonw_end_array(&w);
+	}
+	jsonw_name(&w, "syscalls");
+	jsonw_start_array(&w);
+	for (size_t i = 0, end; i < LAYER_RULES; i = end) {
+		uint32_t act;
+		bool any = false;
+
+		if (!rule_action(&layer[i], p, &act)) {
+			end = i + 1;
+			continue;
+		}
+		end = entry_end(p, i);
+		/* An entry needs at least one name this architecture has. */
+		for (size_t k = i; k < end; k++)
+			any = any || rule_nr(&layer[k]) != __NR_SCMP_ERROR;
+		if (any)
+			oci_entry(&w, p, i, end);
+	}
+	jsonw_end_array(&w);
+	jsonw_end_object(&w);
+	if (fflush(out) || ferror(out)) {
+		snprintf(why, n, "writing the profile: %s", errno ? strerror(errno) : "I/O error");
+		return -EIO;
+	}
+	return 0;
 }

@@ -14,7 +14,20 @@ void jsonw_init(struct json_writer *w, FILE *f)
 	w->f = f;
 }
 
-/* Before any value or name: the comma that separates it from the previous one. */
+void jsonw_pretty(struct json_writer *w, bool on)
+{
+	w->pretty = on;
+}
+
+static void indent(struct json_writer *w, unsigned int depth)
+{
+	fputc('\n', w->f);
+	for (unsigned int i = 0; i < depth; i++)
+		fputs("    ", w->f);
+}
+
+/* Before any value or name: the comma that separates it from the previous one (and, pretty, the
+ * line break and indentation that put it on a line of its own). */
 static void sep(struct json_writer *w)
 {
 	if (w->after_name) {
@@ -22,7 +35,9 @@ static void sep(struct json_writer *w)
 		return;
 	}
 	if (w->need_comma[w->depth])
-		fputs(", ", w->f);
+		fputs(w->pretty ? "," : ", ", w->f);
+	if (w->pretty && w->depth)
+		indent(w, w->depth);
 	w->need_comma[w->depth] = true;
 }
 
@@ -55,8 +70,13 @@ static void open_nest(struct json_writer *w, char c)
 
 static void close_nest(struct json_writer *w, char c)
 {
+	/* Pretty: the closing bracket of a non-empty object or array on a line of its own. */
+	bool had_members = w->need_comma[w->depth];
+
 	if (w->depth)
 		w->depth--;
+	if (w->pretty && had_members)
+		indent(w, w->depth);
 	fputc(c, w->f);
 	/* The document is complete: end it as a line. */
 	if (!w->depth)

@@ -21,9 +21,13 @@ struct json_writer {
 	unsigned int depth;
 	bool need_comma[JSON_DEPTH_MAX]; /* a value was written at this depth already */
 	bool after_name;                 /* a name was written: the value follows it, no comma */
+	bool pretty;                     /* one member or element per line, indented by depth */
 };
 
 void jsonw_init(struct json_writer *w, FILE *f);
+/* Pretty output, as bpftool's -p: for documents a person reads and keeps (a seccomp profile).
+ * Off by default: the audit log and --json answers are one line each. */
+void jsonw_pretty(struct json_writer *w, bool on);
 void jsonw_start_object(struct json_writer *w);
 void jsonw_end_object(struct json_writer *w);
 void jsonw_start_array(struct json_writer *w);

@@ -1204,6 +1204,94 @@ static int act_unshare_user(int argc, char **argv)
 	return unshare(CLONE_NEWUSER) < 0 ? fail("unshare") : ok();
 }
 
+/* clone(2) itself, as a runtime's seccomp filter sees it (unshare is another call): NAME is the
+ * namespace flag, or none for a plain fork. */
+static int act_clone_ns(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} ns[] = {
+		{ "none", 0 },		    { "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS },
+		{ "net", CLONE_NEWNET },    { "pid", CLONE_NEWPID },   { "ipc", CLONE_NEWIPC },
+		{ "uts", CLONE_NEWUTS },    { "cgroup", CLONE_NEWCGROUP },
+	};
+	unsigned long flag = ~0ul;
+	int st;
+	long pid;
+
+	(void)argc;
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+		if (!strcmp(ns[i].name, argv[1]))
+			flag = ns[i].flag;
+	}
+	if (flag == ~0ul)
+		usage_error("clone-ns: unknown namespace '%s'", argv[1]);
+	fflush(stdout);
+	/* x86_64 and arm64 order: flags, stack (0: the child runs on a copy of ours), tids, tls. */
+	pid = syscall(SYS_clone, flag | SIGCHLD, 0, 0, 0, 0);
+	if (pid < 0)
+		return fail("clone");
+	if (!pid)
+		_exit(0);
+	if (waitpid(pid, &st, 0) < 0)
+		return fail("waitpid");
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? ok() : fail_err(ECHILD, "child");
+}
+
+#ifndef __NR_clone3
+#define __NR_clone3 435
+#endif
+
+/* A plain fork through clone3 (no flags, the parent's stack copied). */
+static int act_clone3(int argc, char **argv)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} args = { .exit_signal = SIGCHLD };
+	int st;
+	long pid;
+
+	(void)argc;
+	(void)argv;
+	fflush(stdout);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return fail("clone3");
+	if (!pid)
+		_exit(0);
+	if (waitpid(pid, &st, 0) < 0)
+		return fail("waitpid");
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? ok() : fail_err(ECHILD, "child");
+}
+
+/* getpid through another ABI's entry: i386 (int 0x80, number 20) or x32 (the x32 bit on
+ * x86_64's number 39). A seccomp filter that lists only the native ABI kills the caller (no
+ * output, SIGSYS); a kernel without that ABI returns ENOSYS. */
+static int act_abi(int argc, char **argv)
+{
+	(void)argc;
+#if defined(__x86_64__)
+	long ret;
+
+	if (!strcmp(argv[1], "i386")) {
+		/* The int 0x80 entry zeroes r8-r11 when called from 64-bit code. */
+		__asm__ volatile("int $0x80"
+				 : "=a"(ret)
+				 : "a"(20L)
+				 : "memory", "r8", "r9", "r10", "r11");
+		if (ret < 0)
+			return fail_err((int)-ret, "i386");
+		return okf("%ld", ret);
+	}
+	if (!strcmp(argv[1], "x32")) {
+		ret = syscall(0x40000000L | 39);
+		return ret < 0 ? fail("x32") : okf("%ld", ret);
+	}
+#endif
+	usage_error("abi: '%s' is not a foreign ABI of this build (x86_64: i386 or x32)", argv[1]);
+}
+
 static int act_perf_open(int argc, char **argv)
 {
 	/* struct perf_event_attr's first fields, by hand: type PERF_TYPE_SOFTWARE (1), size 64
@@ -1706,6 +1794,10 @@ static const struct action actions[] = {
 	{ "mount-tmpfs", 1, 1, act_mount_tmpfs, "DIR", "mount a tmpfs on DIR (then detach it)" },
 	{ "umount", 1, 1, act_umount, "DIR", "umount2(DIR, MNT_DETACH)" },
 	{ "unshare-user", 0, 0, act_unshare_user, "", "unshare(CLONE_NEWUSER)" },
+	{ "clone-ns", 1, 1, act_clone_ns, "none|user|mount|net|pid|ipc|uts|cgroup",
+	  "clone(2) with that namespace flag, the child exits 0" },
+	{ "clone3", 0, 0, act_clone3, "", "clone3(2) without flags, the child exits 0" },
+	{ "abi", 1, 1, act_abi, "i386|x32", "getpid through another ABI: ok PID (or killed)" },
 	{ "perf-open", 1, 1, act_perf_open, "PID", "perf_event_open of a software clock on PID" },
 	{ "tiocsti", 0, 0, act_tiocsti, "", "ioctl(0, TIOCSTI)" },
 	{ "setxattr", 2, 2, act_setxattr, "PATH NAME", "setxattr NAME=1" },

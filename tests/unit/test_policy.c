@@ -1561,12 +1561,21 @@ static void test_json(void)
 		      bad[i].col);
 	}
 
-	/* The writer: commas, nesting and escaping are its business, and the reader reads it. */
-	f = open_memstream(&buf, &len);
-	if (CHECK(f != NULL, "open_memstream")) {
+	/* The writer: commas, nesting and escaping are its business, and the reader reads it, one
+	 * line or pretty (one member per line; empty nests stay "{}" and "[]"). */
+	static const char *const want[2] = {
+		"{\"p\": \"/a \\\"b\\\"\\\\\\u0001\\u00ff\", \"l\": [1, {}, false], \"z\": null}\n",
+		"{\n    \"p\": \"/a \\\"b\\\"\\\\\\u0001\\u00ff\",\n    \"l\": [\n        1,\n"
+		"        {},\n        false\n    ],\n    \"z\": null\n}\n",
+	};
+	for (int pretty = 0; pretty < 2; pretty++) {
 		struct json_writer w;
 
+		f = open_memstream(&buf, &len);
+		if (!CHECK(f != NULL, "open_memstream"))
+			return;
 		jsonw_init(&w, f);
+		jsonw_pretty(&w, pretty);
 		jsonw_start_object(&w);
 		jsonw_string_field(&w, "p", "/a \"b\"\\\x01\xff");
 		jsonw_name(&w, "l");
@@ -1579,10 +1588,10 @@ static void test_json(void)
 		jsonw_string_field(&w, "z", NULL);
 		jsonw_end_object(&w);
 		fclose(f);
-		CHECK(!strcmp(buf, "{\"p\": \"/a \\\"b\\\"\\\\\\u0001\\u00ff\", \"l\": [1, {}, false], "
-			      "\"z\": null}\n"), "writer: %s", buf);
+		CHECK(!strcmp(buf, want[pretty]), "writer (pretty %d): %s", pretty, buf);
 		CHECK(!json_object_parse(buf, &o, &col, &why) &&
-		      !strcmp(json_get_str(&o, "p"), "/a \"b\"\\\x01\xff"), "round trip");
+		      !strcmp(json_get_str(&o, "p"), "/a \"b\"\\\x01\xff"),
+		      "round trip (pretty %d)", pretty);
 		json_object_free(&o);
 		free(buf);
 	}
