@@ -8,7 +8,7 @@
 #                   6.12 kernels (tools/matrix through tools/vmtest --kernel)
 #   make test-matrix  the in-VM suite and selftest on every kernel and flavour of the matrix
 #   make demo       a restricted function being denied, inside the VM, with its audit log
-#   make install    DESTDIR=... prefix=/usr/local
+#   make install    DESTDIR=... prefix=/usr/local (binaries, policies, docs, systemd units)
 #   make clean
 
 OUTPUT := .output
@@ -39,7 +39,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUTPU
 # What each stage needs from Debian; tools/deps installs what is missing (and nothing else).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libseccomp-dev make pkg-config
 TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace \
-	runc crun podman containerd
+	runc crun podman containerd systemd yamllint python3-kubernetes
 DEPS_STAMP := $(OUTPUT)/.deps-build
 
 LIB_SRCS := $(wildcard loader/*.c)
@@ -144,12 +144,31 @@ bench: all
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)tools/bench/series $(BENCH_KERNELS)
 
+# systemd units and their helper are templates (tools/systemd/*.in): the install paths are
+# written into them here, so a unit never names a prefix it was not installed under. An @NAME@
+# left over (a typo, a new placeholder) fails the install.
+SBINDIR = $(prefix)/sbin
+LIBEXECDIR = $(prefix)/libexec/bpfence
+DOCDIR = $(prefix)/share/doc/bpfence
+UNITDIR = $(prefix)/lib/systemd/system
+UNIT_TEMPLATES := $(wildcard tools/systemd/*.service.in tools/systemd/*.slice.in)
+render = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@DOCDIR@|$(DOCDIR)|g' $(1) > $(2) && ! grep -n '@[A-Z_]*@' $(2)
+
 install: $(BINS) $(OUTPUT)/bpfence-attack
-	install -d $(DESTDIR)$(prefix)/sbin $(DESTDIR)$(prefix)/share/bpfence/policies
-	install -d $(DESTDIR)$(prefix)/libexec/bpfence
-	install -m 0755 $(OUTPUT)/bpfence-attack $(DESTDIR)$(prefix)/libexec/bpfence/bpfence-attack
-	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(prefix)/sbin/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(prefix)/share/bpfence/policies
+	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(OUTPUT)/bpfence-attack $(DESTDIR)$(LIBEXECDIR)/bpfence-attack
+	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(SBINDIR)/
 	install -m 0644 policies/*.policy $(DESTDIR)$(prefix)/share/bpfence/policies/
+	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 tools/systemd/README.md $(DESTDIR)$(DOCDIR)/systemd.md
+	$(call render,tools/systemd/bpfence-tag-slice.in,$(DESTDIR)$(LIBEXECDIR)/bpfence-tag-slice)
+	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/bpfence-tag-slice
+	for u in $(UNIT_TEMPLATES); do \
+		f=$(DESTDIR)$(UNITDIR)/$$(basename $$u .in); \
+		$(call render,$$u,$$f) || exit 1; chmod 0644 $$f; \
+	done
 
 clean:
 	rm -rf $(OUTPUT)/*.o $(OUTPUT)/*.a $(OUTPUT)/*.d $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
