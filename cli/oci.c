@@ -48,10 +48,10 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #endif
 
-enum { OPT_POLICY_DIR = 0x100, OPT_JSON, OPT_DEBUG };
+enum { OPT_POLICY_DIR = 0x100, OPT_DEFAULT_POLICY, OPT_JSON, OPT_DEBUG };
 
 static const char oci_help[] =
-	"Usage: bpfence oci-hook [--policy-dir DIR] STAGE < STATE\n"
+	"Usage: bpfence oci-hook [--policy-dir DIR] [--default-policy NAME] STAGE < STATE\n"
 	"An OCI runtime hook. STATE is the container's state (JSON, from the runtime on stdin).\n"
 	"STAGE createRuntime (or prestart): if the container has the annotation\n"
 	"  " ANNOTATION "=NAME, restrict it with the policy DIR/NAME.policy: its cgroup is\n"
@@ -61,7 +61,10 @@ static const char oci_help[] =
 	"  non-zero, so the runtime does not start the container. Without the annotation: nothing.\n"
 	"STAGE poststop: remove the container's policy and record. Both stages also collect the\n"
 	"  records of containers whose cgroup is gone (a runtime that crashed skips poststop).\n"
-	"\n  --policy-dir DIR  where policies are (default " DEFAULT_POLICY_DIR ")\n"
+	"\n  --policy-dir DIR       where policies are (default " DEFAULT_POLICY_DIR ")\n"
+	"  --default-policy NAME  restrict a container without the annotation with NAME: for a\n"
+	"                         runtime handler every container of which must be restricted\n"
+	"                         (a pod whose annotation is missing or misspelt fails closed)\n"
 	"\nExample (config.json):\n"
 	"  \"hooks\": {\"createRuntime\": [{\"path\": \"/usr/local/sbin/bpfence\",\n"
 	"             \"args\": [\"bpfence\", \"oci-hook\", \"createRuntime\"]}],\n"
@@ -639,12 +642,14 @@ int cmd_oci_hook(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+		{ "default-policy", required_argument, NULL, OPT_DEFAULT_POLICY },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	const char *policy_dir = DEFAULT_POLICY_DIR, *stage, *id, *bundle, *name = NULL;
+	const char *default_policy = NULL;
 	struct json_object state = {}, ann = {};
 	struct bpfence_maps m;
 	bool create, have_maps = false;
@@ -657,6 +662,9 @@ int cmd_oci_hook(int argc, char **argv)
 		switch (c) {
 		case OPT_POLICY_DIR:
 			policy_dir = optarg;
+			break;
+		case OPT_DEFAULT_POLICY:
+			default_policy = optarg;
 			break;
 		case OPT_JSON:
 			cli.json = true;
@@ -713,6 +721,8 @@ int cmd_oci_hook(int argc, char **argv)
 		}
 		name = f ? f->value : NULL;
 	}
+	if (create && !name)
+		name = default_policy;
 	if (create && !name) {
 		status = 0; /* not ours to restrict */
 		goto out;

@@ -101,7 +101,8 @@ assert cri["sandbox_image"] != "example.org/pause:9"'
 		for stage, entries in hooks.items():
 		    [hook] = entries
 		    assert hook["path"] == "/usr/local/sbin/bpfence"
-		    assert hook["args"] == ["bpfence", "oci-hook", stage]
+		    extra = ["--default-policy", "function"] if stage == "createRuntime" else []
+		    assert hook["args"] == ["bpfence", "oci-hook"] + extra + [stage], hook["args"]
 		    assert isinstance(hook["timeout"], int) and hook["timeout"] > 0
 		config = tomllib.load(open(sys.argv[3], "rb"))
 		handler = config["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["bpfence"]
@@ -117,7 +118,8 @@ runc_bundle() {
 	cat > "$T/hook" <<-EOF
 		#!/bin/sh
 		{ echo "\$*"; cat; echo; } >> "$T/hook.log"
-		[ "\$2" != createRuntime ] || [ $1 -eq 0 ] || { echo "stand-in: refused" >&2; exit $1; }
+		for a; do last=\$a; done
+		[ "\$last" != createRuntime ] || [ $1 -eq 0 ] || { echo "stand-in: refused" >&2; exit $1; }
 	EOF
 	chmod +x "$T/hook"
 	"$PYTHON" - "$CTD/bpfence-base-spec.json" "$T/bundle/config.json" "$T/hook" <<-'EOF'
@@ -142,7 +144,8 @@ runc_bundle() {
 	"$PYTHON" - "$T/hook.log" "$RUNC_ID" <<-'EOF'
 		import json, sys
 		lines = open(sys.argv[1]).read().splitlines()
-		assert [lines[0], lines[2]] == ["oci-hook createRuntime", "oci-hook poststop"], lines
+		assert [lines[0], lines[2]] == ["oci-hook --default-policy function createRuntime",
+		                                "oci-hook poststop"], lines
 		for state, status in ((json.loads(lines[1]), "creating"), (json.loads(lines[3]), "stopped")):
 		    assert state["id"] == sys.argv[2] and state["status"] == status
 		    assert state["annotations"]["org.bpfence.policy"] == "function"
