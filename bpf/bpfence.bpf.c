@@ -40,6 +40,9 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define PROT_EXEC 0x4
+#define S_IFMT 0170000
+#define S_IFCHR 0020000
+#define S_IFBLK 0060000
 #define TIOCSTI 0x5412
 #define TIOCLINUX 0x541C
 #define ANON_INODE_FS_MAGIC 0x09041934
@@ -602,8 +605,25 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 {
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
 	struct bpfence_file_key key = { .invocation = inv };
+	struct inode *node = BPF_CORE_READ(dentry, d_inode);
 	__u32 got = 0;
 
+	if (node) {
+		__u16 mode = BPF_CORE_READ(node, i_mode) & S_IFMT;
+
+		if (mode == S_IFCHR || mode == S_IFBLK) {
+			__u32 *perm;
+
+			key.ino = mode == S_IFCHR ? BPFENCE_DEVICE_CHR : BPFENCE_DEVICE_BLK;
+			key.dev = BPF_CORE_READ(node, i_rdev);
+			perm = bpf_map_lookup_elem(&file_rules, &key);
+			if (perm) {
+				got = *perm;
+				if ((got & want) == want)
+					return true;
+			}
+		}
+	}
 	for (int i = 0; i < BPFENCE_WALK_MAX; i++) {
 		struct inode *inode = BPF_CORE_READ(dentry, d_inode);
 		struct dentry *mnt_root, *parent;
@@ -1929,12 +1949,21 @@ BPFENCE_LSM_VOID("lsm/cred_free", cred_free, struct cred *cred)
 	return 0;
 }
 
-/* A file on a kernel-internal mount (MNT_INTERNAL): a memfd, which no path reaches. runc (1.1)
- * re-executes its own init from a sealed memfd copy of itself (CVE-2019-5736) as its very first
- * step, possibly after it was moved into the container's cgroup: that exec is the runtime's,
- * not the user's program, and does not arm. A task that is not armed is never the user's code
- * (nothing the user runs can make one), so no user program is ever run this way. */
+/* A file that no path reaches: on a kernel-internal mount (MNT_INTERNAL: a memfd), or with no
+ * link at all (a memfd, an O_TMPFILE file). runc (1.1) re-executes its own init from such a
+ * sealed copy of itself (CVE-2019-5736: a memfd, or an O_TMPFILE file in its state directory
+ * where memfd is unavailable) as its very first step, possibly after it was moved into the
+ * container's cgroup: that exec is the runtime's, not the user's program, and does not arm. A
+ * task that is not armed is never the user's code (nothing the user runs can make one), and a
+ * runtime executes the user's program by its path in the container, so no user program is run
+ * this way. */
 #define BPFENCE_MNT_INTERNAL 0x4000
+
+static __always_inline bool unreachable_file(struct file *file)
+{
+	return (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & BPFENCE_MNT_INTERNAL) ||
+	       BPF_CORE_READ(file, f_inode, i_nlink) == 0;
+}
 
 BPFENCE_LSM("lsm/bprm_creds_for_exec", bprm_creds_for_exec, struct linux_binprm *bprm, int ret)
 {
@@ -1946,7 +1975,7 @@ BPFENCE_LSM("lsm/bprm_creds_for_exec", bprm_creds_for_exec, struct linux_binprm 
 		return ret;
 	if (!load_tag(&v) || !(v.tag->flags & BPFENCE_TAG_FROM_EXEC) || armed(&v))
 		return 0; /* untagged, or armed already: file_open decided this exec */
-	if (!file || (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & BPFENCE_MNT_INTERNAL))
+	if (!file || unreachable_file(file))
 		return 0;
 	cred = (__u64)BPF_CORE_READ(bprm, cred);
 	inv = v.tag->invocation;

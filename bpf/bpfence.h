@@ -135,7 +135,12 @@ struct bpfence_broker_key {
 	__u8 pad[6];
 };
 
-/* file_rules: key -> __u32 BPFENCE_PERM_* mask granted on that object and everything below it. */
+/* file_rules: key -> __u32 BPFENCE_PERM_* mask granted on that object and everything below it.
+ * A grant on a device node also grants the device itself, through any node of it: key ino =
+ * BPFENCE_DEVICE_CHR/BLK, dev = the device number (a container's /dev is a tmpfs of its own whose
+ * /dev/null is another inode for the same device). */
+#define BPFENCE_DEVICE_CHR (1ULL << 63)
+#define BPFENCE_DEVICE_BLK ((1ULL << 63) | 1)
 struct bpfence_file_key {
 	__u64 invocation;
 	__u64 ino;

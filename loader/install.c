@@ -230,6 +230,19 @@ static int add_file_rules(const struct bpfence_maps *m, __u64 inv, const struct 
 			perm |= POLICY_PERM_MAP;
 		if (bpf_map_update_elem(m->file_rules, &k, &perm, BPF_ANY))
 			return fail(why, n, errno, "cannot add file rule: %s", strerror(errno));
+		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
+			/* The device, through any node of it (bpf/bpfence.h). */
+			struct bpfence_file_key dk = { .invocation = inv, .dev = kdev(st.st_rdev),
+						       .ino = S_ISCHR(st.st_mode) ? BPFENCE_DEVICE_CHR :
+										   BPFENCE_DEVICE_BLK };
+			__u32 dperm = 0;
+
+			bpf_map_lookup_elem(m->file_rules, &dk, &dperm);
+			dperm |= perm;
+			if (bpf_map_update_elem(m->file_rules, &dk, &dperm, BPF_ANY))
+				return fail(why, n, errno, "cannot add file rule: %s",
+					    strerror(errno));
+		}
 		rep->files++;
 	}
 	return 0;

@@ -25,6 +25,10 @@ setup_file() {
 	local c
 	for c in sh cat echo sleep true; do ln -s busybox "$ROOTFS/bin/$c"; done
 	cp "$PROBE_SRC" "$ROOTFS/bin/probe"
+	# The image's own /dev/null node: a grant on a device node grants the device (1:3) through
+	# any node of it, such as the one in the /dev tmpfs a runtime makes for each container;
+	# with a pre-tagged parent, resolved under --root, that is the only /dev/null to name.
+	mknod -m 666 "$ROOTFS/dev/null" c 1 3
 	echo granted >"$ROOTFS/etc/granted"
 	echo secret >"$ROOTFS/etc/secret"
 	# Paths name the container's own files: /bin, /etc/granted and /dev/null resolve under its
@@ -414,23 +418,34 @@ podman_run() {
 
 # ------------------------------------------------------------------------------ containerd
 
+# containerd with the bpfence runtime handler of tools/containerd/ appended to its default
+# configuration (as tools/containerd/README.md says to do), on private paths, CRI plugin on.
 ctrd_start() {
-	mkdir -p "$OCI/ctrd"
-	cat >"$OCI/ctrd/config.toml" <<EOF
-version = 2
-root = "$OCI/ctrd/root"
-state = "$OCI/ctrd/state"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "$OCI/ctrd/containerd.sock"
-EOF
-	containerd --config "$OCI/ctrd/config.toml" >"$OCI/ctrd/log" 2>&1 &
+	local d=$OCI/ctrd
+	mkdir -p "$d"
+	containerd config default | sed -e "s|^root = .*|root = \"$d/root\"|" \
+		-e "s|^state = .*|state = \"$d/state\"|" \
+		-e "s|\"/run/containerd/containerd.sock\"|\"$d/containerd.sock\"|" >"$d/config.toml"
+	sed -e "s|/etc/containerd/bpfence-base-spec.json|$d/base-spec.json|" \
+		-e "s|SystemdCgroup = true|SystemdCgroup = false|" \
+		"$REPO/tools/containerd/config.toml" >>"$d/config.toml"
+	# The handler's base spec, its hooks pointed at this build and the test's policies.
+	python3 - "$REPO/tools/containerd/bpfence-base-spec.json" "$BPFENCE" "$PDIR" "$d/base-spec.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for stage in s["hooks"].values():
+    for h in stage:
+        h["path"] = sys.argv[2]
+        h["args"] = h["args"][:2] + ["--policy-dir", sys.argv[3]] + h["args"][2:]
+json.dump(s, open(sys.argv[4], "w"))
+PY
+	containerd --config "$d/config.toml" >"$d/log" 2>&1 &
 	CTRD=$!
-	for _ in $(seq 100); do
-		ctr -a "$OCI/ctrd/containerd.sock" version >/dev/null 2>&1 && return 0
+	for _ in $(seq 300); do
+		ctr -a "$d/containerd.sock" version >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done
-	fail "containerd did not start: $(tail -5 "$OCI/ctrd/log")"
+	fail "containerd did not start: $(tail -5 "$d/log")"
 }
 
 ctrd_stop() {
@@ -438,32 +453,53 @@ ctrd_stop() {
 	CTRD=
 }
 
-@test "containerd (ctr, io.containerd.runc.v2): a container in a Kubernetes-shaped cgroup with the hooks in its spec is restricted" {
+# ctr_spec ID CGROUP ANNOTATION|- ARG...: the handler's base spec for one container, as CRI would
+# fill it in: the process, the root, the pod's annotation, a kubelet-shaped cgroup (cgroupfs).
+ctr_spec() {
+	local id=$1 cgroup=$2 ann=$3
+	shift 3
+	python3 - "$OCI/ctrd/base-spec.json" "$OCI/ctrd/$id.json" "$ROOTFS" "$cgroup" "$ann" \
+		"$BROKER_DIR" "$@" <<'PY'
+import json, sys
+src, dst, rootfs, cgroup, ann, broker = sys.argv[1:7]
+s = json.load(open(src))
+s["process"]["args"] = sys.argv[7:]
+s["process"]["terminal"] = False
+s["root"] = {"path": rootfs, "readonly": True}
+s["linux"]["cgroupsPath"] = cgroup
+s["linux"]["namespaces"] = [n for n in s["linux"]["namespaces"] if n["type"] != "network"]
+s["mounts"].append({"destination": broker, "type": "bind", "source": broker, "options": ["rbind", "rw"]})
+if ann != "-":
+    s["annotations"] = {"org.bpfence.policy": ann}
+json.dump(s, open(dst, "w"))
+PY
+}
+
+@test "containerd 1.6 with the bpfence handler: a container from its base spec, in a kubelet-shaped cgroup, is restricted; the default policy covers a pod without the annotation" {
 	command -v containerd >/dev/null || fail "containerd is needed (make test installs it from Debian)"
 	ctrd_start
-	# The spec containerd would use, plus the hooks (what a runtime handler's base_runtime_spec
-	# carries: tools/containerd/).
-	ctr oci spec | python3 -c '
-import json, sys
-s = json.load(sys.stdin)
-hook = lambda st: {"path": sys.argv[1], "args": ["bpfence", "oci-hook", "--policy-dir", sys.argv[2], st], "timeout": 60}
-s["hooks"] = {"createRuntime": [hook("createRuntime")], "poststop": [hook("poststop")]}
-json.dump(s, open(sys.argv[3], "w"))' "$BPFENCE" "$PDIR" "$OCI/ctrd/spec.json"
-	local pod=pod$RANDOM id=ctr-$RANDOM
-	run --separate-stderr timeout 300 ctr -a "$OCI/ctrd/containerd.sock" run --rm --config "$OCI/ctrd/spec.json" \
-		--rootfs --net-host --cgroup "/kubepods/besteffort/$pod/$id" \
-		--annotation org.bpfence.policy=ctr \
-		--mount "type=bind,src=$BROKER_DIR,dst=$BROKER_DIR,options=rbind:rw" \
-		"$ROOTFS" "$id" /bin/sh -c "$PROBES"
-	local st=$status out=$output err=$stderr
+	local pod=pod$RANDOM id=ctr-$RANDOM id2=ctr-noann-$RANDOM st out err recs
+	ctr_spec "$id" "/kubepods/besteffort/$pod/$id" ctr /bin/sh -c "$PROBES"
+	run --separate-stderr timeout 300 ctr -a "$OCI/ctrd/containerd.sock" run --rm \
+		--config "$OCI/ctrd/$id.json" "$id"
+	st=$status out=$output err=$stderr
+	# No annotation: the handler's --default-policy (function, from this test's policy dir).
+	cp "$PDIR/ctr.policy" "$PDIR/function.policy"
+	ctr_spec "$id2" "/kubepods/besteffort/$pod/$id2" - /bin/probe read /etc/secret
+	run --separate-stderr timeout 300 ctr -a "$OCI/ctrd/containerd.sock" run --rm \
+		--config "$OCI/ctrd/$id2.json" "$id2"
+	local st2=$status out2=$output
+	rm -f "$PDIR/function.policy"
 	run records_for "$id"
-	local recs=$output
+	recs=$output
 	ctrd_stop
-	rmdir "/sys/fs/cgroup/kubepods/besteffort/$pod" /sys/fs/cgroup/kubepods/besteffort /sys/fs/cgroup/kubepods 2>/dev/null || true
+	rmdir "/sys/fs/cgroup/kubepods/besteffort/$pod" /sys/fs/cgroup/kubepods/besteffort \
+		/sys/fs/cgroup/kubepods 2>/dev/null || true
 	status=$st output=$out stderr=$err
 	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
 		show_run
 		fail "ctr run: not restricted as expected"
 	fi
 	[[ $recs == *"socket_connect connect EPERM ctr"* ]] || fail "no record naming $id: $recs"
+	[[ $st2 == 1 && $out2 == "EACCES open" ]] || fail "without the annotation: status $st2, output $out2"
 }
