@@ -264,18 +264,18 @@ exec_into() {
 	[[ $status != 0 && $output != *started* ]] || { show_run; fail "started although the hook timed out"; }
 }
 
-@test "50 back-to-back starts (runc and crun): no user instruction ever ran unrestricted" {
-	local i rt id bad=0
-	for i in $(seq 25); do
-		for rt in runc crun; do
-			id=oci-b2b-$rt-$i
-			bundle "$id" ctr /bin/probe connect tcp 192.0.2.1 9431
-			run_container "$rt" "$id"
-			if [[ $status != 1 || $output != "EPERM connect" ]]; then
-				show_run
-				bad=$((bad + 1))
-			fi
-		done
+# crun: the 50 starts take half as long as with runc under emulation (runc re-executes a copy
+# of its 10 MB self for every start); runc's own starts are the tests above and below.
+@test "50 back-to-back starts (crun): no user instruction ever ran unrestricted, nothing left behind" {
+	local i id bad=0
+	for i in $(seq 50); do
+		id=oci-b2b-$i
+		bundle "$id" ctr /bin/probe connect tcp 192.0.2.1 9431
+		run_container crun "$id"
+		if [[ $status != 1 || $output != "EPERM connect" ]]; then
+			show_run
+			bad=$((bad + 1))
+		fi
 	done
 	((bad == 0)) || fail "$bad of 50 starts ran their first instruction unrestricted or failed"
 }
@@ -390,11 +390,21 @@ podman_run() {
 	hooks_d
 	local rt
 	for rt in runc crun; do
-		podman_run "$rt" --annotation org.bpfence.policy=ctr "$ROOTFS" /bin/sh -c "$PROBES"
+		podman_run "$rt" --cidfile "$BATS_TEST_TMPDIR/cid-$rt" --annotation org.bpfence.policy=ctr \
+			"$ROOTFS" /bin/sh -c "$PROBES"
 		if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
 			show_run
 			fail "podman --runtime $rt: the annotated container was not restricted"
 		fi
+	done
+	# The records name each container by podman's id.
+	local want recs
+	want=$(printf '%s\n' "socket_connect connect EPERM ctr" "unix_stream_connect broker EACCES ctr" \
+		"file_open file EACCES ctr")
+	for rt in runc crun; do
+		recs=$(records_for "$(cat "$BATS_TEST_TMPDIR/cid-$rt")")
+		start_daemon
+		[[ $recs == "$want" ]] || fail "podman --runtime $rt: records naming the container:" "$recs"
 	done
 	podman_run runc "$ROOTFS" /bin/sh -c "$PROBES"
 	if [[ $status != 0 || $output != "$(free_output)" ]]; then
