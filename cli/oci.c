@@ -589,15 +589,17 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 	}
 	struct policy_vars vars = { .root = rootfs };
 
-	r = policy_install(m, cgid, inv_id, &p, &vars, NULL, why, sizeof(why));
-	if (r) {
-		report_error("cannot install policy", "%s", why);
-		goto out;
-	}
+	/* The record first: a hook killed past this point (its timeout) leaves entries that the
+	 * next hook run collects once the runtime has removed the cgroup. */
 	r = write_record(rec_path, c->id, cg, cgid, inv_id, p.name, c->bundle);
 	if (r) {
-		policy_uninstall(m, cgid);
 		report_error("cannot record the container", "%s: %s", rec_path, strerror(-r));
+		goto out;
+	}
+	r = policy_install(m, cgid, inv_id, &p, &vars, NULL, why, sizeof(why));
+	if (r) {
+		unlink(rec_path);
+		report_error("cannot install policy", "%s", why);
 		goto out;
 	}
 	r = walk_tag(m, dir, cgid, true, BPFENCE_TAG_FROM_EXEC);
