@@ -589,6 +589,25 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 	}
 	struct policy_vars vars = { .root = rootfs };
 
+	/* A record under this id: a container of another runtime (its own state root) with the
+	 * same id still running is refused; one whose cgroup is gone is collected. */
+	struct record old;
+
+	if (!read_record(rec_path, &old)) {
+		char odir[PATH_MAX];
+		__u64 oid;
+
+		snprintf(odir, sizeof(odir), "%s%s", root, old.cgroup);
+		if (!cgroup_id(odir, &oid) && oid == old.cgid) {
+			report_error("refused", "a container with id %s is already restricted (cgroup "
+				     "%s)", c->id, old.cgroup);
+			free_record(&old);
+			goto out;
+		}
+		release(m, &old, root);
+		free_record(&old);
+		unlink(rec_path);
+	}
 	/* The record first: a hook killed past this point (its timeout) leaves entries that the
 	 * next hook run collects once the runtime has removed the cgroup. */
 	r = write_record(rec_path, c->id, cg, cgid, inv_id, p.name, c->bundle);
