@@ -1949,19 +1949,24 @@ BPFENCE_LSM_VOID("lsm/cred_free", cred_free, struct cred *cred)
 	return 0;
 }
 
-/* A file that no path reaches: on a kernel-internal mount (MNT_INTERNAL: a memfd), or with no
- * link at all (a memfd, an O_TMPFILE file). runc (1.1) re-executes its own init from such a
- * sealed copy of itself (CVE-2019-5736: a memfd, or an O_TMPFILE file in its state directory
- * where memfd is unavailable) as its very first step, possibly after it was moved into the
- * container's cgroup: that exec is the runtime's, not the user's program, and does not arm. A
- * task that is not armed is never the user's code (nothing the user runs can make one), and a
- * runtime executes the user's program by its path in the container, so no user program is run
- * this way. */
+/* A runtime re-executing itself: the program it already runs (the same inode, reached through
+ * a read-only bind mount it detached at once), or a file that no path reaches, on a
+ * kernel-internal mount (MNT_INTERNAL: a memfd) or with no link at all (a memfd, an O_TMPFILE
+ * file). runc (1.1) re-executes its own init this way (CVE-2019-5736: a detached read-only bind
+ * mount of /proc/self/exe, else a sealed memfd copy, else an O_TMPFILE copy) as its very first
+ * step, possibly after it was moved into the container's cgroup: that exec is the runtime's, not
+ * the user's program, and does not arm. A task that is not armed is never the user's code
+ * (nothing the user runs can make one), and a runtime executes the user's program by its path
+ * in the container, so no user program is run this way. */
 #define BPFENCE_MNT_INTERNAL 0x4000
 
-static __always_inline bool unreachable_file(struct file *file)
+static __always_inline bool runtime_reexec(struct file *file)
 {
-	return (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & BPFENCE_MNT_INTERNAL) ||
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct inode *exe = BPF_CORE_READ(t, mm, exe_file, f_inode);
+
+	return (exe && exe == BPF_CORE_READ(file, f_inode)) ||
+	       (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & BPFENCE_MNT_INTERNAL) ||
 	       BPF_CORE_READ(file, f_inode, i_nlink) == 0;
 }
 
@@ -1975,7 +1980,7 @@ BPFENCE_LSM("lsm/bprm_creds_for_exec", bprm_creds_for_exec, struct linux_binprm 
 		return ret;
 	if (!load_tag(&v) || !(v.tag->flags & BPFENCE_TAG_FROM_EXEC) || armed(&v))
 		return 0; /* untagged, or armed already: file_open decided this exec */
-	if (!file || unreachable_file(file))
+	if (!file || runtime_reexec(file))
 		return 0;
 	cred = (__u64)BPF_CORE_READ(bprm, cred);
 	inv = v.tag->invocation;
