@@ -513,3 +513,36 @@ PY
 	[[ $recs == *"socket_connect connect EPERM ctr"* ]] || fail "no record naming $id: $recs"
 	[[ $st2 == 1 && $out2 == "EACCES open" ]] || fail "without the annotation: status $st2, output $out2"
 }
+
+# podman without --hooks-dir, in a private mount namespace whose DIR/oci/hooks.d holds the hook
+# files of tools/podman/ (their path pointed at this build and the test's policy directory).
+podman_default_hooks() {
+	local dir=$1 rt=$2
+	shift 2
+	local priv=$OCI/hooksdir-$RANDOM
+	mkdir -p "$priv/oci/hooks.d"
+	[[ -d $dir ]] && cp -a "$dir/." "$priv/"
+	local f
+	for f in "$REPO"/tools/podman/*.json; do
+		python3 - "$f" "$BPFENCE" "$PDIR" >"$priv/oci/hooks.d/${f##*/}" <<'PY'
+import json, sys
+h = json.load(open(sys.argv[1]))
+h["hook"]["path"] = sys.argv[2]
+h["hook"]["args"] = h["hook"]["args"][:2] + ["--policy-dir", sys.argv[3]] + h["hook"]["args"][2:]
+json.dump(h, sys.stdout)
+PY
+	done
+	run --separate-stderr timeout 300 unshare -m sh -c 'mkdir -p "$1" 2>/dev/null; mount --bind "$2" "$1" && shift 2 && exec "$@"' \
+		sh "$dir" "$priv" podman --root "$OCI/podman/root" --runroot "$OCI/podman/run" \
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+		run --rm --rootfs --runtime "$rt" --network host -v "$BROKER_DIR:$BROKER_DIR" "$@"
+}
+
+@test "podman 4.3 reads tools/podman's hook files from /usr/share/containers/oci/hooks.d (no --hooks-dir)" {
+	podman_default_hooks /usr/share/containers crun --annotation org.bpfence.policy=ctr \
+		"$ROOTFS" /bin/sh -c "$PROBES"
+	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+		show_run
+		fail "podman did not run the hooks from /usr/share/containers/oci/hooks.d"
+	fi
+}
