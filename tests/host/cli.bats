@@ -144,7 +144,12 @@ assert "file_open" in s["reason"], s["reason"]'
 
 @test "tag refuses on a kernel that cannot enforce and tags nothing" {
 	can_enforce && fail_loudly "this host CAN enforce"
-	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" "$(cgroup2)"
+	# A child cgroup: the root itself is refused before anything else.
+	local cg
+	cg=$(cgroup2)/bpfence-host-test-$$
+	mkdir -p "$cg"
+	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" "$cg"
+	rmdir "$cg"
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
 }
