@@ -29,6 +29,7 @@ enum {
 	OPT_PFC,
 	OPT_FROM_EXEC,
 	OPT_ROOT,
+	OPT_STRICT,
 };
 
 #define COMMON_OPTS                                                                   \
@@ -320,8 +321,8 @@ static int refuse_cgroup(const char *path)
 }
 
 static const char tag_help[] =
-	"Usage: bpfence tag [--replace] [--from-exec] --policy FILE [--source DIR] [--scratch DIR]\n"
-	"                   CGROUP_PATH\n"
+	"Usage: bpfence tag [--replace] [--from-exec|--strict] [--root DIR] --policy FILE\n"
+	"                   [--source DIR] [--scratch DIR] CGROUP_PATH\n"
 	"Restrict a cgroup made by another runner (runc/crun, systemd, Kubernetes) and all its\n"
 	"descendants with a policy. CGROUP_PATH is absolute, or relative to the cgroup2 mount.\n"
 	"Processes already in the cgroup are restricted at once. A process that enters it later\n"
@@ -334,6 +335,9 @@ static const char tag_help[] =
 	"  --from-exec  treat the processes already in the cgroup like later arrivals: restricted\n"
 	"              from their next execve() (what a runtime hook wants: the container's init\n"
 	"              is there, still setting up).\n"
+	"  --strict     restrict every process from the moment it is in the cgroup, whatever it\n"
+	"              is doing, also one moved in while it runs (as `bpfence run` does); a\n"
+	"              runtime's or systemd's setup in the cgroup then fails.\n"
 	"\n  --replace   the cgroup is a tagged root (bpfence tag, or bpfence/ID of a run): swap its\n"
 	"              policy for FILE atomically while it runs. Every decision sees the old\n"
 	"              policy or the new one, never a mix; the invocation id and counters stay.\n"
@@ -348,10 +352,11 @@ int cmd_tag(int argc, char **argv)
 					      { "scratch", required_argument, NULL, OPT_SCRATCH },
 					      { "replace", no_argument, NULL, OPT_REPLACE },
 					      { "from-exec", no_argument, NULL, OPT_FROM_EXEC },
+					      { "strict", no_argument, NULL, OPT_STRICT },
 					      { "root", required_argument, NULL, OPT_ROOT },
 					      {} };
 	const char *policy_file = NULL, *source = NULL, *scratch = NULL;
-	bool replace = false, from_exec = false;
+	bool replace = false, from_exec = false, strict = false;
 	const char *root_dir = NULL;
 	char rootp[PATH_MAX];
 	char path[PATH_MAX], why[WHY_MAX], err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
@@ -374,6 +379,8 @@ int cmd_tag(int argc, char **argv)
 			replace = true;
 		else if (c == OPT_FROM_EXEC)
 			from_exec = true;
+		else if (c == OPT_STRICT)
+			strict = true;
 		else if (c == OPT_ROOT)
 			root_dir = optarg;
 		else if ((r = common_opt(c, tag_help)))
@@ -381,6 +388,10 @@ int cmd_tag(int argc, char **argv)
 	}
 	if (!policy_file || optind != argc - 1) {
 		report_error("usage", "tag needs --policy FILE and one CGROUP_PATH (see --help)");
+		return EXIT_USAGE;
+	}
+	if (from_exec && strict) {
+		report_error("usage", "--from-exec and --strict exclude each other");
 		return EXIT_USAGE;
 	}
 	if ((source && !realpath(source, src)) || (scratch && !realpath(scratch, scr))) {
@@ -439,8 +450,8 @@ int cmd_tag(int argc, char **argv)
 		report_error("cannot install policy", "%s", why);
 		goto out_maps;
 	}
-	r = walk_tag(&m, path, id, true, BPFENCE_TAG_FROM_EXEC);
-	if (!r && !from_exec && (r = bpfence_arm_present(id, why, sizeof(why))) < 0) {
+	r = walk_tag(&m, path, id, true, strict ? 0 : BPFENCE_TAG_FROM_EXEC);
+	if (!r && !from_exec && !strict && (r = bpfence_arm_present(id, why, sizeof(why))) < 0) {
 		walk_tag(&m, path, id, false, 0);
 		policy_uninstall(&m, id);
 		report_error("cannot tag", "%s: %s", path, why);

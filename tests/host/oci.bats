@@ -72,3 +72,9 @@ state() {
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"is the cgroup root"* ]]
 }
+
+@test "tag: --from-exec and --strict exclude each other" {
+	run --separate-stderr "$BPFENCE" tag --from-exec --strict --policy "$REPO/policies/function.policy" x
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"exclude each other"* ]]
+}
