@@ -556,3 +556,26 @@ PY
 	"$BPFENCE" untag "$cg" >/dev/null
 	[[ $output == denied ]] || { show_run; fail "a process moved into a --strict cgroup was not restricted"; }
 }
+
+@test "the seccomp layer as an OCI profile (bpfence policy seccomp): runc, crun and podman accept it; unshare is EPERM, and without it ok" {
+	"$BPFENCE" policy seccomp --output "$OCI/seccomp.json" "$PDIR/ctr.policy"
+	local rt id
+	for rt in runc crun; do
+		id=oci-scmp-$rt-$RANDOM
+		bundle "$id" - /bin/probe unshare-user
+		python3 - "$OCI/bundles/$id/config.json" "$OCI/seccomp.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["linux"]["seccomp"] = json.load(open(sys.argv[2]))
+c["process"]["capabilities"] = {k: ["CAP_SYS_ADMIN"] for k in ("bounding", "effective", "permitted")}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+		run_container "$rt" "$id"
+		[[ $status == 1 && $output == "EPERM unshare" ]] || { show_run; fail "$rt with the profile"; }
+	done
+	podman_run crun --cap-add SYS_ADMIN --security-opt seccomp="$OCI/seccomp.json" "$ROOTFS" /bin/probe unshare-user
+	[[ $status == 1 && $output == "EPERM unshare" ]] || { show_run; fail "podman with the profile"; }
+	# The control: the same container without the profile may unshare.
+	podman_run crun --cap-add SYS_ADMIN --security-opt seccomp=unconfined "$ROOTFS" /bin/probe unshare-user
+	[[ $status == 0 && $output == ok ]] || { show_run; fail "podman without the profile"; }
+}
