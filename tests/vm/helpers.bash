@@ -141,6 +141,9 @@ tcp = 127.0.0.1:7700
 read = /usr /lib /lib64 /etc/ld.so.cache /etc/localtime /etc/python3 /etc/python3.11
 # glibc's setlocale() reads it (/usr/share/locale/locale.alias is a symlink to it).
 read = /etc/locale.alias
+# Public CA certificates (as function.policy grants them): some hosts install a site .pth that
+# reads one at every interpreter start once python3-certifi is there (make test installs it).
+read = /etc/ssl/certs
 read = /dev/null /dev/zero /dev/urandom
 read = \${source} \${scratch}
 write = \${scratch} /dev/null
