@@ -579,3 +579,48 @@ PY
 	podman_run crun --cap-add SYS_ADMIN --security-opt seccomp=unconfined "$ROOTFS" /bin/probe unshare-user
 	[[ $status == 0 && $output == ok ]] || { show_run; fail "podman without the profile"; }
 }
+
+@test "podman exec into a restricted container is restricted too" {
+	hooks_d
+	local id=oci-podexec-$RANDOM
+	run --separate-stderr timeout 300 podman --root "$OCI/podman/root" --runroot "$OCI/podman/run" \
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file \
+		--hooks-dir "$OCI/hooks.d" run -d --name "$id" --rootfs --runtime crun --network host \
+		-v "$BROKER_DIR:$BROKER_DIR" --annotation org.bpfence.policy=ctr "$ROOTFS" /bin/sleep 60
+	[[ $status == 0 ]] || { show_run; fail "podman run -d"; }
+	run --separate-stderr timeout 120 podman --root "$OCI/podman/root" --runroot "$OCI/podman/run" \
+		--storage-driver vfs --cgroup-manager cgroupfs --events-backend file exec "$id" /bin/sh -c "$PROBES"
+	local st=$status out=$output err=$stderr
+	timeout 120 podman --root "$OCI/podman/root" --runroot "$OCI/podman/run" --storage-driver vfs \
+		--cgroup-manager cgroupfs --events-backend file --hooks-dir "$OCI/hooks.d" rm -f -t 0 "$id" >/dev/null 2>&1
+	status=$st output=$out stderr=$err
+	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+		show_run
+		fail "podman exec: not restricted as expected"
+	fi
+}
+
+@test "containerd: ctr task exec into a container below a pre-tagged parent (no hooks) is restricted, and so is the container" {
+	ctrd_start
+	local parent=/sys/fs/cgroup/$CGPARENT/ctrparent-$RANDOM id=ctr-exec-$RANDOM
+	mkdir "$parent"
+	CLEANUP_CGROUPS+=("$parent")
+	"$BPFENCE" tag --root "$ROOTFS" --policy "$PDIR/ctr.policy" "$parent" >/dev/null
+	ctr_spec "$id" "${parent#/sys/fs/cgroup}/$id" - /bin/sleep 60
+	python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); s.pop("hooks"); json.dump(s, open(sys.argv[1], "w"))' "$OCI/ctrd/$id.json"
+	local c="ctr -a $OCI/ctrd/containerd.sock"
+	$c run -d --config "$OCI/ctrd/$id.json" "$id" >/dev/null 2>"$BATS_TEST_TMPDIR/ctr.err" ||
+		fail "ctr run -d: $(cat "$BATS_TEST_TMPDIR/ctr.err")"
+	run --separate-stderr timeout 120 $c task exec --exec-id e1 "$id" /bin/sh -c "$PROBES"
+	local st=$status out=$output err=$stderr
+	$c task kill -s KILL "$id" >/dev/null 2>&1
+	for _ in $(seq 50); do $c task rm "$id" >/dev/null 2>&1 && break; sleep 0.2; done
+	$c container rm "$id" >/dev/null 2>&1
+	ctrd_stop
+	"$BPFENCE" untag "$parent" >/dev/null
+	status=$st output=$out stderr=$err
+	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+		show_run
+		fail "ctr task exec below a tagged parent: not restricted as expected"
+	fi
+}
