@@ -552,7 +552,7 @@ PY
 	mkdir "$cg"
 	CLEANUP_CGROUPS+=("$cg")
 	"$BPFENCE" tag --strict --root "$ROOTFS" --policy "$PDIR/ctr.policy" "$cg" >/dev/null
-	run sh -c "exec 3>&1; echo \$\$ > $cg/cgroup.procs; if read -r x < $ROOTFS/etc/secret; then echo open >&3; else echo denied >&3; fi"
+	run --separate-stderr sh -c "exec 3>&1; echo \$\$ > $cg/cgroup.procs; if read -r x < $ROOTFS/etc/secret; then echo open >&3; else echo denied >&3; fi"
 	"$BPFENCE" untag "$cg" >/dev/null
 	[[ $output == denied ]] || { show_run; fail "a process moved into a --strict cgroup was not restricted"; }
 }
