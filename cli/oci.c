@@ -132,17 +132,21 @@ static int parse_doc(const char *text, struct json_object *o, const char *what)
 	return r;
 }
 
+/* Only A-Z a-z 0-9 . _ - (policy names, record file names, ids in audit records). */
+static bool name_chars(const char *s)
+{
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
+			return false;
+	return true;
+}
+
 /* A policy name from the annotation: a plain file name, never a path. */
 static bool plain_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (!n || n > NAME_MAX_LEN || s[0] == '.' || s[0] == '-')
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '_' && *s != '-')
-			return false;
-	return true;
+	return n && n <= NAME_MAX_LEN && s[0] != '.' && s[0] != '-' && name_chars(s);
 }
 
 /* Container id -> record file name: the id itself when it is a safe name, else hex. */
@@ -150,10 +154,8 @@ static int record_path(const char *id, char *buf, size_t n)
 {
 	char name[2 * 128 + 1];
 	size_t len = strlen(id);
-	bool safe = len && len <= 128 && id[0] != '.';
+	bool safe = len && len <= 128 && id[0] != '.' && name_chars(id);
 
-	for (const char *p = id; *p && safe; p++)
-		safe = isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-';
 	if (safe) {
 		snprintf(name, sizeof(name), "%s", id);
 	} else {
@@ -161,7 +163,6 @@ static int record_path(const char *id, char *buf, size_t n)
 			return -ENAMETOOLONG;
 		for (size_t i = 0; i < len; i++)
 			snprintf(name + 2 * i, 3, "%02x", (unsigned char)id[i]);
-		name[0] = name[0] == 0 ? '0' : name[0];
 	}
 	if ((size_t)snprintf(buf, n, RECORD_DIR "/%s%s.json", safe ? "" : "x-", name) >= n)
 		return -ENAMETOOLONG;
@@ -576,12 +577,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 	}
 
 	/* The invocation id users see in audit records: the container id when it fits. */
-	size_t il = strlen(c->id);
-	bool id_ok = il < BPFENCE_ID_MAX;
-
-	for (const char *q = c->id; *q && id_ok; q++)
-		id_ok = isalnum((unsigned char)*q) || *q == '.' || *q == '_' || *q == '-';
-	if (id_ok)
+	if (strlen(c->id) < BPFENCE_ID_MAX && name_chars(c->id))
 		snprintf(inv_id, sizeof(inv_id), "%s", c->id);
 	else if (invocation_id_new(inv_id)) {
 		report_error("cannot tag", "no random id");

@@ -57,12 +57,7 @@ teardown_file() {
 }
 
 setup() {
-	fence_setup
-	rm -f "$LOG" "$LOG".*
-	start_daemon
-	stop_daemon
-	rm -f "$LOG" "$LOG".*
-	start_daemon
+	daemon_setup
 	mkdir -p "$BROKER_DIR"
 	start_listener unix "$BROKER_SOCK" - 60
 	start_listener tcp "$REMOTE" 9431 60
