@@ -33,7 +33,10 @@ ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
 USER_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iloader
-USER_LDLIBS := -lbpf -lelf -lz -lseccomp -lm
+# libbpf, libelf, zlib and libseccomp are linked in (their Debian -dev packages ship the .a):
+# `bpfence run` starts once per invocation, and resolving four more shared libraries at every
+# start was a measurable part of B3 (tools/bench). Only libc and libm stay shared.
+USER_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -lseccomp -Wl,-Bdynamic -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUTPUT) -Ibpf -MMD -MP
 
 # What each stage needs from Debian; tools/deps installs what is missing (and nothing else).

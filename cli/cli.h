@@ -47,6 +47,11 @@ void release_load_lock(void);
 /* The seccomp layer for a policy (cli/seccomp.c); NULL with why set on failure. Loaded by the
  * child right before exec. */
 void *seccomp_build(const struct policy *p, char *why, size_t n);
+/* The same layer as a BPF program, compiled once per policy content and cached (cli/seccomp.c);
+ * prog->filter is malloc'd. flags: what to pass to seccomp(SECCOMP_SET_MODE_FILTER). */
+struct sock_fprog;
+int seccomp_filter_get(const struct policy *p, struct sock_fprog *prog, unsigned int *flags,
+		       char *why, size_t n);
 /* The same layer as an OCI runtime-spec `linux.seccomp` object, written to out; log_flag adds
  * "flags": ["SECCOMP_FILTER_FLAG_LOG"] (crun, runc >= 1.2; runc 1.1 refuses any flags).
  * 0, or a negative errno with why set. */

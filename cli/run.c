@@ -27,6 +27,8 @@
  * container started with the host IPC): SysV IPC and POSIX message queues are refused there.
  */
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -53,7 +55,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <seccomp.h>
 
 #include "cli.h"
 
@@ -156,7 +157,8 @@ struct run {
 	bool not_empty; /* the kill did not complete: stay tagged, restricted (fail closed) */
 	__u64 cgid;
 	struct policy policy;
-	void *seccomp; /* scmp_filter_ctx */
+	struct sock_fprog filter; /* the seccomp layer; filter.filter NULL with --no-seccomp */
+	unsigned int filter_flags;
 	struct bpfence_maps maps;
 	bool maps_open;
 };
@@ -225,6 +227,26 @@ static int add_env(struct run *r, const char *fmt, const char *val)
 	return 0;
 }
 
+/* --debug: where a run's time goes, one line per step (milliseconds since bpfence started). */
+static double t_start;
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void step(const char *what)
+{
+	if (!cli.debug)
+		return;
+	if (!t_start)
+		t_start = mono_ms();
+	fprintf(stderr, "%s: +%.2f ms %s\n", cli.prog, mono_ms() - t_start, what);
+}
+
 static int teardown(struct run *r)
 {
 	int status = 0;
@@ -236,6 +258,7 @@ static int teardown(struct run *r)
 	}
 	if (r->tagged)
 		untag_cgroup(&r->maps, r->cgid);
+	step("untagged");
 	if (r->made_cgroup) {
 		int e = cgroup_remove(r->cgroup);
 
@@ -247,6 +270,7 @@ static int teardown(struct run *r)
 	}
 	if (r->installed)
 		policy_uninstall(&r->maps, r->cgid);
+	step("cgroup removed, policy uninstalled");
 	/* The tmpfs exists only in our mount namespace; the host sees an empty directory. */
 	if (r->mounted_storage && umount2(r->storage, MNT_DETACH)) {
 		report_error("teardown", "cannot unmount %s: %s", r->storage, strerror(errno));
@@ -259,8 +283,7 @@ static int teardown(struct run *r)
 	}
 	if (r->maps_open)
 		bpfence_maps_close(&r->maps);
-	if (r->seccomp)
-		seccomp_release(r->seccomp);
+	free(r->filter.filter);
 	policy_free(&r->policy);
 	for (int i = 0; i < r->nenv; i++)
 		free(r->env[i]);
@@ -321,14 +344,11 @@ static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigs
 	ce.step++;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		goto fail;
-	/* Last before exec: from here on the deny-listed calls fail (seccomp_load allocates, which
-	 * is fine in the child of a single-threaded parent). */
+	/* Last before exec: from here on the deny-listed calls fail. */
 	ce.step++;
-	if (r->seccomp) {
-		errno = -seccomp_load(r->seccomp);
-		if (errno)
-			goto fail;
-	}
+	if (r->filter.filter &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, r->filter_flags, &r->filter))
+		goto fail;
 	/* Proof, from inside, that this very task is restricted: only a tagged task with the
 	 * programs attached gets ECANCELED here. Anything else and the command never runs. */
 	ce.step++;
@@ -569,7 +589,21 @@ static int parse_args(struct run *r, int argc, char **argv)
 static void enable_controllers(const char *root, const char *base)
 {
 	static const char *const ctl[] = { "+pids", "+memory", "+cpu" };
+	char path[PATH_MAX], have[256] = "";
+	int fd, got = 0, n;
 
+	/* Already on (every run after the first): one read instead of six writes. */
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", base);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = (int)read(fd, have, sizeof(have) - 1);
+		have[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	for (char *t = strtok(have, " \n"); t; t = strtok(NULL, " \n"))
+		got += !strcmp(t, "pids") || !strcmp(t, "memory") || !strcmp(t, "cpu");
+	if (got == 3)
+		return;
 	for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++) {
 		cgroup_write(root, "cgroup.subtree_control", ctl[i]);
 		cgroup_write(base, "cgroup.subtree_control", ctl[i]);
@@ -715,15 +749,18 @@ static int prepare(struct run *r)
 	}
 	if (r->audit)
 		r->policy.mode = POLICY_MODE_AUDIT;
-	r->seccomp = r->no_seccomp ? NULL : seccomp_build(&r->policy, why, sizeof(why));
-	if (!r->seccomp && !r->no_seccomp) {
+	step("policy parsed");
+	if (!r->no_seccomp &&
+	    seccomp_filter_get(&r->policy, &r->filter, &r->filter_flags, why, sizeof(why))) {
 		report_error("cannot build the seccomp filter", "%s", why);
 		return -1;
 	}
+	step("seccomp filter built");
 
 	if (ensure_enforcing(&r->maps))
 		return -1;
 	r->maps_open = true;
+	step("programs checked, maps open");
 
 	e = invocation_id_new(r->id);
 	if (e) {
@@ -748,6 +785,7 @@ static int prepare(struct run *r)
 		return -1;
 	}
 	r->made_cgroup = true;
+	step("cgroup made");
 	if (apply_limits(r))
 		return -1;
 	e = cgroup_id(r->cgroup, &r->cgid);
@@ -763,6 +801,7 @@ static int prepare(struct run *r)
 							 DEFAULT_DISK_INODES;
 	if (private_storage(r))
 		return -1;
+	step("private storage mounted");
 
 	struct policy_vars vars = { r->source_opt ? r->source : NULL, r->scratch };
 
@@ -771,6 +810,7 @@ static int prepare(struct run *r)
 		return -1;
 	}
 	r->installed = true;
+	step("policy installed");
 	if (cli.debug)
 		fprintf(stderr, "%s: invocation %s: cgroup %s (id %llu), %u file rule(s), %u "
 				"missing path(s)%s%s\n",
@@ -783,6 +823,7 @@ static int prepare(struct run *r)
 	}
 	r->tagged = true;
 	release_load_lock();
+	step("tagged");
 
 	add_env(r, "PATH=%s", "/usr/local/bin:/usr/bin:/bin");
 	add_env(r, "HOME=%s", r->scratch);
@@ -820,6 +861,7 @@ int cmd_run(int argc, char **argv)
 	pid_t pid;
 
 	e = parse_args(&r, argc, argv);
+	step("start");
 	if (e)
 		return e > 0 ? 0 : EXIT_BPFENCE;
 	if (prepare(&r))
@@ -865,10 +907,12 @@ int cmd_run(int argc, char **argv)
 	}
 	close(errpipe[1]);
 	errpipe[1] = -1;
+	step("cloned");
 
 	/* The exec result: EOF means exec succeeded (the pipe is close-on-exec). */
 	struct child_error ce;
 	ssize_t got = read(errpipe[0], &ce, sizeof(ce));
+	step("exec done");
 
 	if (got == sizeof(ce)) {
 		exec_failed = true;
@@ -912,6 +956,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	/* Single use: whatever the function left behind dies with it. */
+	step("command ended");
 	e = cgroup_kill_and_wait(r.cgroup, KILL_WAIT_MS);
 	if (e) {
 		report_error("cannot empty the invocation", "%s: %s", r.cgroup, strerror(-e));
@@ -919,6 +964,7 @@ int cmd_run(int argc, char **argv)
 	}
 	memset(&info, 0, sizeof(info));
 	waitid(P_PIDFD, pidfd, &info, WEXITED);
+	step("cgroup empty, child reaped");
 
 	if (timed_out) {
 		status = EXIT_TIMEOUT;
@@ -951,5 +997,6 @@ out:
 		close(errpipe[1]);
 	if (teardown(&r) && status != EXIT_TIMEOUT)
 		status = EXIT_BPFENCE;
+	step("torn down");
 	return status;
 }

@@ -3,6 +3,23 @@
  * A parsed policy plus the per-run bindings become map entries keyed by the invocation. Paths are
  * resolved to (dev, ino) here, once: from then on the kernel compares objects, so later renames,
  * symlinks or hardlinks cannot widen what was granted.
+ *
+ * Rule storage. The five rule maps are shared by every invocation; each entry's key starts with
+ * (or, in the LPM trie, carries right after the prefix length) a rule set id. A policy is
+ * compiled in memory first (struct rules: every key and value, duplicates merged), then written
+ * with one batch update per hash map, so installing costs O(rules of that set) and a handful of
+ * syscalls. The exact keys are also written to a record, /run/bpfence/rules/<id>, so removing a
+ * rule set deletes exactly those keys (one batch delete per map) and never walks a map: the cost
+ * of a teardown does not grow with what everyone else installed. A write that fails part way
+ * (a full map, no memory) deletes what it wrote and says which map and how many entries.
+ *
+ * Why not one inner map per rule set (map-in-map)? Every update and delete of a HASH_OF_MAPS or
+ * ARRAY_OF_MAPS element makes the kernel wait for an RCU grace period before the syscall
+ * returns (maybe_wait_bpf_programs() in kernel/bpf/syscall.c, on 6.1 and 6.12 alike), and an
+ * invocation would need one per rule map at install and again at teardown: ten grace periods on
+ * the hot path of every `bpfence run`, which B4 (concurrent spawns, flat p99) forbids. Keyed
+ * flat maps with recorded keys give the same O(rules of the set) for install, uninstall and
+ * swap with no grace period anywhere but in a swap, where one is needed anyway (policy_swap).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,26 +76,349 @@ static bool local_class(const uint8_t a[16])
 	return false;
 }
 
-static int add_broker_exact(const struct bpfence_maps *m, __u64 inv, const uint8_t addr[16],
-			    uint16_t port)
+/* ---- the compiled rule set ---------------------------------------------------------------- */
+
+enum rule_kind { RK_FILE, RK_NET, RK_BROKER, RK_UNIX, RK_ABSTRACT, RK_MAX };
+
+static const struct {
+	const char *map;
+	size_t key, value;
+	bool lpm; /* the LPM trie has no batch operations */
+} rule_kinds[RK_MAX] = {
+	[RK_FILE] = { "file_rules", sizeof(struct bpfence_file_key), sizeof(__u32) },
+	[RK_NET] = { "net_rules", sizeof(struct bpfence_net_key), sizeof(struct bpfence_net_ports),
+		     true },
+	[RK_BROKER] = { "net_broker", sizeof(struct bpfence_broker_key), sizeof(__u32) },
+	[RK_UNIX] = { "unix_rules", sizeof(struct bpfence_unix_key), sizeof(__u32) },
+	[RK_ABSTRACT] = { "unix_abstract", sizeof(struct bpfence_unix_abstract_key), sizeof(__u32) },
+};
+
+/* Entries of one kind: key then value, back to back. */
+struct rule_list {
+	unsigned char *e;
+	size_t n, cap;
+};
+
+struct rules {
+	__u64 id;
+	struct rule_list k[RK_MAX];
+};
+
+static int kind_fd(const struct bpfence_maps *m, int kind)
 {
-	struct bpfence_broker_key k = { .invocation = inv, .port = port };
+	switch (kind) {
+	case RK_FILE: return m->file_rules;
+	case RK_NET: return m->net_rules;
+	case RK_BROKER: return m->net_broker;
+	case RK_UNIX: return m->unix_rules;
+	default: return m->unix_abstract;
+	}
+}
+
+static size_t entry_size(int kind)
+{
+	return rule_kinds[kind].key + rule_kinds[kind].value;
+}
+
+static void rules_free(struct rules *rs)
+{
+	for (int k = 0; k < RK_MAX; k++)
+		free(rs->k[k].e);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static int rules_add(struct rules *rs, int kind, const void *key, const void *value)
+{
+	struct rule_list *l = &rs->k[kind];
+	size_t es = entry_size(kind);
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		unsigned char *e = realloc(l->e, cap * es);
+
+		if (!e)
+			return -ENOMEM;
+		l->e = e;
+		l->cap = cap;
+	}
+	memcpy(l->e + l->n * es, key, rule_kinds[kind].key);
+	memcpy(l->e + l->n * es + rule_kinds[kind].key, value, rule_kinds[kind].value);
+	l->n++;
+	return 0;
+}
+
+static size_t sort_key_size;
+static int cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, sort_key_size);
+}
+
+/* One entry per key. The same object granted under several paths accumulates its permissions;
+ * a unix name both allowed and the broker's stays the broker's; for the other kinds the
+ * entries of one key are identical. */
+static void rules_merge(struct rules *rs)
+{
+	for (int kind = 0; kind < RK_MAX; kind++) {
+		struct rule_list *l = &rs->k[kind];
+		size_t es = entry_size(kind), ks = rule_kinds[kind].key, out = 0;
+
+		if (l->n < 2)
+			continue;
+		sort_key_size = ks;
+		qsort(l->e, l->n, es, cmp_key);
+		for (size_t i = 0; i < l->n; i++) {
+			unsigned char *cur = l->e + i * es, *last = l->e + (out - 1) * es;
+
+			if (out && !memcmp(last, cur, ks)) {
+				__u32 a, b;
+
+				if (kind == RK_FILE || kind == RK_UNIX || kind == RK_ABSTRACT) {
+					memcpy(&a, last + ks, 4);
+					memcpy(&b, cur + ks, 4);
+					if (kind == RK_FILE)
+						a |= b;
+					else if (a == BPFENCE_UNIX_BROKER || b == BPFENCE_UNIX_BROKER)
+						a = BPFENCE_UNIX_BROKER;
+					memcpy(last + ks, &a, 4);
+				}
+				continue;
+			}
+			if (out != i)
+				memmove(l->e + out * es, cur, es);
+			out++;
+		}
+		l->n = out;
+	}
+}
+
+/* Set the rule set id in every key (the compile step writes 0). */
+static void rules_set_id(struct rules *rs, __u64 id)
+{
+	rs->id = id;
+	for (int kind = 0; kind < RK_MAX; kind++) {
+		size_t es = entry_size(kind), off = kind == RK_NET ?
+							offsetof(struct bpfence_net_key, data) : 0;
+
+		for (size_t i = 0; i < rs->k[kind].n; i++)
+			memcpy(rs->k[kind].e + i * es + off, &id, 8);
+	}
+}
+
+/* Keys and values as the batch calls want them: two arrays. */
+static int split(const struct rule_list *l, int kind, size_t from, size_t count,
+		 unsigned char **keys, unsigned char **values)
+{
+	size_t es = entry_size(kind), ks = rule_kinds[kind].key, vs = rule_kinds[kind].value;
+
+	*keys = malloc(count * ks + 1);
+	*values = malloc(count * vs + 1);
+	if (!*keys || !*values) {
+		free(*keys);
+		free(*values);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < count; i++) {
+		memcpy(*keys + i * ks, l->e + (from + i) * es, ks);
+		memcpy(*values + i * vs, l->e + (from + i) * es + ks, vs);
+	}
+	return 0;
+}
+
+/* Delete the first `count` keys of one kind; a key already gone is skipped, not an error. */
+static void delete_entries(const struct bpfence_maps *m, const struct rules *rs, int kind,
+			   size_t count)
+{
+	const struct rule_list *l = &rs->k[kind];
+	size_t es = entry_size(kind), ks = rule_kinds[kind].key, done = 0;
+	int fd = kind_fd(m, kind);
+	unsigned char *keys = NULL, *values = NULL;
+
+	if (!rule_kinds[kind].lpm && count > 1 && !split(l, kind, 0, count, &keys, &values)) {
+		LIBBPF_OPTS(bpf_map_batch_opts, o);
+
+		while (done < count) {
+			__u32 c = (__u32)(count - done);
+
+			if (!bpf_map_delete_batch(fd, keys + done * ks, &c, &o)) {
+				done = count;
+				break;
+			}
+			/* c were deleted; the next one failed (ENOENT): skip it. */
+			if (errno != ENOENT)
+				break;
+			done += c + 1;
+		}
+		free(keys);
+		free(values);
+	}
+	for (; done < count; done++)
+		bpf_map_delete_elem(fd, l->e + done * es);
+}
+
+static void rules_delete(const struct bpfence_maps *m, const struct rules *rs)
+{
+	for (int kind = 0; kind < RK_MAX; kind++)
+		delete_entries(m, rs, kind, rs->k[kind].n);
+}
+
+/* Write every entry: one batch update per hash map. On failure what was written is deleted and
+ * the message names the map. */
+static int rules_put(const struct bpfence_maps *m, const struct rules *rs, char *why, size_t n)
+{
+	for (int kind = 0; kind < RK_MAX; kind++) {
+		const struct rule_list *l = &rs->k[kind];
+		size_t es = entry_size(kind), done = 0;
+		int fd = kind_fd(m, kind), err = 0;
+
+		if (!l->n)
+			continue;
+		if (!rule_kinds[kind].lpm && l->n > 1) {
+			unsigned char *keys, *values;
+			__u32 c = (__u32)l->n;
+			LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+
+			err = split(l, kind, 0, l->n, &keys, &values);
+			if (!err) {
+				if (bpf_map_update_batch(fd, keys, values, &c, &o))
+					err = -errno;
+				done = err ? c : l->n;
+				free(keys);
+				free(values);
+			}
+		}
+		for (; !err && done < l->n; done++)
+			if (bpf_map_update_elem(fd, l->e + done * es, l->e + done * es +
+						rule_kinds[kind].key, BPF_ANY))
+				err = -errno;
+		if (err) {
+			delete_entries(m, rs, kind, done);
+			for (int k = 0; k < kind; k++)
+				delete_entries(m, rs, k, rs->k[k].n);
+			return fail(why, n, err, "cannot add %zu %s entries (%zu written, all removed "
+				    "again): %s%s", l->n, rule_kinds[kind].map, done, strerror(-err),
+				    err == -E2BIG || err == -ENOMEM || err == -ENOSPC ?
+				    " (the map is full: too many rules installed at once)" : "");
+		}
+	}
+	return 0;
+}
+
+/* ---- records: the keys of every installed rule set ------------------------------------- */
+
+#define RULES_DIR "/run/bpfence/rules"
+#define RECORD_MAGIC 0x31535242 /* "BRS1" */
+
+struct record_head {
+	__u32 magic;
+	__u32 kinds;
+	__u64 id;
+	__u64 n[RK_MAX];
+};
+
+static void record_path(char *buf, size_t n, __u64 id)
+{
+	snprintf(buf, n, RULES_DIR "/%016llx", (unsigned long long)id);
+}
+
+/* The record is written before the first map entry, so no entry exists without one. */
+static int record_write(const struct rules *rs, char *why, size_t n)
+{
+	struct record_head h = { .magic = RECORD_MAGIC, .kinds = RK_MAX, .id = rs->id };
+	char path[64], tmp[80];
+	FILE *f;
+	int ok;
+
+	if ((mkdir("/run/bpfence", 0700) && errno != EEXIST) ||
+	    (mkdir(RULES_DIR, 0700) && errno != EEXIST))
+		return fail(why, n, errno, "cannot create " RULES_DIR ": %s", strerror(errno));
+	record_path(path, sizeof(path), rs->id);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return fail(why, n, errno, "cannot write %s: %s", tmp, strerror(errno));
+	for (int k = 0; k < RK_MAX; k++)
+		h.n[k] = rs->k[k].n;
+	ok = fwrite(&h, sizeof(h), 1, f) == 1;
+	for (int k = 0; k < RK_MAX && ok; k++)
+		for (size_t i = 0; i < rs->k[k].n && ok; i++)
+			ok = fwrite(rs->k[k].e + i * entry_size(k), rule_kinds[k].key, 1, f) == 1;
+	if (fclose(f) || !ok || rename(tmp, path)) {
+		int e = errno ? errno : EIO;
+
+		unlink(tmp);
+		return fail(why, n, e, "cannot write %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+/* The keys of rule set id from its record (values are left zero). -ENOENT without a record. */
+static int record_read(__u64 id, struct rules *rs)
+{
+	struct record_head h;
+	char path[64];
+	int r = 0;
+	FILE *f;
+
+	memset(rs, 0, sizeof(*rs));
+	record_path(path, sizeof(path), id);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	if (fread(&h, sizeof(h), 1, f) != 1 || h.magic != RECORD_MAGIC || h.kinds != RK_MAX ||
+	    h.id != id)
+		r = -EPROTO;
+	for (int k = 0; k < RK_MAX && !r; k++) {
+		unsigned char key[sizeof(struct bpfence_net_key) + sizeof(struct bpfence_unix_abstract_key)],
+			zero[sizeof(struct bpfence_net_ports)] = {};
+
+		if (h.n[k] > (1u << 24)) {
+			r = -EPROTO;
+			break;
+		}
+		for (__u64 i = 0; i < h.n[k] && !r; i++) {
+			if (fread(key, rule_kinds[k].key, 1, f) != 1)
+				r = -EPROTO;
+			else
+				r = rules_add(rs, k, key, zero);
+		}
+	}
+	fclose(f);
+	rs->id = id;
+	if (r)
+		rules_free(rs);
+	return r;
+}
+
+static void record_remove(__u64 id)
+{
+	char path[64];
+
+	record_path(path, sizeof(path), id);
+	unlink(path);
+}
+
+/* ---- compiling a policy into a rule set -------------------------------------------------- */
+
+static int add_broker_exact(struct rules *rs, const uint8_t addr[16], uint16_t port)
+{
+	struct bpfence_broker_key k = { .port = port };
 	__u32 one = 1;
 
 	memcpy(k.addr, addr, 16);
-	return bpf_map_update_elem(m->net_broker, &k, &one, BPF_ANY) ? -errno : 0;
+	return rules_add(rs, RK_BROKER, &k, &one);
 }
 
 /* A broker on a loopback or any address is reachable through every address of this host: deny
- * its port on each of them (taken now; addresses added later are not covered, see docs). */
-static int add_broker_host_addrs(const struct bpfence_maps *m, __u64 inv, uint16_t port)
+ * its port on each of them (taken now; addresses added later are not covered, see docs). The
+ * addresses are read once per install (getifaddrs is a netlink dump). */
+static int add_broker_host_addrs(struct rules *rs, struct ifaddrs **ifa, uint16_t port)
 {
-	struct ifaddrs *ifa, *i;
+	struct ifaddrs *i;
 	int r = 0;
 
-	if (getifaddrs(&ifa))
+	if (!*ifa && getifaddrs(ifa))
 		return -errno;
-	for (i = ifa; i && !r; i = i->ifa_next) {
+	for (i = *ifa; i && !r; i = i->ifa_next) {
 		uint8_t a[16] = {};
 
 		if (!i->ifa_addr)
@@ -91,9 +431,8 @@ static int add_broker_host_addrs(const struct bpfence_maps *m, __u64 inv, uint16
 		} else {
 			continue;
 		}
-		r = add_broker_exact(m, inv, a, port);
+		r = add_broker_exact(rs, a, port);
 	}
-	freeifaddrs(ifa);
 	return r;
 }
 
@@ -116,8 +455,7 @@ static bool prefix_contains(const struct policy_net_rule *outer, const struct po
 
 /* LPM gives the single longest match, so each prefix carries the ports of every rule whose
  * prefix contains it: the longest match is then the whole answer. */
-static int add_net_rules(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
-			 char *why, size_t n)
+static int add_net_rules(struct rules *rs, const struct policy *p, char *why, size_t n)
 {
 	for (size_t i = 0; i < p->n_allow; i++) {
 		const struct policy_net_rule *r = &p->allow[i];
@@ -137,10 +475,9 @@ static int add_net_rules(const struct bpfence_maps *m, __u64 inv, const struct p
 			v.p[v.n].proto = o->proto;
 			v.n++;
 		}
-		memcpy(k.data, &inv, 8);
 		memcpy(k.data + 8, r->addr, 16);
-		if (bpf_map_update_elem(m->net_rules, &k, &v, BPF_ANY))
-			return fail(why, n, errno, "cannot add network rule: %s", strerror(errno));
+		if (rules_add(rs, RK_NET, &k, &v))
+			return fail(why, n, ENOMEM, "cannot compile the network rules: out of memory");
 	}
 	return 0;
 }
@@ -204,12 +541,11 @@ int policy_resolve_report(const struct policy *p, const struct policy_vars *vars
 	return 0;
 }
 
-static int add_file_rules(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
-			  const struct policy_vars *vars, struct install_report *rep, char *why,
-			  size_t n)
+static int add_file_rules(struct rules *rs, const struct policy *p, const struct policy_vars *vars,
+			  struct install_report *rep, char *why, size_t n)
 {
 	for (size_t i = 0; i < p->n_paths; i++) {
-		struct bpfence_file_key k = { .invocation = inv };
+		struct bpfence_file_key k = {};
 		__u32 perm = 0;
 		struct stat st;
 		bool found;
@@ -222,26 +558,23 @@ static int add_file_rules(const struct bpfence_maps *m, __u64 inv, const struct 
 			continue;
 		k.ino = st.st_ino;
 		k.dev = kdev(st.st_dev);
-		/* The same object under several keys: grants accumulate. Whatever may be executed
-		 * may also be mapped executable (the loader maps the program it starts). */
-		bpf_map_lookup_elem(m->file_rules, &k, &perm);
-		perm |= p->paths[i].perm;
+		/* The same object under several keys: grants accumulate (rules_merge). Whatever
+		 * may be executed may also be mapped executable (the loader maps the program it
+		 * starts). */
+		perm = p->paths[i].perm;
 		if (perm & POLICY_PERM_EXEC)
 			perm |= POLICY_PERM_MAP;
-		if (bpf_map_update_elem(m->file_rules, &k, &perm, BPF_ANY))
-			return fail(why, n, errno, "cannot add file rule: %s", strerror(errno));
+		if (rules_add(rs, RK_FILE, &k, &perm))
+			return fail(why, n, ENOMEM, "cannot compile the file rules: out of memory");
 		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
 			/* The device, through any node of it (bpf/bpfence.h). */
-			struct bpfence_file_key dk = { .invocation = inv, .dev = kdev(st.st_rdev),
+			struct bpfence_file_key dk = { .dev = kdev(st.st_rdev),
 						       .ino = S_ISCHR(st.st_mode) ? BPFENCE_DEVICE_CHR :
 										   BPFENCE_DEVICE_BLK };
-			__u32 dperm = 0;
 
-			bpf_map_lookup_elem(m->file_rules, &dk, &dperm);
-			dperm |= perm;
-			if (bpf_map_update_elem(m->file_rules, &dk, &dperm, BPF_ANY))
-				return fail(why, n, errno, "cannot add file rule: %s",
-					    strerror(errno));
+			if (rules_add(rs, RK_FILE, &dk, &perm))
+				return fail(why, n, ENOMEM,
+					    "cannot compile the file rules: out of memory");
 		}
 		rep->files++;
 	}
@@ -252,7 +585,7 @@ static int add_file_rules(const struct bpfence_maps *m, __u64 inv, const struct 
  * for abstract ones. The broker verdict is written last so it wins over an allow of the same
  * socket. A path that does not exist yet is skipped: a broker that appears later is still
  * unreachable, since every unix socket outside the invocation is denied unless allowed. */
-static int add_unix_names(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
+static int add_unix_names(struct rules *rs, const struct policy *p,
 			  const struct policy_broker_unix *list, size_t count, __u32 verdict,
 			  char *why, size_t n)
 {
@@ -261,7 +594,7 @@ static int add_unix_names(const struct bpfence_maps *m, __u64 inv, const struct 
 		struct stat st;
 
 		if (b->abstract) {
-			struct bpfence_unix_abstract_key k = { .invocation = inv };
+			struct bpfence_unix_abstract_key k = {};
 			size_t len = strlen(b->path);
 
 			if (len == 0 || len >= sizeof(k.name))
@@ -269,50 +602,53 @@ static int add_unix_names(const struct bpfence_maps *m, __u64 inv, const struct 
 					    p->file, b->loc.line, b->loc.col);
 			k.len = len;
 			memcpy(k.name, b->path, len);
-			if (bpf_map_update_elem(m->unix_abstract, &k, &verdict, BPF_ANY))
-				return fail(why, n, errno, "cannot add unix rule: %s",
-					    strerror(errno));
+			if (rules_add(rs, RK_ABSTRACT, &k, &verdict))
+				return fail(why, n, ENOMEM, "cannot compile the unix rules: out of memory");
 			continue;
 		}
 		if (stat(b->path, &st))
 			continue;
-		struct bpfence_unix_key k = { .invocation = inv, .ino = st.st_ino,
-					      .dev = kdev(st.st_dev) };
+		struct bpfence_unix_key k = { .ino = st.st_ino, .dev = kdev(st.st_dev) };
 
-		if (bpf_map_update_elem(m->unix_rules, &k, &verdict, BPF_ANY))
-			return fail(why, n, errno, "cannot add unix rule: %s", strerror(errno));
+		if (rules_add(rs, RK_UNIX, &k, &verdict))
+			return fail(why, n, ENOMEM, "cannot compile the unix rules: out of memory");
 	}
 	return 0;
 }
 
-static int add_broker(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
-		      struct bpfence_policy *bp, char *why, size_t n)
+static int add_broker(struct rules *rs, const struct policy *p, struct bpfence_policy *bp,
+		      char *why, size_t n)
 {
-	int r = add_unix_names(m, inv, p, p->unix_allow, p->n_unix_allow, BPFENCE_UNIX_ALLOW, why,
-			       n);
+	struct ifaddrs *ifa = NULL;
+	int r = add_unix_names(rs, p, p->unix_allow, p->n_unix_allow, BPFENCE_UNIX_ALLOW, why, n);
 
 	if (!r)
-		r = add_unix_names(m, inv, p, p->broker_unix, p->n_broker_unix,
-				   BPFENCE_UNIX_BROKER, why, n);
+		r = add_unix_names(rs, p, p->broker_unix, p->n_broker_unix, BPFENCE_UNIX_BROKER,
+				   why, n);
 	if (r)
 		return r;
 	for (size_t i = 0; i < p->n_broker_tcp; i++) {
 		const struct policy_broker_tcp *b = &p->broker_tcp[i];
-		int r;
 
 		if (local_class(b->addr)) {
-			if (bp->n_broker_local >= BPFENCE_BROKER_LOCAL_MAX)
-				return fail(why, n, E2BIG, "%s:%u: too many local broker ports",
-					    p->file, b->loc.line);
+			if (bp->n_broker_local >= BPFENCE_BROKER_LOCAL_MAX) {
+				r = fail(why, n, E2BIG, "%s:%u: too many local broker ports",
+					 p->file, b->loc.line);
+				break;
+			}
 			bp->broker_local_ports[bp->n_broker_local++] = b->port;
-			r = add_broker_host_addrs(m, inv, b->port);
+			r = add_broker_host_addrs(rs, &ifa, b->port);
 		} else {
-			r = add_broker_exact(m, inv, b->addr, b->port);
+			r = add_broker_exact(rs, b->addr, b->port);
 		}
-		if (r)
-			return fail(why, n, r, "cannot add broker: %s", strerror(-r));
+		if (r) {
+			r = fail(why, n, r, "cannot add broker: %s", strerror(-r));
+			break;
+		}
 	}
-	return 0;
+	if (ifa)
+		freeifaddrs(ifa);
+	return r;
 }
 
 int invocation_id_new(char id[BPFENCE_ID_MAX])
@@ -339,28 +675,72 @@ static void policy_entry(const struct policy *p, const char *id, struct bpfence_
 	snprintf(bp->id, sizeof(bp->id), "%s", id);
 }
 
-/* Every rule of p under rule set `rules` (the broker's local ports go into bp). */
-static int add_rules(const struct bpfence_maps *m, __u64 rules, const struct policy *p,
-		     const struct policy_vars *vars, struct bpfence_policy *bp,
-		     struct install_report *rep, char *why, size_t n)
+/* Every rule of p, compiled (keys without their rule set id; the broker's local ports go into
+ * bp). */
+static int compile_rules(struct rules *rs, const struct policy *p, const struct policy_vars *vars,
+			 struct bpfence_policy *bp, struct install_report *rep, char *why, size_t n)
 {
-	int r = add_file_rules(m, rules, p, vars, rep, why, n);
+	int r = add_file_rules(rs, p, vars, rep, why, n);
 
 	if (!r)
-		r = add_net_rules(m, rules, p, why, n);
+		r = add_net_rules(rs, p, why, n);
 	if (!r)
-		r = add_broker(m, rules, p, bp, why, n);
+		r = add_broker(rs, p, bp, why, n);
+	if (r)
+		rules_free(rs);
+	else
+		rules_merge(rs);
 	return r;
 }
 
-static void delete_rules(const struct bpfence_maps *m, __u64 rules);
+/* The rule set into the maps under id: record first, then the entries. All or nothing. */
+static int rules_install(const struct bpfence_maps *m, struct rules *rs, __u64 id, char *why,
+			 size_t n)
+{
+	int r;
+
+	rules_set_id(rs, id);
+	r = record_write(rs, why, n);
+	if (r)
+		return r;
+	r = rules_put(m, rs, why, n);
+	if (r)
+		record_remove(id);
+	return r;
+}
+
+/* Remove rule set id: exactly the keys of its record. Without a record (a rule set written by an
+ * older bpfence, or /run/bpfence wiped under a live invocation) the maps are walked for keys of
+ * this set instead, the one place that still costs O(map). */
+static void delete_keyed(int fd, size_t key_size, size_t inv_offset, __u64 inv);
+
+static void rules_remove(const struct bpfence_maps *m, __u64 id)
+{
+	struct rules rs;
+
+	if (!record_read(id, &rs)) {
+		rules_delete(m, &rs);
+		rules_free(&rs);
+		record_remove(id);
+		return;
+	}
+	delete_keyed(m->file_rules, sizeof(struct bpfence_file_key), 0, id);
+	/* LPM keys start with prefixlen; the rule set follows it. */
+	delete_keyed(m->net_rules, sizeof(struct bpfence_net_key),
+		     offsetof(struct bpfence_net_key, data), id);
+	delete_keyed(m->net_broker, sizeof(struct bpfence_broker_key), 0, id);
+	delete_keyed(m->unix_rules, sizeof(struct bpfence_unix_key), 0, id);
+	delete_keyed(m->unix_abstract, sizeof(struct bpfence_unix_abstract_key), 0, id);
+	record_remove(id);
+}
 
 /*
  * Wait until every BPF program that may have read the old policy entry has returned. Updating a
  * map-in-map makes the kernel call synchronize_rcu() before the syscall returns
  * (maybe_wait_bpf_programs(): "userspace, when we return to it, knows that all programs that
  * could be running use the new map value"); LSM programs are non-sleepable and run inside an RCU
- * read-side section. A throwaway one-slot ARRAY_OF_MAPS gives user space that grace period.
+ * read-side section. A throwaway one-slot ARRAY_OF_MAPS gives user space that grace period. Only
+ * a swap needs it; install and teardown never wait.
  */
 static int rcu_grace(void)
 {
@@ -386,21 +766,37 @@ int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, cons
 	struct bpfence_counters zero = {};
 	struct install_report local;
 	struct bpfence_policy bp;
+	struct rules rs = {};
 	int r;
 
 	if (!rep)
 		rep = &local;
 	memset(rep, 0, sizeof(*rep));
+	/* Never over another invocation's rules: its keys would be overwritten, then removed. */
+	if (!bpf_map_lookup_elem(m->policies, &inv, &bp))
+		return fail(why, n, EEXIST, "invocation %llu already has a policy",
+			    (unsigned long long)inv);
 	policy_entry(p, id, &bp);
 	bp.rules = inv;
-	r = add_rules(m, inv, p, vars, &bp, rep, why, n);
-	if (!r && bpf_map_update_elem(m->counters, &inv, &zero, BPF_ANY))
+	r = compile_rules(&rs, p, vars, &bp, rep, why, n);
+	if (r)
+		return r;
+	r = rules_install(m, &rs, inv, why, n);
+	if (r) {
+		rules_free(&rs);
+		return r;
+	}
+	if (bpf_map_update_elem(m->counters, &inv, &zero, BPF_ANY))
 		r = fail(why, n, errno, "cannot add counters: %s", strerror(errno));
 	/* Last: the policy entry is what makes the rules count. */
 	if (!r && bpf_map_update_elem(m->policies, &inv, &bp, BPF_NOEXIST))
 		r = fail(why, n, errno, "cannot add policy: %s", strerror(errno));
-	if (r)
-		policy_uninstall(m, inv);
+	if (r) {
+		rules_delete(m, &rs);
+		record_remove(inv);
+		bpf_map_delete_elem(m->counters, &inv);
+	}
+	rules_free(&rs);
 	return r;
 }
 
@@ -409,6 +805,7 @@ int policy_swap(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
 {
 	struct bpfence_policy old, bp;
 	struct install_report local;
+	struct rules rs = {};
 	__u64 rules;
 	int r;
 
@@ -427,22 +824,30 @@ int policy_swap(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
 	} while (rules == old.rules);
 	policy_entry(p, old.id, &bp);
 	bp.rules = rules;
-	r = add_rules(m, rules, p, vars, &bp, rep, why, n);
-	/* The swap: one element replaced in one update. A decision reads the entry once, so it
-	 * uses the old policy with the old rules or the new one with the new rules. */
-	if (!r && bpf_map_update_elem(m->policies, &inv, &bp, BPF_EXIST))
-		r = fail(why, n, errno, "cannot replace the policy: %s", strerror(errno));
+	r = compile_rules(&rs, p, vars, &bp, rep, why, n);
+	if (!r)
+		r = rules_install(m, &rs, rules, why, n);
 	if (r) {
-		delete_rules(m, rules); /* nothing changed: the old policy still holds */
+		rules_free(&rs);
 		return r;
 	}
+	/* The swap: one element replaced in one update. A decision reads the entry once, so it
+	 * uses the old policy with the old rules or the new one with the new rules. */
+	if (bpf_map_update_elem(m->policies, &inv, &bp, BPF_EXIST)) {
+		r = fail(why, n, errno, "cannot replace the policy: %s", strerror(errno));
+		rules_delete(m, &rs); /* nothing changed: the old policy still holds */
+		record_remove(rules);
+		rules_free(&rs);
+		return r;
+	}
+	rules_free(&rs);
 	/* A decision that read the old entry just before the swap may still be walking the old
 	 * rules: wait for it before deleting them. Should the grace period be unavailable, wait
 	 * far longer than any hook runs; a decision still in flight then could only turn into a
 	 * denial (fail closed), never an allow. */
 	if (rcu_grace())
 		usleep(100 * 1000);
-	delete_rules(m, old.rules);
+	rules_remove(m, old.rules);
 	return 0;
 }
 
@@ -480,29 +885,26 @@ static void delete_keyed(int fd, size_t key_size, size_t inv_offset, __u64 inv)
 	free(batch);
 }
 
-static void delete_rules(const struct bpfence_maps *m, __u64 rules)
-{
-	delete_keyed(m->file_rules, sizeof(struct bpfence_file_key), 0, rules);
-	/* LPM keys start with prefixlen; the rule set follows it. */
-	delete_keyed(m->net_rules, sizeof(struct bpfence_net_key),
-		     offsetof(struct bpfence_net_key, data), rules);
-	delete_keyed(m->net_broker, sizeof(struct bpfence_broker_key), 0, rules);
-	delete_keyed(m->unix_rules, sizeof(struct bpfence_unix_key), 0, rules);
-	delete_keyed(m->unix_abstract, sizeof(struct bpfence_unix_abstract_key), 0, rules);
-}
-
 int policy_uninstall(const struct bpfence_maps *m, __u64 inv)
 {
 	struct bpfence_policy bp;
+	char path[64];
 
 	/* The policy entry first: without it the invocation is denied everything, never allowed
 	 * through half-deleted rules. */
 	if (!bpf_map_lookup_elem(m->policies, &inv, &bp)) {
 		bpf_map_delete_elem(m->policies, &inv);
-		if (bp.rules != inv)
-			delete_rules(m, bp.rules);
+		rules_remove(m, bp.rules);
+		if (bp.rules == inv) {
+			bpf_map_delete_elem(m->counters, &inv);
+			return 0;
+		}
 	}
-	delete_rules(m, inv);
+	/* No policy entry (a half-finished install), or a swapped one: the first rule set may
+	 * still have a record. */
+	record_path(path, sizeof(path), inv);
+	if (!access(path, F_OK))
+		rules_remove(m, inv);
 	bpf_map_delete_elem(m->counters, &inv);
 	return 0;
 }

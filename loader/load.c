@@ -4,6 +4,7 @@
  * so each program is attached through a BPF link pinned in bpffs, and every map a later process
  * needs is pinned too. Loading twice reuses the pins.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -278,19 +279,37 @@ static void pin_path(char *buf, size_t n, const char *dir, const char *name)
 	snprintf(buf, n, "%s/%s", dir, name);
 }
 
+/* How many of names[] are entries of dir (one directory read, not a lookup per name: `run`
+ * checks this on every invocation). */
+static int count_present(const char *dir, const char *const *names, int *total)
+{
+	struct dirent *de;
+	int present = 0, n = 0;
+	unsigned long long seen[2] = {};
+	DIR *d;
+
+	for (const char *const *l = names; *l; l++)
+		n++;
+	*total += n;
+	d = opendir(dir);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		for (int i = 0; i < n && i < 128; i++)
+			if (!(seen[i / 64] & (1ULL << (i % 64))) && !strcmp(de->d_name, names[i])) {
+				seen[i / 64] |= 1ULL << (i % 64);
+				present++;
+				break;
+			}
+	closedir(d);
+	return present;
+}
+
 int bpfence_loaded(void)
 {
-	int present = 0, total = 0;
-	char path[256];
+	int total = 0, present = count_present(LINK_DIR, bpfence_link_names, &total);
 
-	for (const char *const *l = bpfence_link_names; *l; l++, total++) {
-		pin_path(path, sizeof(path), LINK_DIR, *l);
-		present += !access(path, F_OK);
-	}
-	for (const char *const *m = bpfence_map_names; *m; m++, total++) {
-		pin_path(path, sizeof(path), MAP_DIR, *m);
-		present += !access(path, F_OK);
-	}
+	present += count_present(MAP_DIR, bpfence_map_names, &total);
 	if (present == total)
 		return 1;
 	return present ? -ENOENT : 0;

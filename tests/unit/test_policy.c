@@ -28,7 +28,10 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
+
+#include <bpf/bpf.h>
 
 struct results {
 	unsigned int passed, failed;
@@ -1735,6 +1738,166 @@ static void test_verifier_log(const char *data)
 	CHECK(!strcmp(reason, "one very"), "truncation: '%s'", reason);
 }
 
+/* ---- loader/install.c against real maps ------------------------------------------------ */
+
+/* Maps shaped like the pinned ones (bpf/bpfence.bpf.c), created here: the host can make maps
+ * even where it refuses LSM programs. file_max bounds file_rules, to make an install fail. */
+static int make_maps(struct bpfence_maps *m, unsigned int file_max)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);
+
+	memset(m, -1, sizeof(*m));
+	m->tags = bpf_map_create(BPF_MAP_TYPE_HASH, "t_tags", 8, sizeof(struct bpfence_tag), 64,
+				 NULL);
+	m->policies = bpf_map_create(BPF_MAP_TYPE_HASH, "t_policies", 8,
+				     sizeof(struct bpfence_policy), 64, NULL);
+	m->file_rules = bpf_map_create(BPF_MAP_TYPE_HASH, "t_file", sizeof(struct bpfence_file_key),
+				       4, file_max, NULL);
+	m->net_rules = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "t_net", sizeof(struct bpfence_net_key),
+				      sizeof(struct bpfence_net_ports), 64, &lpm);
+	m->net_broker = bpf_map_create(BPF_MAP_TYPE_HASH, "t_broker",
+				       sizeof(struct bpfence_broker_key), 4, 256, NULL);
+	m->unix_rules = bpf_map_create(BPF_MAP_TYPE_HASH, "t_unix", sizeof(struct bpfence_unix_key),
+				       4, 64, NULL);
+	m->unix_abstract = bpf_map_create(BPF_MAP_TYPE_HASH, "t_abstract",
+					  sizeof(struct bpfence_unix_abstract_key), 4, 64, NULL);
+	m->counters = bpf_map_create(BPF_MAP_TYPE_HASH, "t_counters", 8,
+				     sizeof(struct bpfence_counters), 64, NULL);
+	return m->tags < 0 || m->policies < 0 || m->file_rules < 0 || m->net_rules < 0 ||
+	       m->net_broker < 0 || m->unix_rules < 0 || m->unix_abstract < 0 || m->counters < 0 ?
+		       -errno : 0;
+}
+
+static unsigned int map_entries(int fd, size_t key_size)
+{
+	unsigned char key[256], next[256];
+	unsigned int n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		n++;
+		memcpy(key, next, key_size);
+		prev = key;
+	}
+	return n;
+}
+
+static unsigned int rule_entries(const struct bpfence_maps *m)
+{
+	return map_entries(m->file_rules, sizeof(struct bpfence_file_key)) +
+	       map_entries(m->net_rules, sizeof(struct bpfence_net_key)) +
+	       map_entries(m->net_broker, sizeof(struct bpfence_broker_key)) +
+	       map_entries(m->unix_rules, sizeof(struct bpfence_unix_key)) +
+	       map_entries(m->unix_abstract, sizeof(struct bpfence_unix_abstract_key));
+}
+
+static bool record_exists(__u64 id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/run/bpfence/rules/%016llx", (unsigned long long)id);
+	return !access(path, F_OK);
+}
+
+static void test_install(void)
+{
+	char dir[] = "/tmp/test_install.XXXXXX", path[128], err[POLICY_ERR_MAX], why[512];
+	struct bpfence_maps m, small;
+	struct bpfence_policy bp;
+	struct policy p, q;
+	__u64 inv = 0x7e57000000000000ULL | (unsigned long long)getpid(), inv2 = inv + (1ULL << 32);
+	__u32 perm = 0;
+	FILE *f;
+	int r;
+
+	if (!CHECK(!make_maps(&m, 1024), "cannot create test maps (run as root): %s",
+		   strerror(errno)))
+		return;
+	if (!CHECK(mkdtemp(dir) != NULL, "mkdtemp: %s", strerror(errno)))
+		return;
+	snprintf(path, sizeof(path), "%s/p.policy", dir);
+	f = fopen(path, "w");
+	/* /usr twice (read, then exec): one entry with both grants; /dev/null: the node and the
+	 * device; a broker on loopback: one entry per host address. */
+	fprintf(f, "[policy]\nname = t\n[network]\nconnect = deny\nallow = 10.0.0.0/8 tcp 443\n"
+		   "allow = 10.1.0.0/16 tcp 80\n[broker]\ntcp = 127.0.0.1:7700\ntcp = 192.0.2.7:9\n"
+		   "unix = @broker-t\n[files]\nread = /usr /etc/passwd /dev/null\nexec = /usr\n");
+	fclose(f);
+	r = policy_parse_file(path, &p, err, sizeof(err));
+	if (!CHECK(!r, "parse: %s", err))
+		return;
+
+	r = policy_install(&m, inv, "t", &p, NULL, NULL, why, sizeof(why));
+	CHECK(!r, "install: %s", why);
+	struct stat st;
+	struct bpfence_file_key k = { .invocation = inv };
+
+	stat("/usr", &st);
+	k.ino = st.st_ino;
+	k.dev = (major(st.st_dev) << 20) | minor(st.st_dev);
+	CHECK(!bpf_map_lookup_elem(m.file_rules, &k, &perm) &&
+		      perm == (POLICY_PERM_READ | POLICY_PERM_EXEC | POLICY_PERM_MAP),
+	      "/usr merged grant: %#x", perm);
+	/* /usr, /etc/passwd, /dev/null and the null device. */
+	CHECK(map_entries(m.file_rules, sizeof(k)) == 4, "file entries: %u",
+	      map_entries(m.file_rules, sizeof(k)));
+	CHECK(map_entries(m.net_rules, sizeof(struct bpfence_net_key)) == 2, "net entries");
+	CHECK(map_entries(m.unix_abstract, sizeof(struct bpfence_unix_abstract_key)) == 1,
+	      "abstract entries");
+	CHECK(map_entries(m.net_broker, sizeof(struct bpfence_broker_key)) >= 2, "broker entries");
+	CHECK(record_exists(inv), "no record for the rule set");
+	CHECK(!bpf_map_lookup_elem(m.policies, &inv, &bp) && bp.rules == inv, "policy entry");
+	/* A second install on the same invocation is refused and leaves the first intact. */
+	r = policy_install(&m, inv, "t", &p, NULL, NULL, why, sizeof(why));
+	CHECK(r == -EEXIST, "second install: %d %s", r, why);
+	CHECK(!bpf_map_lookup_elem(m.file_rules, &k, &perm), "first install damaged");
+
+	/* A second invocation beside it, then a swap of the first: the rule set changes, the old
+	 * keys are gone, the other invocation's stay. */
+	r = policy_install(&m, inv2, "t2", &p, NULL, NULL, why, sizeof(why));
+	CHECK(!r, "install 2: %s", why);
+	unsigned int both = rule_entries(&m);
+
+	snprintf(path, sizeof(path), "%s/q.policy", dir);
+	f = fopen(path, "w");
+	fprintf(f, "[policy]\nname = q\n[files]\nread = /etc/passwd\n");
+	fclose(f);
+	CHECK(!policy_parse_file(path, &q, err, sizeof(err)), "parse q: %s", err);
+	r = policy_swap(&m, inv, &q, NULL, NULL, why, sizeof(why));
+	CHECK(!r, "swap: %s", why);
+	CHECK(!bpf_map_lookup_elem(m.policies, &inv, &bp) && bp.rules != inv &&
+		      (bp.rules >> 63) && !strcmp(bp.name, "q"), "swapped entry");
+	CHECK(!record_exists(inv) && record_exists(bp.rules), "records after the swap");
+	CHECK(rule_entries(&m) == both / 2 + 1, "entries after the swap: %u (before %u)",
+	      rule_entries(&m), both);
+	__u64 swapped = bp.rules;
+
+	policy_uninstall(&m, inv);
+	policy_uninstall(&m, inv2);
+	CHECK(rule_entries(&m) == 0, "leaked rule entries: %u", rule_entries(&m));
+	CHECK(map_entries(m.policies, 8) == 0 && map_entries(m.counters, 8) == 0,
+	      "leaked policies/counters");
+	CHECK(!record_exists(inv2) && !record_exists(swapped), "leaked records");
+
+	/* A full map: the install fails, says which map, and leaves nothing behind. */
+	if (CHECK(!make_maps(&small, 2), "small maps: %s", strerror(errno))) {
+		r = policy_install(&small, inv, "t", &p, NULL, NULL, why, sizeof(why));
+		CHECK(r < 0 && strstr(why, "file_rules") && strstr(why, "all removed"),
+		      "full map: %d %s", r, why);
+		CHECK(rule_entries(&small) == 0 && map_entries(small.policies, 8) == 0 &&
+			      map_entries(small.counters, 8) == 0,
+		      "a failed install left entries");
+		CHECK(!record_exists(inv), "a failed install left its record");
+		bpfence_maps_close(&small);
+	}
+	bpfence_maps_close(&m);
+	policy_free(&p);
+	policy_free(&q);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	if (system(path))
+		CHECK(false, "cannot remove %s", dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -1755,6 +1918,7 @@ int main(int argc, char **argv)
 	test_json();
 	test_learn();
 	test_verifier_log(argv[1]);
+	test_install();
 	if (argc == 3)
 		test_repo_policies(argv[2]);
 	printf("%u passed, %u failed\n", res.passed, res.failed);
