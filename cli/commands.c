@@ -210,6 +210,22 @@ int cmd_status(int argc, char **argv)
 			printf("%llu", drops);
 		else
 			printf("null");
+		/* How full each map is: what a leak or a capacity problem shows up in. */
+		printf(", \"maps\": {");
+		if (loaded == 1) {
+			bool first = true;
+
+			for (const char *const *n = bpfence_map_names; *n; n++) {
+				unsigned int e, max;
+
+				if (bpfence_map_usage(*n, &e, &max))
+					continue;
+				printf("%s\"%s\": {\"entries\": %u, \"max_entries\": %u}",
+				       first ? "" : ", ", *n, e, max);
+				first = false;
+			}
+		}
+		printf("}");
 		printf(", \"programs\": [");
 		for (const char *const *l = bpfence_link_names; *l; l++)
 			printf("%s\"%s\"", l == bpfence_link_names ? "" : ", ", *l);
@@ -226,6 +242,19 @@ int cmd_status(int argc, char **argv)
 			printf("tagged:   %d cgroup(s)\n", tagged);
 		if (have_drops)
 			printf("drops:    %llu audit event(s) could not be queued\n", drops);
+		if (loaded == 1) {
+			const char *sep = "maps:     ";
+
+			for (const char *const *n = bpfence_map_names; *n; n++) {
+				unsigned int e, max;
+
+				if (bpfence_map_usage(*n, &e, &max))
+					continue;
+				printf("%s%s %u/%u", sep, *n, e, max);
+				sep = ", ";
+			}
+			printf("\n");
+		}
 	}
 	return can ? 0 : 1;
 }

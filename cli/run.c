@@ -831,11 +831,15 @@ static int prepare(struct run *r)
 	add_env(r, "LANG=%s", "C.UTF-8");
 	/* Who the function runs as, for getpass.getuser() and shells, without a passwd lookup. */
 	{
-		struct passwd *pw = getpwuid(r->drop ? r->uid : getuid());
+		/* Root needs no lookup (a passwd lookup is a noticeable part of a short run). */
+		struct passwd *pw = r->drop || getuid() ? getpwuid(r->drop ? r->uid : getuid()) :
+							  NULL;
+		const char *name = pw && pw->pw_name[0] ? pw->pw_name :
+			      !r->drop && !getuid() ? "root" : NULL;
 
-		if (pw && pw->pw_name[0]) {
-			add_env(r, "USER=%s", pw->pw_name);
-			add_env(r, "LOGNAME=%s", pw->pw_name);
+		if (name) {
+			add_env(r, "USER=%s", name);
+			add_env(r, "LOGNAME=%s", name);
 		}
 	}
 	/* An invocation runs once: a bytecode cache written next to the function's source would

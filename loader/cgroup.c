@@ -37,11 +37,20 @@ static void unescape(char *s)
 
 int cgroup2_root(char *buf, size_t n)
 {
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	/* Asked several times per `run` (the probe, then the invocation's cgroup): read once. */
+	static char found[PATH_MAX];
+	FILE *f;
 	char *line = NULL;
 	size_t cap = 0;
 	int r = -ENOENT;
 
+	if (found[0]) {
+		if (strlen(found) >= n)
+			return -ENAMETOOLONG;
+		strcpy(buf, found);
+		return 0;
+	}
+	f = fopen("/proc/self/mountinfo", "re");
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
@@ -63,6 +72,8 @@ int cgroup2_root(char *buf, size_t n)
 			break;
 		}
 		strcpy(buf, fields[4]);
+		if (strlen(fields[4]) < sizeof(found))
+			strcpy(found, fields[4]);
 		r = 0;
 		break;
 	}

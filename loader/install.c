@@ -23,7 +23,9 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -408,31 +410,112 @@ static int add_broker_exact(struct rules *rs, const uint8_t addr[16], uint16_t p
 	return rules_add(rs, RK_BROKER, &k, &one);
 }
 
+/* Every address of this host (IPv4 as v4-mapped), from one RTM_GETADDR dump. Not getifaddrs():
+ * that dumps every link with its statistics first, and `run` does this once per invocation. */
+static int host_addrs(uint8_t (**out)[16], size_t *count)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifaddrmsg ifa;
+	} req = { .nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETADDR,
+			  .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
+		  .ifa = { .ifa_family = AF_UNSPEC } };
+	static char buf[32768] __attribute__((aligned(4)));
+	uint8_t (*v)[16] = NULL;
+	size_t n = 0, cap = 0;
+	int fd, r = 0;
+	bool done = false;
+
+	*out = NULL;
+	*count = 0;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (send(fd, &req, sizeof(req), 0) < 0)
+		r = -errno;
+	while (!r && !done) {
+		ssize_t len = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *nh;
+
+		if (len < 0) {
+			r = -errno;
+			break;
+		}
+		for (nh = (struct nlmsghdr *)buf; !r && NLMSG_OK(nh, (size_t)len);
+		     nh = NLMSG_NEXT(nh, len)) {
+			struct ifaddrmsg *ifa = NLMSG_DATA(nh);
+			struct rtattr *rta;
+			int alen;
+
+			if (nh->nlmsg_type == NLMSG_DONE) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type == NLMSG_ERROR) {
+				r = -EPROTO;
+				break;
+			}
+			if (nh->nlmsg_type != RTM_NEWADDR ||
+			    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+				continue;
+			alen = (int)IFA_PAYLOAD(nh);
+			for (rta = IFA_RTA(ifa); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
+				uint8_t a[16] = {};
+
+				if (rta->rta_type != IFA_ADDRESS && rta->rta_type != IFA_LOCAL)
+					continue;
+				if (ifa->ifa_family == AF_INET && RTA_PAYLOAD(rta) == 4) {
+					a[10] = a[11] = 0xff;
+					memcpy(a + 12, RTA_DATA(rta), 4);
+				} else if (ifa->ifa_family == AF_INET6 && RTA_PAYLOAD(rta) == 16) {
+					memcpy(a, RTA_DATA(rta), 16);
+				} else {
+					continue;
+				}
+				if (n == cap) {
+					uint8_t (*nv)[16] = realloc(v, (cap = cap ? cap * 2 : 16) * 16);
+
+					if (!nv) {
+						r = -ENOMEM;
+						break;
+					}
+					v = nv;
+				}
+				memcpy(v[n++], a, 16);
+			}
+		}
+	}
+	close(fd);
+	if (r) {
+		free(v);
+		return r;
+	}
+	*out = v;
+	*count = n;
+	return 0;
+}
+
 /* A broker on a loopback or any address is reachable through every address of this host: deny
  * its port on each of them (taken now; addresses added later are not covered, see docs). The
- * addresses are read once per install (getifaddrs is a netlink dump). */
-static int add_broker_host_addrs(struct rules *rs, struct ifaddrs **ifa, uint16_t port)
+ * addresses are read once per install. */
+struct host_list {
+	bool read;
+	uint8_t (*a)[16];
+	size_t n;
+};
+
+static int add_broker_host_addrs(struct rules *rs, struct host_list *h, uint16_t port)
 {
-	struct ifaddrs *i;
 	int r = 0;
 
-	if (!*ifa && getifaddrs(ifa))
-		return -errno;
-	for (i = *ifa; i && !r; i = i->ifa_next) {
-		uint8_t a[16] = {};
-
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			a[10] = a[11] = 0xff;
-			memcpy(a + 12, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			memcpy(a, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		r = add_broker_exact(rs, a, port);
+	if (!h->read) {
+		r = host_addrs(&h->a, &h->n);
+		if (r)
+			return r;
+		h->read = true;
 	}
+	for (size_t i = 0; i < h->n && !r; i++)
+		r = add_broker_exact(rs, h->a[i], port);
 	return r;
 }
 
@@ -619,7 +702,7 @@ static int add_unix_names(struct rules *rs, const struct policy *p,
 static int add_broker(struct rules *rs, const struct policy *p, struct bpfence_policy *bp,
 		      char *why, size_t n)
 {
-	struct ifaddrs *ifa = NULL;
+	struct host_list hosts = {};
 	int r = add_unix_names(rs, p, p->unix_allow, p->n_unix_allow, BPFENCE_UNIX_ALLOW, why, n);
 
 	if (!r)
@@ -637,7 +720,7 @@ static int add_broker(struct rules *rs, const struct policy *p, struct bpfence_p
 				break;
 			}
 			bp->broker_local_ports[bp->n_broker_local++] = b->port;
-			r = add_broker_host_addrs(rs, &ifa, b->port);
+			r = add_broker_host_addrs(rs, &hosts, b->port);
 		} else {
 			r = add_broker_exact(rs, b->addr, b->port);
 		}
@@ -646,8 +729,7 @@ static int add_broker(struct rules *rs, const struct policy *p, struct bpfence_p
 			break;
 		}
 	}
-	if (ifa)
-		freeifaddrs(ifa);
+	free(hosts.a);
 	return r;
 }
 

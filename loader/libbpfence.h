@@ -69,6 +69,9 @@ struct bpfence_maps {
 
 int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n);
 void bpfence_maps_close(struct bpfence_maps *m);
+/* Entries now in pinned map `name` (one of bpfence_map_names) and its capacity: for status and
+ * leak counts. -EOPNOTSUPP for maps without keys to count (arrays, the ring buffer). */
+int bpfence_map_usage(const char *name, unsigned int *entries, unsigned int *max);
 
 /* --- cgroup v2 (loader/cgroup.c) --- */
 

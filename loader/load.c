@@ -932,6 +932,40 @@ int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n)
 	return 0;
 }
 
+int bpfence_map_usage(const char *name, unsigned int *entries, unsigned int *max)
+{
+	unsigned char key[512], next[512];
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+	char path[256];
+	void *prev = NULL;
+	int fd, r = 0;
+
+	pin_path(path, sizeof(path), MAP_DIR, name);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) || mi.key_size > sizeof(key)) {
+		r = -EINVAL;
+		goto out;
+	}
+	*max = mi.max_entries;
+	*entries = 0;
+	if (mi.type == BPF_MAP_TYPE_ARRAY || mi.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+	    mi.type == BPF_MAP_TYPE_RINGBUF) {
+		r = -EOPNOTSUPP; /* always full, or no keys */
+		goto out;
+	}
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		(*entries)++;
+		memcpy(key, next, mi.key_size);
+		prev = key;
+	}
+out:
+	close(fd);
+	return r;
+}
+
 void bpfence_maps_close(struct bpfence_maps *m)
 {
 	int *fds[] = { &m->tags,       &m->policies,      &m->file_rules, &m->net_rules,
