@@ -42,7 +42,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUTPU
 # What each stage needs from Debian; tools/deps installs what is missing (and nothing else).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libseccomp-dev make pkg-config
 TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace \
-	runc crun podman containerd systemd yamllint python3-kubernetes
+	runc crun podman containerd systemd yamllint python3-kubernetes bubblewrap
 DEPS_STAMP := $(OUTPUT)/.deps-build
 
 LIB_SRCS := $(wildcard loader/*.c)

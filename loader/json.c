@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* JSON writer and flat-object reader (see json.h for the string convention). */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,17 @@ void jsonw_uint(struct json_writer *w, unsigned long long v)
 	fprintf(w->f, "%llu", v);
 }
 
+/* Measurements (the benchmarks). JSON has no NaN or infinity: a value that is not a number is
+ * null, as "not measured". */
+void jsonw_float(struct json_writer *w, double v)
+{
+	sep(w);
+	if (isfinite(v))
+		fprintf(w->f, "%.6g", v);
+	else
+		fputs("null", w->f);
+}
+
 void jsonw_bool(struct json_writer *w, bool v)
 {
 	sep(w);
@@ -148,6 +160,12 @@ void jsonw_uint_field(struct json_writer *w, const char *name, unsigned long lon
 {
 	jsonw_name(w, name);
 	jsonw_uint(w, v);
+}
+
+void jsonw_float_field(struct json_writer *w, const char *name, double v)
+{
+	jsonw_name(w, name);
+	jsonw_float(w, v);
 }
 
 /* ---- reader ---------------------------------------------------------------------------- */

@@ -36,11 +36,14 @@ void jsonw_end_array(struct json_writer *w);
 void jsonw_name(struct json_writer *w, const char *name);
 void jsonw_string(struct json_writer *w, const char *s);
 void jsonw_uint(struct json_writer *w, unsigned long long v);
+/* A finite double; NaN and infinity are written as null. */
+void jsonw_float(struct json_writer *w, double v);
 void jsonw_bool(struct json_writer *w, bool v);
 void jsonw_null(struct json_writer *w);
 /* name + value in one call. */
 void jsonw_string_field(struct json_writer *w, const char *name, const char *s);
 void jsonw_uint_field(struct json_writer *w, const char *name, unsigned long long v);
+void jsonw_float_field(struct json_writer *w, const char *name, double v);
 
 enum json_type {
 	JSON_STRING,
