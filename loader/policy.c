@@ -25,7 +25,7 @@
 
 #define FILE_BYTES_MAX		(1024 * 1024)
 #define LINE_BYTES_MAX		4096
-#define PATHS_MAX		4096
+#define PATHS_MAX		16384 /* B2 measures 10,000 file rules */
 #define ALLOW_MAX		1024
 #define BROKER_UNIX_MAX		16
 #define BROKER_TCP_MAX		16

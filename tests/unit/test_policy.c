@@ -1016,18 +1016,18 @@ static void test_limits(void)
 	if (!buf)
 		exit(2);
 
-	/* 4096 paths fit; one more, on the next line, does not. */
+	/* 16384 paths fit; one more, on the next line, does not. */
 	len = sprintf(buf, "[files]\n");
-	for (int i = 0; i < 4096; i++)
+	for (int i = 0; i < 16384; i++)
 		len += sprintf(buf + len, "%s/p%d", i % 8 ? " " : "\nread = ", i);
 	len += sprintf(buf + len, "\n");
 	if (PARSE_OK(buf, &p)) {
-		CHECK(p.n_paths == 4096, "n_paths %zu", p.n_paths);
-		CHECK_PATH(&p, 4095, "/p4095", R, 514, 57);
+		CHECK(p.n_paths == 16384, "n_paths %zu", p.n_paths);
+		CHECK_PATH(&p, 16383, "/p16383", R, 2050, 64);
 		policy_free(&p);
 	}
 	sprintf(buf + len, "write = /a /b\n");
-	PARSE_BAD(buf, "515:9: too many paths (max 4096)");
+	PARSE_BAD(buf, "2051:9: too many paths (max 16384)");
 
 	len = sprintf(buf, "[network]\n");
 	for (int i = 0; i < 1024; i++)
