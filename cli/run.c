@@ -159,6 +159,7 @@ struct run {
 	struct policy policy;
 	struct sock_fprog filter; /* the seccomp layer; filter.filter NULL with --no-seccomp */
 	unsigned int filter_flags;
+	int cap_last; /* highest capability this kernel has (dropped up to it in the child) */
 	struct bpfence_maps maps;
 	bool maps_open;
 };
@@ -324,7 +325,7 @@ static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigs
 	/* No capabilities, even as root: no mounts, raw sockets, module loads, reboot, DAC
 	 * override. The bounding set goes first, while CAP_SETPCAP is still ours. */
 	ce.step++;
-	for (int cap = 0; cap <= 63; cap++)
+	for (int cap = 0; cap <= r->cap_last; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
 			goto fail;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
@@ -824,6 +825,19 @@ static int prepare(struct run *r)
 	r->tagged = true;
 	release_load_lock();
 	step("tagged");
+	/* The child drops the bounding set one capability per prctl(): only as many as the kernel
+	 * knows (41 on 6.1), not 64. Unreadable: all 64 (the rest fail with EINVAL, ignored). */
+	{
+		char buf[16] = "";
+		int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+
+		r->cap_last = 63;
+		if (fd >= 0) {
+			if (read(fd, buf, sizeof(buf) - 1) > 0 && atoi(buf) > 0 && atoi(buf) < 63)
+				r->cap_last = atoi(buf);
+			close(fd);
+		}
+	}
 
 	add_env(r, "PATH=%s", "/usr/local/bin:/usr/bin:/bin");
 	add_env(r, "HOME=%s", r->scratch);
