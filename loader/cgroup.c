@@ -239,7 +239,12 @@ int cgroup_remove(const char *path)
 {
 	char sub[PATH_MAX];
 	struct dirent *de;
-	DIR *d = opendir(path);
+	DIR *d;
+
+	/* Most invocations make no child cgroups: one rmdir, no directory walk. */
+	if (!rmdir(path) || errno == ENOENT)
+		return 0;
+	d = opendir(path);
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
