@@ -751,17 +751,17 @@ static int prepare(struct run *r)
 	if (r->audit)
 		r->policy.mode = POLICY_MODE_AUDIT;
 	step("policy parsed");
+	if (ensure_enforcing(&r->maps))
+		return -1;
+	r->maps_open = true;
+	step("programs checked, maps open");
+	/* After the root check: the compiled filter is cached under /run/bpfence. */
 	if (!r->no_seccomp &&
 	    seccomp_filter_get(&r->policy, &r->filter, &r->filter_flags, why, sizeof(why))) {
 		report_error("cannot build the seccomp filter", "%s", why);
 		return -1;
 	}
-	step("seccomp filter built");
-
-	if (ensure_enforcing(&r->maps))
-		return -1;
-	r->maps_open = true;
-	step("programs checked, maps open");
+	step("seccomp filter ready");
 
 	e = invocation_id_new(r->id);
 	if (e) {
