@@ -169,9 +169,9 @@ static void rules_merge(struct rules *rs)
 		sort_key_size = ks;
 		qsort(l->e, l->n, es, cmp_key);
 		for (size_t i = 0; i < l->n; i++) {
-			unsigned char *cur = l->e + i * es, *last = l->e + (out - 1) * es;
+			unsigned char *cur = l->e + i * es, *last = out ? l->e + (out - 1) * es : NULL;
 
-			if (out && !memcmp(last, cur, ks)) {
+			if (last && !memcmp(last, cur, ks)) {
 				__u32 a, b;
 
 				if (kind == RK_FILE || kind == RK_UNIX || kind == RK_ABSTRACT) {
