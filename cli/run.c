@@ -248,6 +248,30 @@ static void step(const char *what)
 	fprintf(stderr, "%s: +%.2f ms %s\n", cli.prog, mono_ms() - t_start, what);
 }
 
+/*
+ * The invocation's cgroup, as soon as it is empty (before the summary: B5 times a timeout to the
+ * cgroup's removal). It goes while still tagged, and its tag goes with it (tp_btf/cgroup_rmdir);
+ * should it not go, it stays tagged, with its policy, rather than be left as an untagged cgroup
+ * into which a task could later be moved unrestricted.
+ */
+static int remove_cgroup(struct run *r)
+{
+	int e;
+
+	if (!r->made_cgroup)
+		return 0;
+	e = cgroup_remove(r->cgroup);
+	if (e) {
+		report_error("teardown", "cannot remove cgroup %s: %s; left tagged", r->cgroup,
+			     strerror(-e));
+		r->made_cgroup = r->tagged = false;
+		return -1;
+	}
+	r->made_cgroup = false;
+	step("cgroup removed");
+	return 0;
+}
+
 static int teardown(struct run *r)
 {
 	int status = 0;
@@ -257,21 +281,16 @@ static int teardown(struct run *r)
 		r->tagged = r->made_cgroup = r->installed = false;
 		status = -1;
 	}
+	if (remove_cgroup(r)) {
+		/* Still tagged, its policy still installed: never an untagged leftover. */
+		r->installed = false;
+		status = -1;
+	}
 	if (r->tagged)
 		untag_cgroup(&r->maps, r->cgid);
-	step("untagged");
-	if (r->made_cgroup) {
-		int e = cgroup_remove(r->cgroup);
-
-		if (e) {
-			report_error("teardown", "cannot remove cgroup %s: %s", r->cgroup,
-				     strerror(-e));
-			status = -1;
-		}
-	}
 	if (r->installed)
 		policy_uninstall(&r->maps, r->cgid);
-	step("cgroup removed, policy uninstalled");
+	step("policy uninstalled");
 	/* The tmpfs exists only in our mount namespace; the host sees an empty directory. */
 	if (r->mounted_storage && umount2(r->storage, MNT_DETACH)) {
 		report_error("teardown", "cannot unmount %s: %s", r->storage, strerror(errno));
@@ -983,6 +1002,8 @@ int cmd_run(int argc, char **argv)
 	memset(&info, 0, sizeof(info));
 	waitid(P_PIDFD, pidfd, &info, WEXITED);
 	step("cgroup empty, child reaped");
+	if (!r.not_empty && remove_cgroup(&r))
+		e = -EBUSY;
 
 	if (timed_out) {
 		status = EXIT_TIMEOUT;
