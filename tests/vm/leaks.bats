@@ -6,7 +6,7 @@
 # scratch directory are gone afterwards, and the map entries other invocations hold are not
 # touched. Counted from the kernel's own maps (bpfence status --json reads every pinned map) and
 # from the file system, before and after. The 10,000-run figure is B5 in `make bench`; this test
-# runs 300 under `make test-matrix` (BPFENCE_TEST_LONG=1) and 120 under `make test`, which has to
+# runs 300 under `make test-matrix` (BPFENCE_TEST_LONG=1) and 90 under `make test`, which has to
 # fit CI's time.
 #
 # And the seccomp layer is compiled once per policy content: the cached program is what later runs
@@ -34,7 +34,7 @@ for name in ("tags", "policies", "counters", "file_rules", "net_rules", "net_bro
 }
 
 @test "invocations that end every way (300 in the matrix run) leave no cgroup, tag, policy, rule, counter, record or scratch dir" {
-	local before after i rc runs=120
+	local before after i rc runs=90
 	[[ ${BPFENCE_TEST_LONG-} == 1 ]] && runs=300
 	write_policy <<EOF
 [network]

@@ -261,9 +261,9 @@ exec_into() {
 
 # crun: the starts take half as long as with runc under emulation (runc re-executes a copy
 # of its 10 MB self for every start); runc's own starts are the tests above and below. 50 starts
-# under `make test-matrix` (BPFENCE_TEST_LONG=1), 15 under `make test`, which has to fit CI's time.
+# under `make test-matrix` (BPFENCE_TEST_LONG=1), 10 under `make test`, which has to fit CI's time.
 @test "back-to-back starts (crun; 50 in the matrix run): no user instruction ever ran unrestricted, nothing left behind" {
-	local i id bad=0 n=15
+	local i id bad=0 n=10
 	[[ ${BPFENCE_TEST_LONG-} == 1 ]] && n=50
 	for i in $(seq "$n"); do
 		id=oci-b2b-$i
