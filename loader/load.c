@@ -284,20 +284,18 @@ static void pin_path(char *buf, size_t n, const char *dir, const char *name)
 static int count_present(const char *dir, const char *const *names, int *total)
 {
 	struct dirent *de;
-	int present = 0, n = 0;
-	unsigned long long seen[2] = {};
+	int present = 0;
 	DIR *d;
 
 	for (const char *const *l = names; *l; l++)
-		n++;
-	*total += n;
+		(*total)++;
 	d = opendir(dir);
 	if (!d)
 		return 0;
+	/* A directory lists each name once and names[] has no duplicates: no entry counts twice. */
 	while ((de = readdir(d)))
-		for (int i = 0; i < n && i < 128; i++)
-			if (!(seen[i / 64] & (1ULL << (i % 64))) && !strcmp(de->d_name, names[i])) {
-				seen[i / 64] |= 1ULL << (i % 64);
+		for (const char *const *l = names; *l; l++)
+			if (!strcmp(de->d_name, *l)) {
 				present++;
 				break;
 			}
