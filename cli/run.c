@@ -387,10 +387,7 @@ fail:
 
 static long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long)mono_ms();
 }
 
 static void print_summary(struct run *r, int code, int sig, bool timed_out, long ms)
