@@ -57,6 +57,48 @@ int seccomp_filter_get(const struct policy *p, struct sock_fprog *prog, unsigned
  * 0, or a negative errno with why set. */
 int seccomp_oci_profile(const struct policy *p, bool log_flag, FILE *out, char *why, size_t n);
 
+/* --- starting a restricted command (cli/launch.c) --- */
+
+#include <signal.h>
+#include <sys/types.h>
+
+#define ENV_USER_MAX 64 /* --env options */
+#define ENV_MAX (ENV_USER_MAX + 16) /* and bpfence's own */
+
+/* A command's environment: NULL-terminated, each string malloc'd. */
+struct env {
+	char *v[ENV_MAX + 1];
+	int n;
+};
+int env_add(struct env *e, const char *fmt, const char *val);
+void env_free(struct env *e);
+
+/* What the child of launch_start() becomes. */
+struct launch {
+	char **argv;
+	char **env;
+	const char *workdir; /* NULL: bpfence's own */
+	bool drop;           /* set uid and gid (launch_user) */
+	uid_t uid;
+	gid_t gid;
+	const struct sock_fprog *filter; /* the seccomp layer; NULL: none (--no-seccomp) */
+	unsigned int filter_flags;
+	int cap_last;     /* highest capability this kernel has (launch_cap_last) */
+	sigset_t sigmask; /* the child's signal mask */
+};
+
+/* PATH, HOME and TMPDIR=home, LANG, USER and LOGNAME, PYTHONDONTWRITEBYTECODE. */
+int env_defaults(struct env *e, const char *home, const struct launch *l);
+/* USER[:GROUP], names or numbers: sets uid, gid and drop; -ENOENT if unknown. */
+int launch_user(struct launch *l, const char *spec);
+void launch_cap_last(struct launch *l);
+/* clone3 the child into the cgroup open at cgfd; *pidfd its pidfd, *errfd the read end of its
+ * error pipe (for launch_exec_result). The child's pid, or -1 (reported). */
+pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd);
+/* Wait for the child's exec: 0 if it ran; 1 if it did not (reported; *code is the exit status:
+ * 125 bpfence or the canary, 126 not executable, 127 not found). */
+int launch_exec_result(int errfd, const char *argv0, int *code);
+
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_status(int argc, char **argv);
@@ -70,5 +112,6 @@ extern const char policy_learn_help[];
 int cmd_audit(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
 int cmd_oci_hook(int argc, char **argv);
+int cmd_sandbox(int argc, char **argv);
 
 #endif

@@ -58,24 +58,7 @@
 
 #include "cli.h"
 
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-#ifndef P_PIDFD
-#define P_PIDFD 3
-#endif
-
-/* struct clone_args of <linux/sched.h>, which clashes with glibc's <sched.h>. */
-struct clone3_args {
-	__u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
-		set_tid_size, cgroup;
-};
-
 #define KILL_WAIT_MS 10000
-#define MAX_ENV 64
 
 enum {
 	OPT_POLICY = 0x100,
@@ -143,14 +126,11 @@ struct run {
 	long long pids_max, memory_max; /* 0: none */
 	unsigned long long disk_max, disk_inodes; /* 0: the policy's, else the default */
 	bool pids_limited, memory_limited; /* what the host's cgroup controllers allowed */
-	char *env[MAX_ENV + 16]; /* --env, then at most 15 of bpfence's own, then NULL */
-	int nenv;
+	struct env env; /* --env, then bpfence's own */
 	char **argv;
 
 	/* resolved */
-	uid_t uid;
-	gid_t gid;
-	bool drop;
+	struct launch l; /* what the child becomes */
 	char source[PATH_MAX], scratch[PATH_MAX], cgroup[PATH_MAX], id[BPFENCE_ID_MAX];
 	char storage[PATH_MAX]; /* mount point of the private tmpfs (only in our mount namespace) */
 	bool made_storage, mounted_storage, made_cgroup, installed, tagged;
@@ -158,8 +138,6 @@ struct run {
 	__u64 cgid;
 	struct policy policy;
 	struct sock_fprog filter; /* the seccomp layer; filter.filter NULL with --no-seccomp */
-	unsigned int filter_flags;
-	int cap_last; /* highest capability this kernel has (dropped up to it in the child) */
 	struct bpfence_maps maps;
 	bool maps_open;
 };
@@ -174,57 +152,6 @@ static int parse_timeout(const char *s, long *ms)
 	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 31536000)
 		return -EINVAL;
 	*ms = (long)ceil(v * 1000);
-	return 0;
-}
-
-/* Resolved in the parent: inside the invocation /etc/passwd is not readable. */
-static int resolve_user(struct run *r)
-{
-	char buf[256], *group;
-	struct passwd *pw;
-	struct group *gr;
-	char *end;
-
-	snprintf(buf, sizeof(buf), "%s", r->user);
-	group = strchr(buf, ':');
-	if (group)
-		*group++ = 0;
-	pw = getpwnam(buf);
-	if (pw) {
-		r->uid = pw->pw_uid;
-		r->gid = pw->pw_gid;
-	} else {
-		errno = 0;
-		r->uid = strtoul(buf, &end, 10);
-		if (!buf[0] || *end || errno)
-			return -ENOENT;
-		r->gid = r->uid;
-	}
-	if (group) {
-		gr = getgrnam(group);
-		if (gr) {
-			r->gid = gr->gr_gid;
-		} else {
-			errno = 0;
-			r->gid = strtoul(group, &end, 10);
-			if (!group[0] || *end || errno)
-				return -ENOENT;
-		}
-	}
-	r->drop = true;
-	return 0;
-}
-
-static int add_env(struct run *r, const char *fmt, const char *val)
-{
-	char *s;
-
-	if (r->nenv >= MAX_ENV + 15)
-		return -E2BIG;
-	if (asprintf(&s, fmt, val) < 0)
-		return -ENOMEM;
-	r->env[r->nenv++] = s;
-	r->env[r->nenv] = NULL;
 	return 0;
 }
 
@@ -305,84 +232,8 @@ static int teardown(struct run *r)
 		bpfence_maps_close(&r->maps);
 	free(r->filter.filter);
 	policy_free(&r->policy);
-	for (int i = 0; i < r->nenv; i++)
-		free(r->env[i]);
+	env_free(&r->env);
 	return status;
-}
-
-/* What the child reports through the error pipe when it cannot get to exec. */
-struct child_error {
-	int step; /* index into child_steps */
-	int err;
-};
-
-static const char *const child_steps[] = { "setsid", "close_range", "drop the bounding set",
-					    "set groups", "set gid", "set uid", "drop capabilities",
-					    "no_new_privs", "load the seccomp filter",
-					    "live deny canary", "exec" };
-#define STEP_CANARY 9
-#define STEP_EXEC 10
-
-/* Everything between clone3 and exec. Only async-signal-safe calls: this is a fork child. */
-static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigset_t *mask)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct caps[2] = {};
-	struct child_error ce = {};
-
-	/* Back to the signal mask bpfence was started with. */
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	if (setsid() < 0)
-		goto fail;
-	/* Every inherited fd but stdio goes: leaked descriptors are ways out (pinned maps, the
-	 * broker, the cgroup directory). errfd is close-on-exec. */
-	ce.step++;
-	if (errfd > 3 && syscall(SYS_close_range, 3, errfd - 1, 0) < 0)
-		goto fail;
-	if (syscall(SYS_close_range, errfd + 1, ~0U, 0) < 0)
-		goto fail;
-	/* No capabilities, even as root: no mounts, raw sockets, module loads, reboot, DAC
-	 * override. The bounding set goes first, while CAP_SETPCAP is still ours. */
-	ce.step++;
-	for (int cap = 0; cap <= r->cap_last; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno != EINVAL)
-			goto fail;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) && errno != EINVAL)
-		goto fail;
-	ce.step++;
-	if (r->drop && setgroups(0, NULL))
-		goto fail;
-	ce.step++;
-	if (r->drop && setresgid(r->gid, r->gid, r->gid))
-		goto fail;
-	ce.step++;
-	if (r->drop && setresuid(r->uid, r->uid, r->uid))
-		goto fail;
-	ce.step++;
-	if (syscall(SYS_capset, &hdr, caps))
-		goto fail;
-	ce.step++;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		goto fail;
-	/* Last before exec: from here on the deny-listed calls fail. */
-	ce.step++;
-	if (r->filter.filter &&
-	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, r->filter_flags, &r->filter))
-		goto fail;
-	/* Proof, from inside, that this very task is restricted: only a tagged task with the
-	 * programs attached gets ECANCELED here. Anything else and the command never runs. */
-	ce.step++;
-	if (socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO) >= 0)
-		errno = 0;
-	if (errno != BPFENCE_CANARY_ERRNO)
-		goto fail;
-	ce.step++;
-	execvpe(r->argv[0], r->argv, r->env);
-fail:
-	ce.err = errno;
-	if (write(errfd, &ce, sizeof(ce)) < 0)
-		_exit(EXIT_BPFENCE);
-	_exit(EXIT_BPFENCE);
 }
 
 static long now_ms(void)
@@ -519,7 +370,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 				report_error("usage", "bad --env '%s' (expected NAME=VALUE)", optarg);
 				return -1;
 			}
-			if (r->nenv >= MAX_ENV || add_env(r, "%s", optarg)) {
+			if (r->env.n >= ENV_USER_MAX || env_add(&r->env, "%s", optarg)) {
 				report_error("usage", "too many --env options");
 				return -1;
 			}
@@ -665,7 +516,7 @@ static int storage_dir(struct run *r, const char *path, mode_t mode)
 {
 	if (mkdir(path, mode) || chmod(path, mode))
 		return -1;
-	if (r->drop && chown(path, r->uid, r->gid))
+	if (r->l.drop && chown(path, r->l.uid, r->l.gid))
 		return -1;
 	return 0;
 }
@@ -699,7 +550,7 @@ static int private_storage(struct run *r)
 	}
 	r->made_storage = true;
 	snprintf(opts, sizeof(opts), "size=%llu,nr_inodes=%llu,mode=0700,uid=%u,gid=%u",
-		 r->disk_max, r->disk_inodes, r->drop ? r->uid : 0, r->drop ? r->gid : 0);
+		 r->disk_max, r->disk_inodes, r->l.drop ? r->l.uid : 0, r->l.drop ? r->l.gid : 0);
 	if (mount("bpfence", r->storage, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
 		report_error("cannot give the invocation private storage",
 			     "tmpfs on %s (%s): %s", r->storage, opts, strerror(errno));
@@ -736,7 +587,8 @@ static int prepare(struct run *r)
 	struct stat st;
 	int e;
 
-	if (r->user && resolve_user(r)) {
+	/* Resolved here: inside the invocation /etc/passwd is not readable. */
+	if (r->user && launch_user(&r->l, r->user)) {
 		report_error("bad --user", "%s: no such user or group", r->user);
 		return -1;
 	}
@@ -773,7 +625,7 @@ static int prepare(struct run *r)
 	step("programs checked, maps open");
 	/* After the root check: the compiled filter is cached under /run/bpfence. */
 	if (!r->no_seccomp &&
-	    seccomp_filter_get(&r->policy, &r->filter, &r->filter_flags, why, sizeof(why))) {
+	    seccomp_filter_get(&r->policy, &r->filter, &r->l.filter_flags, why, sizeof(why))) {
 		report_error("cannot build the seccomp filter", "%s", why);
 		return -1;
 	}
@@ -841,55 +693,25 @@ static int prepare(struct run *r)
 	r->tagged = true;
 	release_load_lock();
 	step("tagged");
-	/* The child drops the bounding set one capability per prctl(): only as many as the kernel
-	 * knows (41 on 6.1), not 64. Unreadable: all 64 (the rest fail with EINVAL, ignored). */
-	{
-		char buf[16] = "";
-		int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
-
-		r->cap_last = 63;
-		if (fd >= 0) {
-			if (read(fd, buf, sizeof(buf) - 1) > 0 && atoi(buf) > 0 && atoi(buf) < 63)
-				r->cap_last = atoi(buf);
-			close(fd);
-		}
+	launch_cap_last(&r->l);
+	if (env_defaults(&r->env, r->scratch, &r->l) ||
+	    env_add(&r->env, "BPFENCE_INVOCATION=%s", r->id) ||
+	    (r->source_opt && env_add(&r->env, "BPFENCE_SOURCE=%s", r->source))) {
+		report_error("usage", "too many --env options");
+		return -1;
 	}
-
-	add_env(r, "PATH=%s", "/usr/local/bin:/usr/bin:/bin");
-	add_env(r, "HOME=%s", r->scratch);
-	add_env(r, "TMPDIR=%s", r->scratch);
-	add_env(r, "LANG=%s", "C.UTF-8");
-	/* Who the function runs as, for getpass.getuser() and shells, without a passwd lookup. */
-	{
-		/* Root needs no lookup (a passwd lookup is a noticeable part of a short run). */
-		struct passwd *pw = r->drop || getuid() ? getpwuid(r->drop ? r->uid : getuid()) :
-							  NULL;
-		const char *name = pw && pw->pw_name[0] ? pw->pw_name :
-			      !r->drop && !getuid() ? "root" : NULL;
-
-		if (name) {
-			add_env(r, "USER=%s", name);
-			add_env(r, "LOGNAME=%s", name);
-		}
-	}
-	/* An invocation runs once: a bytecode cache written next to the function's source would
-	 * never be read again (and ${source} is read-only: every import would log a denial). Not
-	 * PYTHONPYCACHEPREFIX=${scratch}: it moves the standard library's cache too, so every
-	 * invocation would recompile it (0.27 s -> 0.9 s for an asyncio function). */
-	add_env(r, "PYTHONDONTWRITEBYTECODE=%s", "1");
-	add_env(r, "BPFENCE_INVOCATION=%s", r->id);
-	if (r->source_opt)
-		add_env(r, "BPFENCE_SOURCE=%s", r->source);
+	r->l.argv = r->argv;
+	r->l.env = r->env.v;
+	r->l.filter = r->filter.filter ? &r->filter : NULL;
 	return 0;
 }
-
 int cmd_run(int argc, char **argv)
 {
 	struct run r = { .timeout_ms = -1, .pids_max = DEFAULT_PIDS_MAX };
-	int cgfd = -1, sfd = -1, pidfd = -1, errpipe[2] = { -1, -1 };
+	int cgfd = -1, sfd = -1, pidfd = -1, errfd = -1;
 	int status = EXIT_BPFENCE, code = 0, sig = 0, e;
 	bool timed_out = false, exec_failed = false;
-	sigset_t mask, old;
+	sigset_t mask;
 	long start, deadline;
 	siginfo_t info;
 	pid_t pid;
@@ -902,8 +724,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 
 	cgfd = open(r.cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cgfd < 0 || pipe2(errpipe, O_CLOEXEC)) {
-		report_error("cannot start", "%s", strerror(errno));
+	if (cgfd < 0) {
+		report_error("cannot start", "%s: %s", r.cgroup, strerror(errno));
 		goto out;
 	}
 	/* Signals to bpfence become an orderly kill + teardown, never an orphaned invocation. */
@@ -912,15 +734,15 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &mask, &old);
+	if (sigprocmask(SIG_BLOCK, &mask, &r.l.sigmask)) {
+		report_error("cannot start", "sigprocmask: %s", strerror(errno));
+		goto out;
+	}
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-
-	struct clone3_args ca = {
-		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD,
-		.pidfd = (__u64)(unsigned long)&pidfd,
-		.exit_signal = SIGCHLD,
-		.cgroup = (__u64)cgfd,
-	};
+	if (sfd < 0) {
+		report_error("cannot start", "signalfd: %s", strerror(errno));
+		goto out;
+	}
 
 	/* No core dumps: a crashing function would write one the size of its memory, outside
 	 * every bound (or into the host's core handler). The hard limit too, so it stays 0. */
@@ -928,43 +750,13 @@ int cmd_run(int argc, char **argv)
 		report_error("cannot start", "setrlimit(RLIMIT_CORE): %s", strerror(errno));
 		goto out;
 	}
-	fflush(NULL);
 	start = now_ms();
-	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0)
-		child(&r, errpipe[1], &old);
-	if (pid < 0) {
-		/* No fallback: a fork followed by a cgroup move would run code untagged. */
-		report_error("cannot start the invocation",
-			     "clone3(CLONE_INTO_CGROUP): %s (needs Linux >= 5.7)", strerror(errno));
+	pid = launch_start(&r.l, cgfd, &pidfd, &errfd);
+	if (pid < 0)
 		goto out;
-	}
-	close(errpipe[1]);
-	errpipe[1] = -1;
 	step("cloned");
-
-	/* The exec result: EOF means exec succeeded (the pipe is close-on-exec). */
-	struct child_error ce;
-	ssize_t got = read(errpipe[0], &ce, sizeof(ce));
+	exec_failed = launch_exec_result(errfd, r.argv[0], &code);
 	step("exec done");
-
-	if (got == sizeof(ce)) {
-		exec_failed = true;
-		if (ce.step == STEP_CANARY) {
-			code = EXIT_BPFENCE;
-			report_error("enforcement is not active for this invocation",
-				     "the live deny canary was not denied (%s); refusing to run %s",
-				     ce.err ? strerror(ce.err) : "it succeeded", r.argv[0]);
-		} else if (ce.step != STEP_EXEC) { /* bpfence could not set the child up */
-			code = EXIT_BPFENCE;
-			report_error("cannot start the invocation", "%s: %s",
-				     child_steps[ce.step < STEP_EXEC ? ce.step : 0], strerror(ce.err));
-		} else {
-			code = ce.err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
-			report_error(ce.err == ENOENT ? "command not found" : "cannot execute",
-				     "%s: %s", r.argv[0], strerror(ce.err));
-		}
-	}
 
 	deadline = r.timeout_ms < 0 ? -1 : start + r.timeout_ms;
 	for (;;) {
@@ -1027,10 +819,8 @@ out:
 		close(sfd);
 	if (pidfd >= 0)
 		close(pidfd);
-	if (errpipe[0] >= 0)
-		close(errpipe[0]);
-	if (errpipe[1] >= 0)
-		close(errpipe[1]);
+	if (errfd >= 0)
+		close(errfd);
 	if (teardown(&r) && status != EXIT_TIMEOUT)
 		status = EXIT_BPFENCE;
 	step("torn down");
