@@ -99,6 +99,9 @@ pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd);
  * 125 bpfence or the canary, 126 not executable, 127 not found). */
 int launch_exec_result(int errfd, const char *argv0, int *code);
 
+/* pids, memory and cpu for the invocations under base (cli/run.c); best effort. */
+void cgroup_enable_controllers(const char *root, const char *base);
+
 int cmd_load(int argc, char **argv);
 int cmd_unload(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	  "check a policy, learn one from denials, or print its seccomp layer as an OCI profile "
 	  "('policy check|learn|seccomp')" },
 	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
+	{ "sandbox", cmd_sandbox,
+	  "restricted sessions across many commands ('sandbox create|exec|cp|ls|terminate')" },
 	{ "oci-hook", cmd_oci_hook, "OCI runtime hook: restrict a container by its annotation" },
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };

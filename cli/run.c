@@ -454,7 +454,7 @@ static int parse_args(struct run *r, int argc, char **argv)
  * controller each of its tasks would weigh as much as any host process. Best effort, where
  * this host's cgroup v2 offers them (on hybrid hosts they are often bound to v1: then the limit
  * files do not appear; cpu cannot be enabled while a realtime task sits in a child cgroup). */
-static void enable_controllers(const char *root, const char *base)
+void cgroup_enable_controllers(const char *root, const char *base)
 {
 	static const char *const ctl[] = { "+pids", "+memory", "+cpu" };
 	char path[PATH_MAX], have[256] = "";
@@ -647,7 +647,7 @@ static int prepare(struct run *r)
 		report_error("cannot create cgroup", "%s: %s", base, strerror(errno));
 		return -1;
 	}
-	enable_controllers(root, base);
+	cgroup_enable_controllers(root, base);
 	snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", base, r->id);
 	if (mkdir(r->cgroup, 0755)) {
 		report_error("cannot create cgroup", "%s: %s", r->cgroup, strerror(errno));
