@@ -615,6 +615,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 	if (r) {
 		unlink(rec_path);
 		report_error("cannot install policy", "%s", why);
+		status = EXIT_BPFENCE;
 		goto out;
 	}
 	r = walk_tag(m, dir, cgid, true, BPFENCE_TAG_FROM_EXEC);
@@ -628,6 +629,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 		unlink(rec_path);
 		report_error("cannot restrict the container", "%s",
 			     why[0] ? why : strerror(-r));
+		status = EXIT_BPFENCE; /* the canary was not denied: enforcement is not active */
 		goto out;
 	}
 	if (cli.json) {

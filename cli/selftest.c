@@ -1009,7 +1009,8 @@ int cmd_selftest(int argc, char **argv)
 	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
 	    sigismember(&pending, SIGHUP)) {
 		report_error("selftest", "interrupted");
-		status = 130;
+		status = EXIT_SIGNAL + (sigismember(&pending, SIGINT) ? SIGINT :
+					sigismember(&pending, SIGTERM) ? SIGTERM : SIGHUP);
 		goto out;
 	}
 	status = report(&s);

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "bpfence.h"
+#include "exitcodes.h"
 #include "policy.h"
 
 #define WHY_MAX 512

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Stable names for the enums in bpf/bpfence.h, used in audit records and summaries. */
+/* Stable names for the enums in bpf/bpfence.h, used in audit records and summaries; the exit
+ * status table (loader/exitcodes.h). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +79,13 @@ const char *bpfence_class_name(unsigned int class)
 
 	return class < BPFENCE_CLASS_MAX && names[class] ? names[class] : "unknown";
 }
+
+const struct bpfence_exit_code bpfence_exit_codes[] = {
+#define BPFENCE_EXIT_ROW(name, value, label, commands, meaning) { value, label, commands, meaning },
+	BPFENCE_EXIT_CODES(BPFENCE_EXIT_ROW)
+#undef BPFENCE_EXIT_ROW
+	{ 0, NULL, NULL, NULL },
+};
 
 void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n)
 {

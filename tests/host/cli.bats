@@ -96,14 +96,14 @@ load helpers
 	echo "$stderr" | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e["error"].startswith("this kernel cannot enforce: ")'
 }
 
-@test "status says CANNOT enforce with the reason, exit 1; --json is valid JSON" {
+@test "status says CANNOT enforce with the reason, exit 125; --json is valid JSON" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run "$BPFENCE" status
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$output" == *"CANNOT enforce"* ]]
 	[[ "$output" == *"reason:"* ]]
 	run "$BPFENCE" status --json
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	echo "$output" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
@@ -121,7 +121,7 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 @test "load fails closed on this host and leaves no pins behind" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run --separate-stderr "$BPFENCE" load
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
 	[ ! -e /sys/fs/bpf/bpfence ]
 }
@@ -129,13 +129,13 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 @test "a refusal names the program the kernel refused; --debug shows libbpf's warnings, not its whole trace" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run "$BPFENCE" status --json
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	echo "$output" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 assert "file_open" in s["reason"], s["reason"]'
 	run --separate-stderr "$BPFENCE" --debug load
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"bpfence: this kernel cannot enforce: "*"file_open"* ]]
 	# libbpf's informational trace (CO-RE relocations, map creation) stays out of --debug.
 	[[ "$stderr" != *"relo #"* && "$stderr" != *"CO-RE relocations"* ]]
@@ -150,7 +150,7 @@ assert "file_open" in s["reason"], s["reason"]'
 	mkdir -p "$cg"
 	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" "$cg"
 	rmdir "$cg"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
 }
 
@@ -165,7 +165,7 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$status" -eq 0 ]
 }
 
-@test "run as non-root is refused with a clear reason (exit 125), load with exit 1" {
+@test "run and load as non-root are refused with a clear reason (exit 125)" {
 	# A copy nobody can reach whatever the permissions of the checkout's parents are.
 	dir=$(mktemp -d /tmp/bft-host-XXXXXX)
 	chmod 755 "$dir"
@@ -176,6 +176,78 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$stderr" = "bpfence: permission denied: bpfence must run as root (it loads BPF-LSM programs and manages cgroups)" ]
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/bpfence" load
 	rm -rf "$dir"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfence: permission denied: "* ]]
+}
+
+@test "exit statuses: README's table is the binary's (tools/docs-tables --check)" {
+	run "$REPO/tools/docs-tables" --check "$BPFENCE"
+	[ "$status" -eq 0 ] || fail_loudly "$output"
+	# The check itself fails on a table that disagrees.
+	cp -r "$REPO/tools" "$REPO/README.md" "$REPO/docs" "$BATS_TEST_TMPDIR/"
+	sed -i 's/^| 124 | run |/| 123 | run |/' "$BATS_TEST_TMPDIR/README.md"
+	run "$BATS_TEST_TMPDIR/tools/docs-tables" --check "$BPFENCE"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"stale:   | 123 | run |"* ]]
+}
+
+@test "this kernel cannot enforce: every command that needs it exits 125 and names why" {
+	can_enforce && fail_loudly "this host CAN enforce; the refusal test is meaningless here"
+	[ "$(id -u)" -eq 0 ] || skip "as non-root the refusal is 'permission denied' (tested above)"
+	local cg
+	cg=$(cgroup2)/bpfence-host-test-$$
+	mkdir -p "$cg"
+	before=$(snapshot)
+	for cmd in "load" "status" "selftest" "run --policy $REPO/policies/function.policy -- true" \
+		"tag --policy $REPO/policies/function.policy $cg" "untag $cg"; do
+		run --separate-stderr "$BPFENCE" $cmd
+		[ "$status" -eq 125 ] || fail_loudly "bpfence $cmd: exit $status, not 125: $stderr"
+		case $cmd in
+		status) [[ "$output" == *"reason:   "?* ]] || fail_loudly "status: $output" ;;
+		untag*) [[ "$stderr" == "bpfence: not loaded: "?* ]] || fail_loudly "untag: $stderr" ;;
+		*) [[ "$stderr" == *"bpfence: this kernel cannot enforce: "*"BPF"* ]] ||
+			fail_loudly "bpfence $cmd: $stderr" ;;
+		esac
+	done
+	run --separate-stderr "$BPFENCE" oci-hook --policy-dir "$REPO/policies" createRuntime \
+		<<<'{"id": "x", "pid": 1, "bundle": "/", "annotations": {"org.bpfence.policy": "function"}}'
+	[ "$status" -eq 125 ]
+	# The hook never loads the programs itself: it names what is missing.
+	[[ "$stderr" == "bpfence: this kernel does not enforce yet: "*"not loaded"* ]]
+	run --separate-stderr "${BPFENCE}d" --log "$BATS_TEST_TMPDIR/audit.jsonl"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfenced: this kernel cannot enforce: "*"BPF"* ]]
+	rmdir "$cg"
+	[ "$(snapshot)" = "$before" ]
+}
+
+@test "usage errors exit 2 from every command but run (125 there), bpfenced too" {
+	for cmd in "load --bogus" "unload x" "status x" "tag" "untag" "policy" "policy check" \
+		"audit --bogus" "oci-hook" "selftest x" "policy seccomp"; do
+		run --separate-stderr "$BPFENCE" $cmd </dev/null
+		[ "$status" -eq 2 ] || fail_loudly "bpfence $cmd: exit $status, not 2: $stderr"
+		[[ "$stderr" == "bpfence: usage: "* ]] || fail_loudly "bpfence $cmd: $stderr"
+	done
+	run --separate-stderr "$BPFENCE" run --bogus -- true
+	[ "$status" -eq 125 ]
+	run --separate-stderr "${BPFENCE}d" --bogus
+	[ "$status" -eq 2 ]
+	run --separate-stderr "${BPFENCE}d" extra
+	[ "$status" -eq 2 ]
+}
+
+@test "tag refuses the cgroup bpfence itself runs in, and its parents (exit 1)" {
+	[ "$(id -u)" -eq 0 ] || skip "moves a process into a cgroup of its own: needs root"
+	local cg
+	cg=$(cgroup2)/bpfence-host-self-$$
+	mkdir -p "$cg/inner"
+	# bpfence started inside cg/inner: cg/inner and cg both hold it; nothing is tagged.
+	for target in "$cg/inner" "$cg"; do
+		run --separate-stderr sh -c 'echo $$ > "$1/inner/cgroup.procs" && exec "$2" tag \
+			--policy "$3" "$4"' sh "$cg" "$BPFENCE" "$REPO/policies/function.policy" "$target"
+		[ "$status" -eq 1 ] || { rmdir "$cg/inner" "$cg"; fail_loudly "$target: $status $stderr"; }
+		[[ "$stderr" == "bpfence: refused: $target holds bpfence itself ($cg/inner)"* ]] ||
+			{ rmdir "$cg/inner" "$cg"; fail_loudly "$stderr"; }
+	done
+	rmdir "$cg/inner" "$cg"
 }
