@@ -44,7 +44,7 @@ load helpers
 	run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy"
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"run needs a command"* ]]
-	for t in 0 -1 abc 1x inf nan 99999999999; do
+	for t in 0 -1 abc 1x inf nan 99999999999 1e3 0x10 " 5" +5 "" 5. .5; do
 		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --timeout "$t" -- true
 		[ "$status" -eq 125 ]
 		[ "$stderr" = "bpfence: usage: bad --timeout '$t' (expected seconds > 0)" ]
@@ -250,4 +250,39 @@ assert "file_open" in s["reason"], s["reason"]'
 			{ rmdir "$cg/inner" "$cg"; fail_loudly "$stderr"; }
 	done
 	rmdir "$cg/inner" "$cg"
+}
+
+@test "run: a malformed or out-of-range number or size is a usage error (125), never wrapped" {
+	# 17179869184G is 2^64 bytes: it used to be shifted past 64 bits (undefined behaviour).
+	for v in 17179869184G 17179869183G -1 1e3 "" 0x10 99999999999999999999 " 1" 1GG 10Q; do
+		for o in --memory-max --pids-max --disk-max --disk-inodes; do
+			run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" \
+				"$o" "$v" -- true
+			[ "$status" -eq 125 ] || fail_loudly "$o '$v': exit $status"
+			[[ "$stderr" == "bpfence: usage: bad $o '$v' (expected "* ]] ||
+				fail_loudly "$o '$v': $stderr"
+		done
+	done
+	# Below the minimum, past the kernel's maximum.
+	for a in "--memory-max 1023K" "--pids-max 4194305" "--disk-max 1023K" "--disk-inodes 63" \
+		"--disk-inodes 4294967296" "--pids-max 1K"; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" $a -- true
+		[ "$status" -eq 125 ] || fail_loudly "$a: exit $status"
+		[[ "$stderr" == "bpfence: usage: bad ${a% *} '${a#* }' (expected "* ]] || fail_loudly "$a: $stderr"
+	done
+	for u in -1 4294967295 99999999999999999999 "1:-1" " 1"; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --user "$u" -- true
+		[ "$status" -eq 125 ] || fail_loudly "--user '$u': exit $status"
+		[[ "$stderr" == "bpfence: bad --user: $u: "* ]] || fail_loudly "--user '$u': $stderr"
+	done
+}
+
+@test "run: well-formed numbers and sizes get past option parsing" {
+	can_enforce && skip "would run the command"
+	for a in "--memory-max 0" "--memory-max 1M" "--memory-max 8G" "--pids-max 0" \
+		"--pids-max 4194304" "--disk-max 1T" "--disk-inodes 64" "--timeout 0.5" "--user 0:0"; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" $a -- true
+		[ "$status" -eq 125 ]
+		[[ "$stderr" != *"usage"* && "$stderr" != *"bad --"* ]] || fail_loudly "$a: $stderr"
+	done
 }

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -717,6 +718,22 @@ static void test_disk_limits(void)
 	CHECK(policy_parse_size("256M", false, &v) == -EINVAL, "a count took a suffix");
 	CHECK(policy_parse_size("", true, &v) == -EINVAL, "empty size accepted");
 	CHECK(policy_parse_size(" 1", true, &v) == -EINVAL, "leading blank accepted");
+	/* Every malformed number, and every overflow, is refused: none may wrap or shift past 64
+	 * bits (17179869184G is 2^64). */
+	static const char *const bad[] = { "", "-1", "+1", "1e3", "0x10", "1 ", "1.5", "1GG",
+					   "99999999999999999999", "17179869184G", "16777216T", "G" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(policy_parse_number(bad[i], true, 0, ~0ULL, &v) == -EINVAL,
+		      "'%s' accepted as %llu", bad[i], v);
+	CHECK(!policy_parse_number("17179869183G", true, 0, ~0ULL, &v) &&
+	      v == 17179869183ULL << 30, "the largest G: %llu", v);
+	CHECK(policy_parse_number("17179869183G", true, 0, LLONG_MAX, &v) == -ERANGE,
+	      "past the bound accepted");
+	CHECK(policy_parse_number("1023K", true, 1 << 20, LLONG_MAX, &v) == -ERANGE,
+	      "below the bound accepted");
+	CHECK(!policy_parse_number("0", false, 0, 5, &v) && v == 0, "0: %llu", v);
+	CHECK(!policy_parse_number("18446744073709551615", false, 0, ~0ULL, &v) && v == ~0ULL,
+	      "2^64 - 1: %llu", v);
 }
 
 static void test_mem_errors(void)
