@@ -351,8 +351,7 @@ static void __attribute__((noreturn)) child(struct run *r, int errfd, const sigs
 	struct child_error ce = {};
 
 	/* Back to the signal mask bpfence was started with. */
-	sigprocmask(SIG_SETMASK, mask, NULL);
-	if (setsid() < 0)
+	if (sigprocmask(SIG_SETMASK, mask, NULL) || setsid() < 0)
 		goto fail;
 	/* Every inherited fd but stdio goes: leaked descriptors are ways out (pinned maps, the
 	 * broker, the cgroup directory). errfd is close-on-exec. */
@@ -654,7 +653,14 @@ static int apply_limits(struct run *r)
 				     "available here)", r->cgroup, strerror(-e));
 			return -1;
 		}
-		cgroup_write(r->cgroup, "memory.swap.max", "0");
+		/* No swap: else the limit only moves memory to disk. A kernel without swap
+		 * accounting has no such file, and nothing to bound. */
+		e = cgroup_write(r->cgroup, "memory.swap.max", "0");
+		if (e && e != -ENOENT) {
+			report_error("cannot set --memory-max", "%s/memory.swap.max: %s", r->cgroup,
+				     strerror(-e));
+			return -1;
+		}
 		r->memory_limited = true;
 	}
 	return 0;
@@ -912,8 +918,12 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGQUIT);
-	sigprocmask(SIG_BLOCK, &mask, &old);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	/* Without them a SIGTERM would kill bpfence and leave the invocation running: fail. */
+	if (sigprocmask(SIG_BLOCK, &mask, &old) ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+		report_error("cannot start", "blocking signals (signalfd): %s", strerror(errno));
+		goto out;
+	}
 
 	struct clone3_args ca = {
 		.flags = CLONE_INTO_CGROUP | CLONE_PIDFD,

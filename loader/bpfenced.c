@@ -57,7 +57,9 @@ static int open_log(struct daemon *d)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = 0;
-		mkdir(dir, 0700);
+		/* An existing directory is used as it is; any other failure the open names. */
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
 	}
 	/* The audit trail names what untrusted code tried: readable by root only. */
 	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -174,10 +176,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpfenced: cannot open log %s: %s\n", d.log_path, strerror(-r));
 		return EXIT_BPFENCE;
 	}
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* Without the handlers SIGTERM would end the daemon without draining, SIGHUP kill it. */
+	if (sigaction(SIGHUP, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGINT, &sa, NULL) || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		fprintf(stderr, "bpfenced: cannot set signal handlers: %s\n", strerror(errno));
+		return EXIT_BPFENCE;
+	}
 
 	d.offset = boot_to_realtime_offset();
 	rb = ring_buffer__new(m.events, handle_event, &d, NULL);
