@@ -30,6 +30,7 @@ enum {
 	OPT_FROM_EXEC,
 	OPT_ROOT,
 	OPT_STRICT,
+	OPT_HOOKS,
 };
 
 #define COMMON_OPTS                                                                   \
@@ -150,14 +151,27 @@ int cmd_unload(int argc, char **argv)
 }
 
 static const char status_help[] =
-	"Usage: bpfence status [--json]\n"
+	"Usage: bpfence status [--json] [--hooks]\n"
 	"Show whether this kernel can enforce (and if not, why), what is pinned, and how many\n"
 	"cgroups are tagged. Exit status 0 when the kernel can enforce, 125 when it cannot.\n"
+	"--hooks: list this build's programs instead, one a line: program, section, the hook\n"
+	"its audit records name ('-': none of its own), required or optional.\n"
 	"\nExample:\n  bpfence status --json\n";
+
+/* status --hooks: bpf/hooks.h, tab-separated (tools/docs-tables makes docs/audit.md's table). */
+static int print_hooks(void)
+{
+	printf("program\tsection\thook\tneed\n");
+	for (const struct bpfence_program *p = bpfence_programs; p->prog; p++)
+		printf("%s\t%s\t%s\t%s\n", p->prog, p->section, p->hook ? p->hook : "-",
+		       p->need == BPFENCE_OPTIONAL ? "optional" : "required");
+	return fflush(stdout) ? EXIT_BPFENCE : EXIT_OK;
+}
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = { COMMON_OPTS, {} };
+	static const struct option opts[] = { COMMON_OPTS, { "hooks", no_argument, NULL, OPT_HOOKS },
+					      {} };
 	char why[WHY_MAX] = "", cg[PATH_MAX] = "";
 	struct bpfence_maps m;
 	int c, r, loaded, tagged = -1;
@@ -168,6 +182,8 @@ int cmd_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == '?')
 			return bad_option(argv);
+		if (c == OPT_HOOKS)
+			return print_hooks();
 		r = common_opt(c, status_help);
 		if (r)
 			return r > 0 ? 0 : EXIT_USAGE;

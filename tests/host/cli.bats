@@ -180,15 +180,49 @@ assert "file_open" in s["reason"], s["reason"]'
 	[[ "$stderr" == "bpfence: permission denied: "* ]]
 }
 
-@test "exit statuses: README's table is the binary's (tools/docs-tables --check)" {
+@test "docs: README's exit statuses and docs/audit.md's hooks are the binary's (tools/docs-tables)" {
 	run "$REPO/tools/docs-tables" --check "$BPFENCE"
 	[ "$status" -eq 0 ] || fail_loudly "$output"
-	# The check itself fails on a table that disagrees.
+	# The check itself fails on a table that disagrees: a changed exit status, a hook that is
+	# not documented.
 	cp -r "$REPO/tools" "$REPO/README.md" "$REPO/docs" "$BATS_TEST_TMPDIR/"
 	sed -i 's/^| 124 | run |/| 123 | run |/' "$BATS_TEST_TMPDIR/README.md"
+	sed -i '/^| `task_prlimit` |/d' "$BATS_TEST_TMPDIR/docs/audit.md"
 	run "$BATS_TEST_TMPDIR/tools/docs-tables" --check "$BPFENCE"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"stale:   | 123 | run |"* ]]
+	[[ "$output" == *"missing: | \`task_prlimit\` | \`lsm/task_prlimit\` |"* ]]
+}
+
+@test "hooks: the programs of the built object are exactly the rows of bpf/hooks.h" {
+	command -v llvm-objdump >/dev/null || skip "needs llvm-objdump (make deps)"
+	run "$REPO/tools/check-hooks" "$REPO/.output/bpfence.bpf.o" "$BPFENCE"
+	[ "$status" -eq 0 ] || fail_loudly "$output"
+	# A row without a program, a program without a row: both named. (A bpfence whose list
+	# lacks task_prlimit and has a made-up hook stands for an edit of only one side.)
+	cat > "$BATS_TEST_TMPDIR/bpfence" <<-EOF
+		#!/bin/sh
+		"$BPFENCE" "\$@" | sed '/^task_prlimit	/d'
+		printf 'made_up	lsm/made_up	made_up	required\n'
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bpfence"
+	run "$REPO/tools/check-hooks" "$REPO/.output/bpfence.bpf.o" "$BATS_TEST_TMPDIR/bpfence"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"program task_prlimit (lsm/task_prlimit) of "*" is not a row of bpf/hooks.h"* ]]
+	[[ "$output" == *"bpf/hooks.h lists made_up (lsm/made_up), which "*" does not have"* ]]
+}
+
+@test "hooks: status --hooks lists every program once; audit names follow the enum" {
+	run "$BPFENCE" status --hooks
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf 'program\tsection\thook\tneed')" ]
+	# Unique program names; required and optional pins as status --json reports them.
+	[ "$(printf '%s\n' "${lines[@]:1}" | cut -f1 | sort | uniq -d)" = "" ]
+	json=$("$BPFENCE" status --json || true)
+	required=$(printf '%s\n' "${lines[@]:1}" | awk -F'\t' '$4 == "required" {print $1}' | sort)
+	[ "$required" = "$(echo "$json" | python3 -c 'import json,sys; print("\n".join(sorted(json.load(sys.stdin)["programs"])))')" ]
+	[[ "$output" == *"$(printf 'msg_queue_alloc\tlsm/msg_queue_alloc_security\tmsg_queue_alloc_security\trequired')"* ]]
+	[[ "$output" == *"$(printf 'file_ioctl_compat\tlsm/file_ioctl_compat\t-\toptional')"* ]]
 }
 
 @test "this kernel cannot enforce: every command that needs it exits 125 and names why" {
