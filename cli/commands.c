@@ -139,7 +139,7 @@ int cmd_unload(int argc, char **argv)
 		return EXIT_BPFENCE;
 	r = bpfence_unload(force, why, sizeof(why));
 	if (r) {
-		/* Tagged cgroups are a refusal (the user can untag or --force); else bpfence failed. */
+		/* Tagged cgroups are a refusal (untag, or --force); else bpfence failed. */
 		report_error("cannot unload", "%s", why);
 		return r == -EBUSY ? EXIT_REFUSED : EXIT_BPFENCE;
 	}
@@ -170,8 +170,8 @@ static int print_hooks(void)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = { COMMON_OPTS, { "hooks", no_argument, NULL, OPT_HOOKS },
-					      {} };
+	static const struct option opts[] = { COMMON_OPTS,
+					      { "hooks", no_argument, NULL, OPT_HOOKS }, {} };
 	char why[WHY_MAX] = "", cg[PATH_MAX] = "";
 	struct bpfence_maps m;
 	int c, r, loaded, tagged = -1;

@@ -720,8 +720,8 @@ static void test_disk_limits(void)
 	CHECK(policy_parse_size(" 1", true, &v) == -EINVAL, "leading blank accepted");
 	/* Every malformed number, and every overflow, is refused: none may wrap or shift past 64
 	 * bits (17179869184G is 2^64). */
-	static const char *const bad[] = { "", "-1", "+1", "1e3", "0x10", "1 ", "1.5", "1GG",
-					   "99999999999999999999", "17179869184G", "16777216T", "G" };
+	static const char *const bad[] = { "", "-1", "+1", "1e3", "0x10", "1 ", "1.5", "1GG", "G",
+					   "99999999999999999999", "17179869184G", "16777216T" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(policy_parse_number(bad[i], true, 0, ~0ULL, &v) == -EINVAL,
 		      "'%s' accepted as %llu", bad[i], v);
