@@ -8,12 +8,7 @@
 
 #include "libbpfence.h"
 
-/* Exit codes (DESIGN.md): the command's own status otherwise. */
-#define EXIT_BPFENCE 125 /* bpfence itself failed, including "this kernel cannot enforce" */
-#define EXIT_TIMEOUT 124
-#define EXIT_NOEXEC 126
-#define EXIT_NOTFOUND 127
-#define EXIT_USAGE 2 /* bad arguments to a command other than run */
+/* Exit statuses: EXIT_* of loader/exitcodes.h, the one list (through libbpfence.h). */
 
 struct cli {
 	bool json;

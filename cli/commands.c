@@ -30,6 +30,7 @@ enum {
 	OPT_FROM_EXEC,
 	OPT_ROOT,
 	OPT_STRICT,
+	OPT_HOOKS,
 };
 
 #define COMMON_OPTS                                                                   \
@@ -88,13 +89,13 @@ int cmd_load(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (require_root())
-		return 1;
+		return EXIT_BPFENCE;
 	r = bpfence_probe(why, sizeof(why));
 	if (!r)
 		r = bpfence_load(why, sizeof(why));
 	if (r < 0) {
 		report_error("this kernel cannot enforce", "%s", why);
-		return 1;
+		return EXIT_BPFENCE;
 	}
 	if (cli.json)
 		printf("{\"loaded\": true, \"already\": %s, \"pin_dir\": \"%s\"}\n",
@@ -135,11 +136,12 @@ int cmd_unload(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (require_root())
-		return 1;
+		return EXIT_BPFENCE;
 	r = bpfence_unload(force, why, sizeof(why));
 	if (r) {
+		/* Tagged cgroups are a refusal (untag, or --force); else bpfence failed. */
 		report_error("cannot unload", "%s", why);
-		return 1;
+		return r == -EBUSY ? EXIT_REFUSED : EXIT_BPFENCE;
 	}
 	if (cli.json)
 		printf("{\"loaded\": false}\n");
@@ -149,14 +151,27 @@ int cmd_unload(int argc, char **argv)
 }
 
 static const char status_help[] =
-	"Usage: bpfence status [--json]\n"
+	"Usage: bpfence status [--json] [--hooks]\n"
 	"Show whether this kernel can enforce (and if not, why), what is pinned, and how many\n"
-	"cgroups are tagged. Exit status 0 when the kernel can enforce, 1 when it cannot.\n"
+	"cgroups are tagged. Exit status 0 when the kernel can enforce, 125 when it cannot.\n"
+	"--hooks: list this build's programs instead, one a line: program, section, the hook\n"
+	"its audit records name ('-': none of its own), required or optional.\n"
 	"\nExample:\n  bpfence status --json\n";
+
+/* status --hooks: bpf/hooks.h, tab-separated (tools/docs-tables makes docs/audit.md's table). */
+static int print_hooks(void)
+{
+	printf("program\tsection\thook\tneed\n");
+	for (const struct bpfence_program *p = bpfence_programs; p->prog; p++)
+		printf("%s\t%s\t%s\t%s\n", p->prog, p->section, p->hook ? p->hook : "-",
+		       p->need == BPFENCE_OPTIONAL ? "optional" : "required");
+	return fflush(stdout) ? EXIT_BPFENCE : EXIT_OK;
+}
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option opts[] = { COMMON_OPTS, {} };
+	static const struct option opts[] = { COMMON_OPTS,
+					      { "hooks", no_argument, NULL, OPT_HOOKS }, {} };
 	char why[WHY_MAX] = "", cg[PATH_MAX] = "";
 	struct bpfence_maps m;
 	int c, r, loaded, tagged = -1;
@@ -167,6 +182,8 @@ int cmd_status(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == '?')
 			return bad_option(argv);
+		if (c == OPT_HOOKS)
+			return print_hooks();
 		r = common_opt(c, status_help);
 		if (r)
 			return r > 0 ? 0 : EXIT_USAGE;
@@ -256,7 +273,7 @@ int cmd_status(int argc, char **argv)
 			printf("\n");
 		}
 	}
-	return can ? 0 : 1;
+	return can ? EXIT_OK : EXIT_BPFENCE;
 }
 
 /* Tag (or untag) a cgroup and every descendant that exists now; children made later inherit
@@ -440,6 +457,8 @@ int cmd_tag(int argc, char **argv)
 		report_error("invalid policy", "%s", err);
 		return 1;
 	}
+	/* From here on, a failure is bpfence's (125) unless it is a refusal of this request. */
+	status = EXIT_BPFENCE;
 	if (ensure_enforcing(&m))
 		goto out_policy;
 	r = cgroup_id(path, &id);
@@ -456,6 +475,7 @@ int cmd_tag(int argc, char **argv)
 		if (!realpath(root_dir, rootp) || stat(rootp, &st) || !S_ISDIR(st.st_mode)) {
 			report_error("bad directory", "--root %s: %s", root_dir,
 				     errno ? strerror(errno) : "not a directory");
+			status = EXIT_USAGE;
 			goto out_maps;
 		}
 		vars.root = rootp;
@@ -469,6 +489,7 @@ int cmd_tag(int argc, char **argv)
 	if (!tag_lookup(&m, id, &existing)) {
 		report_error("cannot tag", "%s is already tagged (invocation %llu); untag it first, "
 			     "or swap its policy with --replace", path, (unsigned long long)existing);
+		status = EXIT_REFUSED;
 		goto out_maps;
 	}
 
@@ -540,7 +561,7 @@ int cmd_untag(int argc, char **argv)
 	}
 	if (bpfence_maps_open(&m, why, sizeof(why))) {
 		report_error("not loaded", "%s", why);
-		return 1;
+		return EXIT_BPFENCE;
 	}
 	r = cgroup_id(path, &id);
 	if (!r && tag_lookup(&m, id, &inv))

@@ -87,7 +87,7 @@ int launch_user(struct launch *l, const char *spec)
 	char buf[256], *group;
 	struct passwd *pw;
 	struct group *gr;
-	char *end;
+	unsigned long long id;
 
 	if (strlen(spec) >= sizeof(buf))
 		return -ENAMETOOLONG;
@@ -100,21 +100,19 @@ int launch_user(struct launch *l, const char *spec)
 		l->uid = pw->pw_uid;
 		l->gid = pw->pw_gid;
 	} else {
-		errno = 0;
-		l->uid = strtoul(buf, &end, 10);
-		if (!buf[0] || *end || errno || buf[0] == '-')
+		/* A number: never negative, never past uid_t ((uid_t)-1 means "no change"). */
+		if (policy_parse_number(buf, false, 0, (uid_t)-2, &id))
 			return -ENOENT;
-		l->gid = l->uid;
+		l->uid = l->gid = (uid_t)id;
 	}
 	if (group) {
 		gr = getgrnam(group);
 		if (gr) {
 			l->gid = gr->gr_gid;
 		} else {
-			errno = 0;
-			l->gid = strtoul(group, &end, 10);
-			if (!group[0] || *end || errno || group[0] == '-')
+			if (policy_parse_number(group, false, 0, (gid_t)-2, &id))
 				return -ENOENT;
+			l->gid = (gid_t)id;
 		}
 	}
 	l->drop = true;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* bpfence: run untrusted code as restricted single-use functions, enforced by BPF-LSM. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,6 +174,42 @@ int enforcing_maps(struct bpfence_maps *m, bool may_load)
 	return 0;
 }
 
+/* Words of s, wrapped to lines of at most `width` columns, each indented by `indent`. */
+static void print_wrapped(FILE *f, const char *s, int indent, int width)
+{
+	int col = indent;
+
+	while (*s) {
+		int len = (int)strcspn(s, " ");
+
+		if (col > indent && col + 1 + len > width) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", len, s);
+		col += len;
+		s += len;
+		s += strspn(s, " ");
+	}
+	fputc('\n', f);
+}
+
+/* The table of loader/exitcodes.h; README.md has the same rows (tests/host/cli.bats). */
+static void print_exit_codes(FILE *f)
+{
+	fprintf(f, "\nExit status, the same from every command (COMMANDS: MEANING):\n");
+	for (const struct bpfence_exit_code *e = bpfence_exit_codes; e->label; e++) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "%s: %s", e->commands, e->meaning);
+		fprintf(f, "  %-6s ", e->label);
+		print_wrapped(f, line, 9, 100);
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: bpfence [--json] [--debug] COMMAND [ARGS...]\n\nCommands:\n");
@@ -181,6 +218,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nEvery command takes --help. Example:\n"
 		   "  bpfence run --policy policies/function.policy --timeout 30 --source ./fn -- "
 		   "python3 ./fn/main.py\n");
+	print_exit_codes(f);
 }
 
 int main(int argc, char **argv)
@@ -208,6 +246,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	/* Commands report a bad option themselves, once, as a usage error (exit 2). */
+	opterr = 0;
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
 		if (!strcmp(argv[i], commands[c].name)) {
 			bpfence_set_debug(cli.debug);

@@ -393,7 +393,8 @@ static int read_record(const char *path, struct record *rec)
 	}
 	rec->cgroup = json_get_str(&rec->o, "cgroup");
 	n = json_get(&rec->o, "cgroup_id") ? json_get(&rec->o, "cgroup_id")->value : NULL;
-	rec->cgid = n ? strtoull(n, NULL, 10) : 0;
+	if (!n || policy_parse_number(n, false, 1, ~0ULL, &rec->cgid))
+		rec->cgid = 0; /* refused below, as a record without an id */
 	if (!rec->cgroup || !rec->cgid) {
 		json_object_free(&rec->o);
 		free(rec->text);
@@ -615,6 +616,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 	if (r) {
 		unlink(rec_path);
 		report_error("cannot install policy", "%s", why);
+		status = EXIT_BPFENCE;
 		goto out;
 	}
 	r = walk_tag(m, dir, cgid, true, BPFENCE_TAG_FROM_EXEC);
@@ -628,6 +630,7 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 		unlink(rec_path);
 		report_error("cannot restrict the container", "%s",
 			     why[0] ? why : strerror(-r));
+		status = EXIT_BPFENCE; /* the canary was not denied: enforcement is not active */
 		goto out;
 	}
 	if (cli.json) {
@@ -672,6 +675,7 @@ int cmd_oci_hook(int argc, char **argv)
 	bool create, have_maps = false;
 	char root[PATH_MAX], *text = NULL;
 	long pid = 0;
+	unsigned long long num;
 	int c, r, status = 1;
 
 	optind = 1;
@@ -718,8 +722,11 @@ int cmd_oci_hook(int argc, char **argv)
 		goto out;
 	id = json_get_str(&state, "id");
 	bundle = json_get_str(&state, "bundle");
-	if (json_get(&state, "pid") && json_get(&state, "pid")->type == JSON_NUMBER)
-		pid = strtol(json_get(&state, "pid")->value, NULL, 10);
+	/* A whole positive number: strtol would read 1.5 or 1e3 as pid 1 (the host's init, whose
+	 * root the policy's paths would then be resolved under). */
+	if (json_get(&state, "pid") && json_get(&state, "pid")->type == JSON_NUMBER &&
+	    !policy_parse_number(json_get(&state, "pid")->value, false, 1, INT_MAX, &num))
+		pid = (long)num;
 	if (!id || !id[0]) {
 		report_error("bad state", "the container state has no id");
 		goto out;

@@ -78,6 +78,22 @@ enum {
 };
 
 #define DEFAULT_PIDS_MAX 1024
+
+/* The numeric options, from OPT_PIDS_MAX on in OPT_ order. All go through policy_parse_number:
+ * none may wrap, shift past 64 bits or take a sign, a blank, hex or junk. */
+static const struct number_opt {
+	const char *name, *expected;
+	bool size, zero; /* K/M/G/T suffixes; 0 (no limit) allowed below min */
+	unsigned long long min, max;
+} number_opts[] = {
+	/* The kernel's pids.max takes at most PID_MAX_LIMIT, 4M tasks. */
+	{ "--pids-max", "a count from 0 to 4194304", false, false, 0, 4194304 },
+	{ "--memory-max", "0 or a size of at least 1M, e.g. 256M", true, true, 1 << 20, LLONG_MAX },
+	{ "--disk-max", "a size of at least 1M, e.g. 256M", true, false, POLICY_DISK_MAX_MIN,
+	  LLONG_MAX },
+	{ "--disk-inodes", "a count from 64 to 4294967295", false, false, POLICY_DISK_INODES_MIN,
+	  UINT_MAX },
+};
 #define DEFAULT_DISK_MAX (256ULL << 20)
 #define DEFAULT_DISK_INODES 16384ULL
 
@@ -144,9 +160,15 @@ struct run {
 
 static int parse_timeout(const char *s, long *ms)
 {
+	size_t digits = strspn(s, "0123456789"), frac = 0;
 	char *end;
 	double v;
 
+	/* Decimal seconds only (30, 0.5): strtod alone also takes blanks, signs, hex, exponents. */
+	if (s[digits] == '.')
+		frac = 1 + strspn(s + digits + 1, "0123456789");
+	if (!digits || frac == 1 || s[digits + frac])
+		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(v) || v <= 0 || v > 31536000)
@@ -337,7 +359,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{},
 	};
-	int c;
+	int c, e;
 
 	optind = 1;
 	opterr = 0;
@@ -382,43 +404,23 @@ static int parse_args(struct run *r, int argc, char **argv)
 			r->no_seccomp = true;
 			break;
 		case OPT_PIDS_MAX:
-		case OPT_MEMORY_MAX: {
-			char *end;
-			long long v;
+		case OPT_MEMORY_MAX:
+		case OPT_DISK_MAX:
+		case OPT_DISK_INODES: {
+			const struct number_opt *o = &number_opts[c - OPT_PIDS_MAX];
+			unsigned long long v;
 
-			errno = 0;
-			v = strtoll(optarg, &end, 10);
-			if (c == OPT_MEMORY_MAX && end != optarg && !end[1] && strchr("KkMmGg", *end))
-				v <<= (*end == 'K' || *end == 'k') ? 10 :
-				      (*end == 'M' || *end == 'm') ? 20 : 30, end++;
-			if (errno || end == optarg || *end || v < 0 ||
-			    (c == OPT_MEMORY_MAX && v > 0 && v < (1 << 20))) {
-				report_error("usage", "bad %s '%s' (expected %s)",
-					     c == OPT_PIDS_MAX ? "--pids-max" : "--memory-max", optarg,
-					     c == OPT_PIDS_MAX ? "a count >= 0" :
-								 "a size of at least 1M, e.g. 256M");
+			e = policy_parse_number(optarg, o->size, o->zero ? 0 : o->min, o->max, &v);
+			if (e || (v && v < o->min)) {
+				report_error("usage", "bad %s '%s' (expected %s)", o->name, optarg,
+					     o->expected);
 				return -1;
 			}
 			if (c == OPT_PIDS_MAX)
-				r->pids_max = v;
-			else
-				r->memory_max = v;
-			break;
-		}
-		case OPT_DISK_MAX:
-		case OPT_DISK_INODES: {
-			unsigned long long v;
-			bool size = c == OPT_DISK_MAX;
-
-			if (policy_parse_size(optarg, size, &v) ||
-			    v < (size ? POLICY_DISK_MAX_MIN : POLICY_DISK_INODES_MIN)) {
-				report_error("usage", "bad %s '%s' (expected %s)",
-					     size ? "--disk-max" : "--disk-inodes", optarg,
-					     size ? "a size of at least 1M, e.g. 256M" :
-						    "a count of at least 64");
-				return -1;
-			}
-			if (size)
+				r->pids_max = (long long)v;
+			else if (c == OPT_MEMORY_MAX)
+				r->memory_max = (long long)v;
+			else if (c == OPT_DISK_MAX)
 				r->disk_max = v;
 			else
 				r->disk_inodes = v;
@@ -505,7 +507,14 @@ static int apply_limits(struct run *r)
 				     "available here)", r->cgroup, strerror(-e));
 			return -1;
 		}
-		cgroup_write(r->cgroup, "memory.swap.max", "0");
+		/* No swap: else the limit only moves memory to disk. A kernel without swap
+		 * accounting has no such file, and nothing to bound. */
+		e = cgroup_write(r->cgroup, "memory.swap.max", "0");
+		if (e && e != -ENOENT) {
+			report_error("cannot set --memory-max", "%s/memory.swap.max: %s", r->cgroup,
+				     strerror(-e));
+			return -1;
+		}
 		r->memory_limited = true;
 	}
 	return 0;

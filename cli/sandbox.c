@@ -1080,7 +1080,7 @@ static int sb_create(int argc, char **argv)
 		return EXIT_BPFENCE;
 	if (user && launch_user(&l, user)) {
 		report_error("bad --user", "%s: no such user or group", user);
-		return EXIT_BPFENCE;
+		return EXIT_REFUSED;
 	}
 	s.drop = l.drop;
 	s.uid = l.uid;
@@ -1088,16 +1088,16 @@ static int sb_create(int argc, char **argv)
 	if (source) {
 		if (!realpath(source, s.source) || stat(s.source, &st)) {
 			report_error("bad --source", "%s: %s", source, strerror(errno));
-			return EXIT_BPFENCE;
+			return EXIT_REFUSED;
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			report_error("bad --source", "%s: not a directory", source);
-			return EXIT_BPFENCE;
+			return EXIT_REFUSED;
 		}
 	}
 	if (policy_parse_file(s.policy_file, &pol, err, sizeof(err))) {
 		report_error("invalid policy", "%s", err);
-		return EXIT_BPFENCE;
+		return EXIT_REFUSED;
 	}
 	snprintf(s.policy_name, sizeof(s.policy_name), "%s", pol.name);
 	/* The text parsed, kept beside the sandbox (read here: the later steps run elsewhere). */
@@ -1117,6 +1117,7 @@ static int sb_create(int argc, char **argv)
 		if (e) {
 			report_error("invalid policy", "%s: cannot read: %s", s.policy_file,
 				     strerror(errno));
+			status = EXIT_REFUSED;
 			goto out;
 		}
 	}
@@ -1162,6 +1163,7 @@ static int sb_create(int argc, char **argv)
 			old[n > 0 ? n : 0] = 0;
 			if (n > 0 && sb_state_of(old) != SB_UNKNOWN && sb_state_of(old) != SB_ENDED) {
 				report_error("name already taken", "'%s' is sandbox %s", s.name, old);
+				status = EXIT_REFUSED;
 				goto out;
 			}
 			unlink(link);
@@ -1994,9 +1996,9 @@ static int sb_cp(int argc, char **argv)
 		return EXIT_BPFENCE;
 	sb_reap();
 	if (sb_lookup(in_src ? which_src : which_dst, &s, false))
-		return EXIT_BPFENCE;
+		return EXIT_REFUSED;
 	if (in_dst ? cp_in(&s, argv[optind], pdst, max) : cp_out(&s, psrc, argv[optind + 1], max))
-		return EXIT_BPFENCE;
+		return EXIT_REFUSED;
 	return 0;
 }
 
@@ -2197,7 +2199,8 @@ static int sb_terminate_cmd(int argc, char **argv)
 			continue;
 		r = sb_lookup(argv[i], &s, true);
 		if (r < 0) {
-			status = EXIT_BPFENCE;
+			if (!status)
+				status = EXIT_REFUSED;
 			continue;
 		}
 		if (r == 0)

@@ -485,7 +485,8 @@ static int run_attack(struct selftest *s, const char *timeout, const char *const
 		if (in < 0 || o < 0 || e < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(EXIT_BPFENCE);
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (sigprocmask(SIG_SETMASK, &none, NULL))
+			_exit(EXIT_BPFENCE);
 #define ENV(fmt, ...) \
 	if (asprintf(&envs[ne++], fmt, __VA_ARGS__) < 0) \
 		_exit(EXIT_BPFENCE)
@@ -990,7 +991,10 @@ int cmd_selftest(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, &old);
+	if (sigprocmask(SIG_BLOCK, &mask, &old)) {
+		report_error("selftest", "cannot block signals: %s", strerror(errno));
+		return EXIT_BPFENCE;
+	}
 
 	if (prepare(&s))
 		goto out;
@@ -1009,7 +1013,8 @@ int cmd_selftest(int argc, char **argv)
 	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
 	    sigismember(&pending, SIGHUP)) {
 		report_error("selftest", "interrupted");
-		status = 130;
+		status = EXIT_SIGNAL + (sigismember(&pending, SIGINT) ? SIGINT :
+					sigismember(&pending, SIGTERM) ? SIGTERM : SIGHUP);
 		goto out;
 	}
 	status = report(&s);

@@ -57,7 +57,9 @@ static int open_log(struct daemon *d)
 	slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = 0;
-		mkdir(dir, 0700);
+		/* An existing directory is used as it is; any other failure the open names. */
+		if (mkdir(dir, 0700) && errno != EEXIST)
+			return -errno;
 	}
 	/* The audit trail names what untrusted code tried: readable by root only. */
 	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -117,7 +119,9 @@ static const char help[] =
 	"Usage: bpfenced [--log FILE|-] [--debug]\n"
 	"Load and pin bpfence if needed, then write every denial as one JSON line to FILE\n"
 	"(default " DEFAULT_LOG ", '-' for stdout). SIGHUP reopens the log, SIGTERM drains\n"
-	"and exits. Keys are documented in docs/audit.md.\n"
+	"and exits. Keys are documented in docs/audit.md. Exit status: 0 after SIGTERM, 2 on bad\n"
+	"arguments, 125 when this kernel cannot enforce or the log cannot be written\n"
+	"(bpfence --help lists every status).\n"
 	"\nExample:\n  bpfenced --log - | grep '\"class\": \"broker\"'\n";
 
 int main(int argc, char **argv)
@@ -131,7 +135,7 @@ int main(int argc, char **argv)
 	struct bpfence_maps m;
 	char why[WHY_MAX], extra[256];
 	struct sigaction sa = { .sa_handler = on_signal };
-	int c, r, loaded;
+	int c, r, loaded, status = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -146,12 +150,12 @@ int main(int argc, char **argv)
 			return 0;
 		default:
 			fprintf(stderr, "bpfenced: usage: unknown option (see --help)\n");
-			return 2;
+			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
 		fprintf(stderr, "bpfenced: usage: no arguments expected (see --help)\n");
-		return 2;
+		return EXIT_USAGE;
 	}
 	bpfence_set_debug(false);
 
@@ -160,28 +164,30 @@ int main(int argc, char **argv)
 		r = bpfence_load(why, sizeof(why));
 	if (r < 0) {
 		fprintf(stderr, "bpfenced: this kernel cannot enforce: %s\n", why);
-		return 1;
+		return EXIT_BPFENCE;
 	}
 	loaded = r; /* 1: the pins were there: a restart resumes on them */
 	if (bpfence_maps_open(&m, why, sizeof(why))) {
 		fprintf(stderr, "bpfenced: programs or maps are missing: %s\n", why);
-		return 1;
+		return EXIT_BPFENCE;
 	}
 	r = open_log(&d);
 	if (r) {
 		fprintf(stderr, "bpfenced: cannot open log %s: %s\n", d.log_path, strerror(-r));
-		return 1;
+		return EXIT_BPFENCE;
 	}
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	/* Without the handlers SIGTERM would end the daemon without draining, SIGHUP kill it. */
+	if (sigaction(SIGHUP, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGINT, &sa, NULL) || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		fprintf(stderr, "bpfenced: cannot set signal handlers: %s\n", strerror(errno));
+		return EXIT_BPFENCE;
+	}
 
 	d.offset = boot_to_realtime_offset();
 	rb = ring_buffer__new(m.events, handle_event, &d, NULL);
 	if (!rb) {
 		fprintf(stderr, "bpfenced: cannot read the event ring buffer: %s\n", strerror(errno));
-		return 1;
+		return EXIT_BPFENCE;
 	}
 	drops_read(&m, &d.drops_seen);
 	snprintf(extra, sizeof(extra),
@@ -193,6 +199,7 @@ int main(int argc, char **argv)
 		r = ring_buffer__poll(rb, 250);
 		if (r < 0 && r != -EINTR) {
 			fprintf(stderr, "bpfenced: ring buffer: %s\n", strerror(-r));
+			status = EXIT_BPFENCE;
 			break;
 		}
 		fflush(d.log);
@@ -205,7 +212,7 @@ int main(int argc, char **argv)
 				if (r) {
 					fprintf(stderr, "bpfenced: cannot reopen log %s: %s\n",
 						d.log_path, strerror(-r));
-					break;
+					return EXIT_BPFENCE; /* no log to write a stop record to */
 				}
 				record(&d, "reopen", "");
 			}
@@ -218,7 +225,11 @@ int main(int argc, char **argv)
 	record(&d, "stop", extra);
 	ring_buffer__free(rb);
 	bpfence_maps_close(&m);
-	if (d.log != stdout)
-		fclose(d.log);
-	return 0;
+	/* The last records are only on disk once the stream is flushed and closed. */
+	if ((d.log != stdout ? fclose(d.log) : fflush(d.log)) && status == EXIT_OK) {
+		fprintf(stderr, "bpfenced: cannot write log %s: %s\n",
+			d.log_path ? d.log_path : "(stdout)", strerror(errno));
+		status = EXIT_BPFENCE;
+	}
+	return status;
 }

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 #include "bpfence.h"
+#include "exitcodes.h"
 #include "policy.h"
 
 #define WHY_MAX 512
@@ -141,6 +142,14 @@ int counters_read(const struct bpfence_maps *m, __u64 inv, struct bpfence_counte
 
 /* --- names (loader/names.c) --- */
 const char *bpfence_hook_name(unsigned int hook);
+/* The rows of bpf/hooks.h: each program, its section ("lsm/file_open"), the hook name its
+ * records carry (NULL: a PROG row) and whether load needs it. Ends with a NULL prog. */
+enum { BPFENCE_REQUIRED, BPFENCE_OPTIONAL };
+struct bpfence_program {
+	const char *prog, *section, *hook;
+	int need;
+};
+extern const struct bpfence_program bpfence_programs[];
 const char *bpfence_class_name(unsigned int class);
 /* "10.0.0.1" / "::1" for a 16-byte v4-mapped/v6 address. */
 void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n);

@@ -30,36 +30,30 @@
 #define LINK_DIR BPFENCE_PIN_DIR "/links"
 #define MAP_DIR BPFENCE_PIN_DIR "/maps"
 
-/* Every program in bpf/bpfence.bpf.c, by name; load() refuses an object with any other. */
+/* Every program in bpf/bpfence.bpf.c, by name (bpf/hooks.h); load() refuses an object with any
+ * other. */
+#define PIN_HOOK_(e, prog, name, need) BPFENCE_PIN_##need(prog)
+#define PIN_PROG_(prog, sec, need) BPFENCE_PIN_##need(prog)
+#define BPFENCE_PIN_REQUIRED(prog) #prog,
+#define BPFENCE_PIN_OPTIONAL(prog)
 const char *const bpfence_link_names[] = {
-	"file_open",     "path_mknod",     "path_mkdir",     "path_rmdir",
-	"path_unlink",   "path_symlink",   "path_link",      "path_rename",
-	"path_truncate", "path_chmod",     "path_chown",     "socket_create",
-	"socket_connect", "socket_sendmsg", "unix_stream_connect", "unix_may_send",
-	"bpf_syscall",   "task_alloc",     "task_kill",      "ptrace_access_check",
-	"socket_listen", "mmap_file",      "file_mprotect",  "file_receive",
-	"cgroup_mkdir",  "cgroup_rmdir",
-	"sb_mount",      "sb_umount",      "move_mount",     "sb_pivotroot",
-	"userns_create", "perf_event_open", "file_ioctl",    "inode_setxattr",
-	"inode_removexattr", "task_setnice", "task_setioprio", "task_setscheduler",
-	"task_movememory", "task_prlimit",
-	"ipc_permission", "msg_queue_alloc", "msg_queue_msgctl", "shm_alloc", "shm_shmctl",
-	"sem_alloc",     "sem_semctl",     "inode_unlink",
-	"path_link_old", "path_rename_new",
-	"cred_prepare",  "cred_transfer",  "cred_free",      "bprm_creds_for_exec",
-	"arm_present",
+	BPFENCE_HOOK_LIST(PIN_HOOK_, PIN_PROG_)
 	NULL,
 };
+#undef BPFENCE_PIN_REQUIRED
+#undef BPFENCE_PIN_OPTIONAL
 
-/* Programs for hooks some kernels lack: loaded and pinned where the kernel has the hook
- * (select_programs), never required by bpfence_loaded(). Each either backs up a seccomp rule or
- * only widens what works (a kernel without it fails closed). */
+/* Programs for hooks some kernels lack (OPTIONAL in bpf/hooks.h): loaded and pinned where the
+ * kernel has the hook (select_programs), never required by bpfence_loaded(). Each either backs
+ * up a seccomp rule or only widens what works (a kernel without it fails closed). */
+#define BPFENCE_PIN_REQUIRED(prog)
+#define BPFENCE_PIN_OPTIONAL(prog) #prog,
 static const char *const optional_link_names[] = {
-	"file_ioctl_compat", /* 6.8, backported to 6.1.y; seccomp kills 32-bit calls anyway */
-	"backing_file_alloc", /* without it, overlay files are denied on kernels with backing files */
-	"backing_file_free",
+	BPFENCE_HOOK_LIST(PIN_HOOK_, PIN_PROG_)
 	NULL,
 };
+#undef BPFENCE_PIN_REQUIRED
+#undef BPFENCE_PIN_OPTIONAL
 
 /* The pinned maps: first those other processes open by pin (struct bpfence_maps, in its
  * order), then backing_files, which only the programs use but which must outlive a reload: a

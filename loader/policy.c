@@ -810,6 +810,19 @@ int policy_parse_size(const char *s, bool suffix, unsigned long long *out)
 	return 0;
 }
 
+int policy_parse_number(const char *s, bool suffix, unsigned long long min,
+			unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+
+	if (policy_parse_size(s, suffix, &v))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
 static int apply(struct parser *ps, enum key key, unsigned int keycol)
 {
 	struct policy *p = &ps->p;

@@ -105,6 +105,11 @@ struct policy {
 
 /* Parse a count, or with suffix a size ("256M": K, M, G, T are powers of 1024). 0 or -EINVAL. */
 int policy_parse_size(const char *s, bool suffix, unsigned long long *out);
+/* The same within [min, max]: 0, -EINVAL when s is not a number (empty, a sign, blanks, hex,
+ * exponents, trailing junk, more than 64 bits, a suffix that shifts it past 64 bits), -ERANGE
+ * when it is one outside the bounds. The one parser of every number bpfence takes. */
+int policy_parse_number(const char *s, bool suffix, unsigned long long min,
+			unsigned long long max, unsigned long long *out);
 
 /* Groups of system calls the seccomp layer denies by default and a policy may permit. */
 enum policy_syscalls {

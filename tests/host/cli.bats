@@ -44,7 +44,7 @@ load helpers
 	run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy"
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"run needs a command"* ]]
-	for t in 0 -1 abc 1x inf nan 99999999999; do
+	for t in 0 -1 abc 1x inf nan 99999999999 1e3 0x10 " 5" +5 "" 5. .5; do
 		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --timeout "$t" -- true
 		[ "$status" -eq 125 ]
 		[ "$stderr" = "bpfence: usage: bad --timeout '$t' (expected seconds > 0)" ]
@@ -96,14 +96,14 @@ load helpers
 	echo "$stderr" | python3 -c 'import json,sys; e=json.load(sys.stdin); assert e["error"].startswith("this kernel cannot enforce: ")'
 }
 
-@test "status says CANNOT enforce with the reason, exit 1; --json is valid JSON" {
+@test "status says CANNOT enforce with the reason, exit 125; --json is valid JSON" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run "$BPFENCE" status
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$output" == *"CANNOT enforce"* ]]
 	[[ "$output" == *"reason:"* ]]
 	run "$BPFENCE" status --json
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	echo "$output" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
@@ -121,7 +121,7 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 @test "load fails closed on this host and leaves no pins behind" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run --separate-stderr "$BPFENCE" load
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
 	[ ! -e /sys/fs/bpf/bpfence ]
 }
@@ -129,13 +129,13 @@ assert s["cgroup2"].startswith("/sys/fs/cgroup"), s'
 @test "a refusal names the program the kernel refused; --debug shows libbpf's warnings, not its whole trace" {
 	can_enforce && fail_loudly "this host CAN enforce"
 	run "$BPFENCE" status --json
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	echo "$output" | python3 -c '
 import json, sys
 s = json.load(sys.stdin)
 assert "file_open" in s["reason"], s["reason"]'
 	run --separate-stderr "$BPFENCE" --debug load
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == *"bpfence: this kernel cannot enforce: "*"file_open"* ]]
 	# libbpf's informational trace (CO-RE relocations, map creation) stays out of --debug.
 	[[ "$stderr" != *"relo #"* && "$stderr" != *"CO-RE relocations"* ]]
@@ -150,7 +150,7 @@ assert "file_open" in s["reason"], s["reason"]'
 	mkdir -p "$cg"
 	run --separate-stderr "$BPFENCE" tag --policy "$REPO/policies/function.policy" "$cg"
 	rmdir "$cg"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfence: this kernel cannot enforce: "* ]]
 }
 
@@ -165,7 +165,7 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$status" -eq 0 ]
 }
 
-@test "run as non-root is refused with a clear reason (exit 125), load with exit 1" {
+@test "run and load as non-root are refused with a clear reason (exit 125)" {
 	# A copy nobody can reach whatever the permissions of the checkout's parents are.
 	dir=$(mktemp -d /tmp/bft-host-XXXXXX)
 	chmod 755 "$dir"
@@ -176,6 +176,147 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$stderr" = "bpfence: permission denied: bpfence must run as root (it loads BPF-LSM programs and manages cgroups)" ]
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/bpfence" load
 	rm -rf "$dir"
-	[ "$status" -eq 1 ]
+	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfence: permission denied: "* ]]
+}
+
+@test "docs: README's exit statuses and docs/audit.md's hooks are the binary's (tools/docs-tables)" {
+	run "$REPO/tools/docs-tables" --check "$BPFENCE"
+	[ "$status" -eq 0 ] || fail_loudly "$output"
+	# The check itself fails on a table that disagrees: a changed exit status, a hook that is
+	# not documented.
+	cp -r "$REPO/tools" "$REPO/README.md" "$REPO/docs" "$BATS_TEST_TMPDIR/"
+	sed -i 's/^| 124 | run |/| 123 | run |/' "$BATS_TEST_TMPDIR/README.md"
+	sed -i '/^| `task_prlimit` |/d' "$BATS_TEST_TMPDIR/docs/audit.md"
+	run "$BATS_TEST_TMPDIR/tools/docs-tables" --check "$BPFENCE"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"stale:   | 123 | run |"* ]]
+	[[ "$output" == *"missing: | \`task_prlimit\` | \`lsm/task_prlimit\` |"* ]]
+}
+
+@test "hooks: the programs of the built object are exactly the rows of bpf/hooks.h" {
+	command -v llvm-objdump >/dev/null || skip "needs llvm-objdump (make deps)"
+	run "$REPO/tools/check-hooks" "$REPO/.output/bpfence.bpf.o" "$BPFENCE"
+	[ "$status" -eq 0 ] || fail_loudly "$output"
+	# A row without a program, a program without a row: both named. (A bpfence whose list
+	# lacks task_prlimit and has a made-up hook stands for an edit of only one side.)
+	cat > "$BATS_TEST_TMPDIR/bpfence" <<-EOF
+		#!/bin/sh
+		"$BPFENCE" "\$@" | sed '/^task_prlimit	/d'
+		printf 'made_up	lsm/made_up	made_up	required\n'
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/bpfence"
+	run "$REPO/tools/check-hooks" "$REPO/.output/bpfence.bpf.o" "$BATS_TEST_TMPDIR/bpfence"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"program task_prlimit (lsm/task_prlimit) of "*" is not a row of bpf/hooks.h"* ]]
+	[[ "$output" == *"bpf/hooks.h lists made_up (lsm/made_up), which "*" does not have"* ]]
+}
+
+@test "hooks: status --hooks lists every program once; audit names follow the enum" {
+	run "$BPFENCE" status --hooks
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$(printf 'program\tsection\thook\tneed')" ]
+	# Unique program names; required and optional pins as status --json reports them.
+	[ "$(printf '%s\n' "${lines[@]:1}" | cut -f1 | sort | uniq -d)" = "" ]
+	json=$("$BPFENCE" status --json || true)
+	required=$(printf '%s\n' "${lines[@]:1}" | awk -F'\t' '$4 == "required" {print $1}' | sort)
+	[ "$required" = "$(echo "$json" | python3 -c 'import json,sys; print("\n".join(sorted(json.load(sys.stdin)["programs"])))')" ]
+	[[ "$output" == *"$(printf 'msg_queue_alloc\tlsm/msg_queue_alloc_security\tmsg_queue_alloc_security\trequired')"* ]]
+	[[ "$output" == *"$(printf 'file_ioctl_compat\tlsm/file_ioctl_compat\t-\toptional')"* ]]
+}
+
+@test "this kernel cannot enforce: every command that needs it exits 125 and names why" {
+	can_enforce && fail_loudly "this host CAN enforce; the refusal test is meaningless here"
+	[ "$(id -u)" -eq 0 ] || skip "as non-root the refusal is 'permission denied' (tested above)"
+	local cg
+	cg=$(cgroup2)/bpfence-host-test-$$
+	mkdir -p "$cg"
+	before=$(snapshot)
+	for cmd in "load" "status" "selftest" "run --policy $REPO/policies/function.policy -- true" \
+		"tag --policy $REPO/policies/function.policy $cg" "untag $cg"; do
+		run --separate-stderr "$BPFENCE" $cmd
+		[ "$status" -eq 125 ] || fail_loudly "bpfence $cmd: exit $status, not 125: $stderr"
+		case $cmd in
+		status) [[ "$output" == *"reason:   "?* ]] || fail_loudly "status: $output" ;;
+		untag*) [[ "$stderr" == "bpfence: not loaded: "?* ]] || fail_loudly "untag: $stderr" ;;
+		*) [[ "$stderr" == *"bpfence: this kernel cannot enforce: "*"BPF"* ]] ||
+			fail_loudly "bpfence $cmd: $stderr" ;;
+		esac
+	done
+	run --separate-stderr "$BPFENCE" oci-hook --policy-dir "$REPO/policies" createRuntime \
+		<<<'{"id": "x", "pid": 1, "bundle": "/", "annotations": {"org.bpfence.policy": "function"}}'
+	[ "$status" -eq 125 ]
+	# The hook never loads the programs itself: it names what is missing.
+	[[ "$stderr" == "bpfence: this kernel does not enforce yet: "*"not loaded"* ]]
+	run --separate-stderr "${BPFENCE}d" --log "$BATS_TEST_TMPDIR/audit.jsonl"
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfenced: this kernel cannot enforce: "*"BPF"* ]]
+	rmdir "$cg"
+	[ "$(snapshot)" = "$before" ]
+}
+
+@test "usage errors exit 2 from every command but run (125 there), bpfenced too" {
+	for cmd in "load --bogus" "unload x" "status x" "tag" "untag" "policy" "policy check" \
+		"audit --bogus" "oci-hook" "selftest x" "policy seccomp"; do
+		run --separate-stderr "$BPFENCE" $cmd </dev/null
+		[ "$status" -eq 2 ] || fail_loudly "bpfence $cmd: exit $status, not 2: $stderr"
+		[[ "$stderr" == "bpfence: usage: "* ]] || fail_loudly "bpfence $cmd: $stderr"
+	done
+	run --separate-stderr "$BPFENCE" run --bogus -- true
+	[ "$status" -eq 125 ]
+	run --separate-stderr "${BPFENCE}d" --bogus
+	[ "$status" -eq 2 ]
+	run --separate-stderr "${BPFENCE}d" extra
+	[ "$status" -eq 2 ]
+}
+
+@test "tag refuses the cgroup bpfence itself runs in, and its parents (exit 1)" {
+	[ "$(id -u)" -eq 0 ] || skip "moves a process into a cgroup of its own: needs root"
+	local cg
+	cg=$(cgroup2)/bpfence-host-self-$$
+	mkdir -p "$cg/inner"
+	# bpfence started inside cg/inner: cg/inner and cg both hold it; nothing is tagged.
+	for target in "$cg/inner" "$cg"; do
+		run --separate-stderr sh -c 'echo $$ > "$1/inner/cgroup.procs" && exec "$2" tag \
+			--policy "$3" "$4"' sh "$cg" "$BPFENCE" "$REPO/policies/function.policy" "$target"
+		[ "$status" -eq 1 ] || { rmdir "$cg/inner" "$cg"; fail_loudly "$target: $status $stderr"; }
+		[[ "$stderr" == "bpfence: refused: $target holds bpfence itself ($cg/inner)"* ]] ||
+			{ rmdir "$cg/inner" "$cg"; fail_loudly "$stderr"; }
+	done
+	rmdir "$cg/inner" "$cg"
+}
+
+@test "run: a malformed or out-of-range number or size is a usage error (125), never wrapped" {
+	# 17179869184G is 2^64 bytes: it used to be shifted past 64 bits (undefined behaviour).
+	for v in 17179869184G 17179869183G -1 1e3 "" 0x10 99999999999999999999 " 1" 1GG 10Q; do
+		for o in --memory-max --pids-max --disk-max --disk-inodes; do
+			run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" \
+				"$o" "$v" -- true
+			[ "$status" -eq 125 ] || fail_loudly "$o '$v': exit $status"
+			[[ "$stderr" == "bpfence: usage: bad $o '$v' (expected "* ]] ||
+				fail_loudly "$o '$v': $stderr"
+		done
+	done
+	# Below the minimum, past the kernel's maximum.
+	for a in "--memory-max 1023K" "--pids-max 4194305" "--disk-max 1023K" "--disk-inodes 63" \
+		"--disk-inodes 4294967296" "--pids-max 1K"; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" $a -- true
+		[ "$status" -eq 125 ] || fail_loudly "$a: exit $status"
+		[[ "$stderr" == "bpfence: usage: bad ${a% *} '${a#* }' (expected "* ]] || fail_loudly "$a: $stderr"
+	done
+	for u in -1 4294967295 99999999999999999999 "1:-1" " 1"; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" --user "$u" -- true
+		[ "$status" -eq 125 ] || fail_loudly "--user '$u': exit $status"
+		[[ "$stderr" == "bpfence: bad --user: $u: "* ]] || fail_loudly "--user '$u': $stderr"
+	done
+}
+
+@test "run: well-formed numbers and sizes get past option parsing" {
+	can_enforce && skip "would run the command"
+	for a in "--memory-max 0" "--memory-max 1M" "--memory-max 8G" "--pids-max 0" \
+		"--pids-max 4194304" "--disk-max 1T" "--disk-inodes 64" "--timeout 0.5" "--user 0:0"; do
+		run --separate-stderr "$BPFENCE" run --policy "$REPO/policies/function.policy" $a -- true
+		[ "$status" -eq 125 ]
+		[[ "$stderr" != *"usage"* && "$stderr" != *"bad --"* ]] || fail_loudly "$a: $stderr"
+	done
 }

@@ -20,6 +20,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -717,6 +718,22 @@ static void test_disk_limits(void)
 	CHECK(policy_parse_size("256M", false, &v) == -EINVAL, "a count took a suffix");
 	CHECK(policy_parse_size("", true, &v) == -EINVAL, "empty size accepted");
 	CHECK(policy_parse_size(" 1", true, &v) == -EINVAL, "leading blank accepted");
+	/* Every malformed number, and every overflow, is refused: none may wrap or shift past 64
+	 * bits (17179869184G is 2^64). */
+	static const char *const bad[] = { "", "-1", "+1", "1e3", "0x10", "1 ", "1.5", "1GG", "G",
+					   "99999999999999999999", "17179869184G", "16777216T" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(policy_parse_number(bad[i], true, 0, ~0ULL, &v) == -EINVAL,
+		      "'%s' accepted as %llu", bad[i], v);
+	CHECK(!policy_parse_number("17179869183G", true, 0, ~0ULL, &v) &&
+	      v == 17179869183ULL << 30, "the largest G: %llu", v);
+	CHECK(policy_parse_number("17179869183G", true, 0, LLONG_MAX, &v) == -ERANGE,
+	      "past the bound accepted");
+	CHECK(policy_parse_number("1023K", true, 1 << 20, LLONG_MAX, &v) == -ERANGE,
+	      "below the bound accepted");
+	CHECK(!policy_parse_number("0", false, 0, 5, &v) && v == 0, "0: %llu", v);
+	CHECK(!policy_parse_number("18446744073709551615", false, 0, ~0ULL, &v) && v == ~0ULL,
+	      "2^64 - 1: %llu", v);
 }
 
 static void test_mem_errors(void)
@@ -1898,6 +1915,34 @@ static void test_install(void)
 		CHECK(false, "cannot remove %s", dir);
 }
 
+/* bpf/hooks.h: every enum value has its name, each program its row, exit codes their table. */
+static void test_lists(void)
+{
+	unsigned int hooks = 0, required = 0, rows = 0;
+
+	CHECK(!strcmp(bpfence_hook_name(BPFENCE_HOOK_NONE), "unknown"), "hook 0 has a name");
+	CHECK(!strcmp(bpfence_hook_name(BPFENCE_HOOK_MAX), "unknown"), "hook MAX has a name");
+	for (unsigned int h = 1; h < BPFENCE_HOOK_MAX; h++)
+		CHECK(strcmp(bpfence_hook_name(h), "unknown"), "hook %u has no name", h);
+	CHECK(!strcmp(bpfence_hook_name(BPFENCE_HOOK_MSG_QUEUE_ALLOC), "msg_queue_alloc_security"),
+	      "hook names are the kernel's");
+	for (const struct bpfence_program *p = bpfence_programs; p->prog; p++) {
+		rows++;
+		hooks += p->hook != NULL;
+		required += p->need == BPFENCE_REQUIRED;
+		CHECK(!p->hook || !strncmp(p->section, "lsm/", 4), "%s: a hook off lsm/", p->prog);
+	}
+	CHECK(hooks == BPFENCE_HOOK_MAX - 1, "%u hook rows for %d enum values", hooks,
+	      BPFENCE_HOOK_MAX - 1);
+	for (const char *const *l = bpfence_link_names; *l; l++)
+		required--;
+	CHECK(!required, "required programs and link names differ by %u", required);
+	CHECK(rows > hooks, "no PROG rows");
+	for (const struct bpfence_exit_code *e = bpfence_exit_codes; e->label; e++)
+		CHECK(e->value >= 0 && e->value <= 128 && e->meaning[0], "exit code %s", e->label);
+	CHECK(bpfence_exit_codes[0].value == EXIT_OK, "the table starts at 0");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -1919,6 +1964,7 @@ int main(int argc, char **argv)
 	test_learn();
 	test_verifier_log(argv[1]);
 	test_install();
+	test_lists();
 	if (argc == 3)
 		test_repo_policies(argv[2]);
 	printf("%u passed, %u failed\n", res.passed, res.failed);
