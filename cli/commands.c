@@ -796,8 +796,10 @@ int cmd_policy(int argc, char **argv)
 		jsonw_name(&w, "families");
 		jsonw_start_array(&w);
 		for (int f = 0; f < 64; f++) {
+			const char *fam = policy_family_name(f);
+
 			if (p.families & (1ULL << f))
-				jsonw_string(&w, policy_family_name(f) ? policy_family_name(f) : "?");
+				jsonw_string(&w, fam ? fam : "?");
 		}
 		jsonw_end_array(&w);
 		jsonw_end_object(&w);
