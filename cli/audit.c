@@ -17,7 +17,10 @@
 #include "cli.h"
 
 #define DEFAULT_LOG "/var/log/bpfence/audit.jsonl"
-#define FIELD_MAX 512
+/* Room for a member escaped for the terminal: names up to 64 bytes (comm is 16), paths up to
+ * the kernel's BPFENCE_PATH_MAX; longer values (a log someone edited) are cut. */
+#define TEXT_FIELD BPFENCE_TEXT_MAX(64)
+#define TEXT_PATH BPFENCE_TEXT_MAX(BPFENCE_PATH_MAX)
 
 enum { OPT_JSON = 0x100, OPT_FOLLOW, OPT_INVOCATION, OPT_LOG, OPT_DEBUG };
 
@@ -25,121 +28,158 @@ static const char audit_help[] =
 	"Usage: bpfence audit [--follow] [--json] [--invocation ID] [--log FILE]\n"
 	"Show what restricted functions were denied, from bpfenced's log (default\n" DEFAULT_LOG
 	"):\n"
-	"a table (time, invocation, pid/comm, action, what), or with --json the records as they\n"
-	"are logged. --invocation filters by the id `bpfence run` printed (a prefix is enough);\n"
-	"--follow keeps reading as records arrive.\n"
+	"a table (time, invocation, pid/comm, action, what), or with --json the records, one JSON\n"
+	"object per line. --invocation filters by the id `bpfence run` printed (a prefix is\n"
+	"enough); --follow keeps reading as records arrive. Names a function chose are shown with\n"
+	"control bytes and invalid UTF-8 escaped (\\xNN). A line that is not a JSON object is\n"
+	"reported on stderr with its line number and skipped; the exit status is then 1.\n"
 	"\nExample:\n  bpfence audit --follow --invocation 3f2a\n";
 
-/*
- * Find "key": in one flat JSON object (the log's own records: no nesting) and copy its value:
- * strings unescaped, other values as written. Returns 0, or -ENOENT.
- */
-static int field(const char *line, const char *key, char *out, size_t n)
+/* A member as text for the table: a string's value, a number or literal as written, "" when
+ * absent (or nested). Escaped for the terminal into out (STYLE.md 16): every string in the log
+ * may be a name a function chose, or anything at all in a log someone edited. */
+static const char *field(const struct json_object *o, const char *key, char *out, size_t n)
 {
-	char pat[64];
-	const char *p;
-	size_t o = 0;
+	const struct json_field *f = json_get(o, key);
+	const char *v = "";
 
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(line, pat);
-	if (!p || !n)
-		return -ENOENT;
-	p += strlen(pat);
-	if (*p != '"') {
-		while (*p && *p != ',' && *p != '}' && o + 1 < n)
-			out[o++] = *p++;
-		out[o] = 0;
-		return 0;
-	}
-	for (p++; *p && *p != '"' && o + 1 < n; p++) {
-		if (*p == '\\' && p[1]) {
-			p++;
-			if (*p == 'u' && p[1] && p[2] && p[3] && p[4]) {
-				out[o++] = (char)strtol((char[]){ p[3], p[4], 0 }, NULL, 16);
-				p += 4;
-				continue;
-			}
-			out[o++] = *p == 'n' ? '\n' : *p;
-			continue;
-		}
-		out[o++] = *p;
-	}
-	out[o] = 0;
-	return 0;
+	if (f && (f->type == JSON_STRING || f->type == JSON_NUMBER))
+		v = f->value;
+	else if (f && f->type != JSON_NESTED)
+		v = f->type == JSON_TRUE ? "true" : f->type == JSON_FALSE ? "false" : "null";
+	return bpfence_text_escape(v, (size_t)-1, out, n);
 }
 
-static void print_row(const char *line)
-{
-	char ev[32] = "", t[64] = "", inv[64] = "", pid[16] = "", comm[64] = "", action[16] = "",
-	     err[16] = "", hook[32] = "", cls[16] = "", obj[16] = "", what[FIELD_MAX] = "",
-	     port[16] = "", extra[FIELD_MAX] = "";
+#define FIELD(o, key, buf) field((o), (key), (buf), sizeof(buf))
 
-	field(line, "event", ev, sizeof(ev));
-	field(line, "time", t, sizeof(t));
+static void print_row(const struct json_object *o)
+{
+	char ev[TEXT_FIELD], t[TEXT_FIELD], inv[TEXT_FIELD], pid[TEXT_FIELD], comm[TEXT_FIELD],
+		action[TEXT_FIELD], err[TEXT_FIELD], hook[TEXT_FIELD], cls[TEXT_FIELD],
+		obj[TEXT_FIELD], a[TEXT_PATH], b[TEXT_FIELD], what[TEXT_PATH + 2 * TEXT_FIELD];
+	const char *clock;
+
+	FIELD(o, "event", ev);
+	FIELD(o, "time", t);
+	/* The time of day of an RFC 3339 stamp ("2026-11-22T02:13:24.965906Z"). */
+	clock = strlen(t) > 11 ? t + 11 : t;
 	if (strcmp(ev, "denial")) {
 		/* Daemon records, so gaps in the trail are visible in the table too. */
-		char resumed[8] = "", drops[32] = "";
-
-		field(line, "resumed", resumed, sizeof(resumed));
-		field(line, "drops_total", drops, sizeof(drops));
-		printf("%-12.12s -- bpfenced %s%s%s%s --\n", t[0] ? t + 11 : "", ev,
-		       !strcmp(resumed, "true") ? " (resumed on pinned programs)" : "",
-		       drops[0] ? ", drops_total " : "", drops);
+		FIELD(o, "resumed", a);
+		FIELD(o, "drops_total", b);
+		printf("%-12.12s -- bpfenced %s%s%s%s --\n", clock, ev,
+		       !strcmp(a, "true") ? " (resumed on pinned programs)" : "",
+		       b[0] ? ", drops_total " : "", b);
 		return;
 	}
-	field(line, "invocation", inv, sizeof(inv));
-	field(line, "pid", pid, sizeof(pid));
-	field(line, "comm", comm, sizeof(comm));
-	field(line, "action", action, sizeof(action));
-	field(line, "errno", err, sizeof(err));
-	field(line, "hook", hook, sizeof(hook));
-	field(line, "class", cls, sizeof(cls));
-	field(line, "object", obj, sizeof(obj));
+	FIELD(o, "invocation", inv);
+	FIELD(o, "pid", pid);
+	FIELD(o, "comm", comm);
+	FIELD(o, "action", action);
+	FIELD(o, "errno", err);
+	FIELD(o, "hook", hook);
+	FIELD(o, "class", cls);
+	FIELD(o, "object", obj);
 	if (!strcmp(obj, "file")) {
-		field(line, "path", what, sizeof(what));
-		field(line, "access", extra, sizeof(extra));
-		snprintf(what + strlen(what), sizeof(what) - strlen(what), " (%s)", extra);
+		snprintf(what, sizeof(what), "%s (%s)", FIELD(o, "path", a), FIELD(o, "access", b));
 	} else if (!strcmp(obj, "inet")) {
-		field(line, "address", extra, sizeof(extra));
-		field(line, "port", port, sizeof(port));
-		field(line, "protocol", what, sizeof(what));
-		snprintf(what + strlen(what), sizeof(what) - strlen(what),
-			 strchr(extra, ':') ? " [%s]:%s" : " %s:%s", extra, port);
+		char proto[TEXT_FIELD];
+
+		FIELD(o, "address", a);
+		FIELD(o, "port", b);
+		snprintf(what, sizeof(what), strchr(a, ':') ? "%s [%s]:%s" : "%s %s:%s",
+			 FIELD(o, "protocol", proto), a, b);
 	} else if (!strcmp(obj, "unix")) {
-		field(line, "peer", extra, sizeof(extra));
-		snprintf(what, sizeof(what), "unix %s", extra);
+		snprintf(what, sizeof(what), "unix %s", FIELD(o, "peer", a));
 	} else if (!strcmp(obj, "socket")) {
-		field(line, "family", extra, sizeof(extra));
-		snprintf(what, sizeof(what), "socket family %s", extra);
+		snprintf(what, sizeof(what), "socket family %s", FIELD(o, "family", a));
 	} else if (!strcmp(obj, "task")) {
-		field(line, "target_pid", extra, sizeof(extra));
-		snprintf(what, sizeof(what), "process %s", extra);
+		snprintf(what, sizeof(what), "process %s", FIELD(o, "target_pid", a));
 	} else {
 		snprintf(what, sizeof(what), "%s", hook);
 	}
-	printf("%-12.12s %-12.12s %7s %-15.15s %-7s %-6s %-7s %s\n", t[0] ? t + 11 : "", inv, pid,
-	       comm, action, strcmp(err, "null") ? err : "-", cls, what);
+	printf("%-12.12s %-12.12s %7s %-15.15s %-7s %-6s %-7s %s\n", clock, inv, pid, comm, action,
+	       strcmp(err, "null") ? err : "-", cls, what);
 }
 
-static bool wanted(const char *line, const char *invocation)
+static bool wanted(const struct json_object *o, const char *invocation)
 {
-	char inv[64];
+	const char *inv;
 
 	if (!invocation)
 		return true;
-	if (field(line, "invocation", inv, sizeof(inv)))
+	inv = json_get_str(o, "invocation");
+	if (!inv)
 		return false; /* daemon records have no invocation */
 	return !strncmp(inv, invocation, strlen(invocation));
 }
 
-static void emit(const char *line, const char *invocation)
+struct reading {
+	const char *log, *invocation;
+	unsigned long line; /* of the current file: rotation starts again at 1 */
+	unsigned long bad;  /* lines that were not a JSON object */
+};
+
+/* One line of the log (without its newline). --json writes the record again with the writer, so
+ * what reaches stdout is valid JSON whatever the line held. */
+static void emit(struct reading *rd, const char *line, size_t len)
 {
-	if (!wanted(line, invocation))
+	struct json_object o;
+	const char *why = "";
+	size_t col = 0;
+	int r;
+
+	rd->line++;
+	if (strlen(line) != len) {
+		/* The parser would stop at the NUL and take what is before it for the line. */
+		r = -EINVAL;
+		why = "a NUL byte in the line";
+		col = strlen(line) + 1;
+	} else {
+		r = json_object_parse(line, &o, &col, &why);
+	}
+	if (r == -EINVAL) {
+		rd->bad++;
+		report_error("audit", "%s:%lu: not a JSON record: %s (column %zu)", rd->log,
+			     rd->line, why, col);
 		return;
-	if (cli.json)
-		puts(line);
-	else
-		print_row(line);
+	}
+	if (r) {
+		report_error("audit", "%s:%lu: %s", rd->log, rd->line, strerror(-r));
+		rd->bad++;
+		return;
+	}
+	if (wanted(&o, rd->invocation)) {
+		if (cli.json) {
+			struct json_writer w;
+
+			jsonw_init(&w, stdout);
+			jsonw_object(&w, &o);
+		} else {
+			print_row(&o);
+		}
+	}
+	json_object_free(&o);
+}
+
+static FILE *open_log(const char *log)
+{
+	struct stat st;
+	FILE *f = fopen(log, "re");
+
+	if (!f) {
+		report_error("cannot read the audit log", "%s: %s (is bpfenced running?)", log,
+			     strerror(errno));
+		return NULL;
+	}
+	/* A directory opens, and then every read fails: say what is wrong instead. */
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		report_error("cannot read the audit log", "%s: %s (--log names the log file)", log,
+			     strerror(EISDIR));
+		fclose(f);
+		return NULL;
+	}
+	return f;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -153,6 +193,7 @@ int cmd_audit(int argc, char **argv)
 		{ "debug", no_argument, NULL, OPT_DEBUG },
 		{},
 	};
+	struct reading rd = {};
 	const char *log = DEFAULT_LOG, *invocation = NULL;
 	bool follow = false;
 	char *line = NULL;
@@ -193,12 +234,11 @@ int cmd_audit(int argc, char **argv)
 		report_error("usage", "audit takes no arguments (see --help)");
 		return EXIT_USAGE;
 	}
-	f = fopen(log, "re");
-	if (!f) {
-		report_error("cannot read the audit log", "%s: %s (is bpfenced running?)", log,
-			     strerror(errno));
+	rd.log = log;
+	rd.invocation = invocation;
+	f = open_log(log);
+	if (!f)
 		return 1;
-	}
 	if (!cli.json)
 		printf("%-12s %-12s %7s %-15s %-7s %-6s %-7s %s\n", "TIME", "INVOCATION", "PID",
 		       "COMM", "ACTION", "ERRNO", "CLASS", "WHAT");
@@ -206,13 +246,21 @@ int cmd_audit(int argc, char **argv)
 		ssize_t len;
 
 		while ((len = getline(&line, &cap, f)) > 0) {
-			if (line[len - 1] != '\n') {
+			if (line[len - 1] != '\n' && follow) {
 				/* A record still being written: read it whole next time. */
 				fseek(f, -len, SEEK_CUR);
 				break;
 			}
-			line[len - 1] = 0;
-			emit(line, invocation);
+			/* Without --follow, a last line without its newline is read as it is: a
+			 * record cut short is reported, not passed over in silence. */
+			if (line[len - 1] == '\n')
+				line[--len] = 0;
+			emit(&rd, line, (size_t)len);
+		}
+		if (ferror(f)) {
+			report_error("cannot read the audit log", "%s: %s", log, strerror(errno));
+			rd.bad++;
+			break;
 		}
 		if (!follow)
 			break;
@@ -229,16 +277,18 @@ int cmd_audit(int argc, char **argv)
 				if (nf) {
 					while ((len = getline(&line, &cap, f)) > 0) {
 						if (line[len - 1] == '\n')
-							line[len - 1] = 0;
-						emit(line, invocation);
+							line[--len] = 0;
+						emit(&rd, line, (size_t)len);
 					}
 					fclose(f);
 					f = nf;
+					rd.line = 0;
 				}
 			}
 		}
 	}
 	free(line);
 	fclose(f);
-	return 0;
+	/* Every good record was shown; the bad lines were named on stderr as they came. */
+	return rd.bad ? 1 : 0;
 }

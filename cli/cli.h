@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "libbpfence.h"
 
 /* Exit statuses: EXIT_* of loader/exitcodes.h, the one list (through libbpfence.h). */
@@ -20,8 +21,13 @@ extern struct cli cli;
 
 /* The one error path: "bpfence: <what>: <why>" or {"error": ...} under --json, on stderr. */
 void report_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Print s as a JSON string (with quotes) to f. */
-void json_str(FILE *f, const char *s);
+/* s as text a person reads (STYLE.md 16): control bytes, invalid UTF-8 and backslashes
+ * escaped (bpfence_text_escape), in a buffer that lives until the end of the enclosing block:
+ * printf("%s", TEXT(name)). Longer names are cut. */
+#define TEXT_BUF BPFENCE_TEXT_MAX(4096)
+#define TEXT(s) bpfence_text_escape((s), (size_t)-1, (char[TEXT_BUF]){ 0 }, TEXT_BUF)
+/* The same for a fixed-size array that may lack a NUL (a kernel name). */
+#define TEXT_N(a) bpfence_text_escape((a), sizeof(a), (char[TEXT_BUF]){ 0 }, TEXT_BUF)
 
 /* 0 as root; otherwise reports "permission denied" and returns -1. */
 int require_root(void);

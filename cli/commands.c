@@ -97,11 +97,18 @@ int cmd_load(int argc, char **argv)
 		report_error("this kernel cannot enforce", "%s", why);
 		return EXIT_BPFENCE;
 	}
-	if (cli.json)
-		printf("{\"loaded\": true, \"already\": %s, \"pin_dir\": \"%s\"}\n",
-		       r == 1 ? "true" : "false", BPFENCE_PIN_DIR);
-	else
+	if (cli.json) {
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_bool_field(&w, "loaded", true);
+		jsonw_bool_field(&w, "already", r == 1);
+		jsonw_string_field(&w, "pin_dir", BPFENCE_PIN_DIR);
+		jsonw_end_object(&w);
+	} else {
 		printf("bpfence: %s (%s)\n", r == 1 ? "already loaded" : "loaded", BPFENCE_PIN_DIR);
+	}
 	return 0;
 }
 
@@ -143,10 +150,16 @@ int cmd_unload(int argc, char **argv)
 		report_error("cannot unload", "%s", why);
 		return r == -EBUSY ? EXIT_REFUSED : EXIT_BPFENCE;
 	}
-	if (cli.json)
-		printf("{\"loaded\": false}\n");
-	else
+	if (cli.json) {
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_bool_field(&w, "loaded", false);
+		jsonw_end_object(&w);
+	} else {
 		printf("bpfence: unloaded\n");
+	}
 	return 0;
 }
 
@@ -204,54 +217,51 @@ int cmd_status(int argc, char **argv)
 		bpfence_maps_close(&m);
 	}
 	if (cli.json) {
-		printf("{\"can_enforce\": %s, \"reason\": ", can ? "true" : "false");
-		if (can)
-			printf("null");
-		else
-			json_str(stdout, why);
-		printf(", \"cgroup2\": ");
-		if (cg[0])
-			json_str(stdout, cg);
-		else
-			printf("null");
-		printf(", \"loaded\": %s, \"partial\": %s, \"pin_dir\": \"%s\", \"tagged_cgroups\": ",
-		       loaded == 1 ? "true" : "false", loaded < 0 ? "true" : "false",
-		       BPFENCE_PIN_DIR);
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_bool_field(&w, "can_enforce", can);
+		jsonw_string_field(&w, "reason", can ? NULL : why);
+		jsonw_string_field(&w, "cgroup2", cg[0] ? cg : NULL);
+		jsonw_bool_field(&w, "loaded", loaded == 1);
+		jsonw_bool_field(&w, "partial", loaded < 0);
+		jsonw_string_field(&w, "pin_dir", BPFENCE_PIN_DIR);
 		if (tagged >= 0)
-			printf("%d", tagged);
+			jsonw_int_field(&w, "tagged_cgroups", tagged);
 		else
-			printf("null");
+			jsonw_null_field(&w, "tagged_cgroups");
 		/* Audit events the kernel could not queue since load (counted, never silent). */
-		printf(", \"drops_total\": ");
 		if (have_drops)
-			printf("%llu", drops);
+			jsonw_uint_field(&w, "drops_total", drops);
 		else
-			printf("null");
+			jsonw_null_field(&w, "drops_total");
 		/* How full each map is: what a leak or a capacity problem shows up in. */
-		printf(", \"maps\": {");
-		if (loaded == 1) {
-			bool first = true;
+		jsonw_name(&w, "maps");
+		jsonw_start_object(&w);
+		for (const char *const *n = bpfence_map_names; loaded == 1 && *n; n++) {
+			unsigned int e, max;
 
-			for (const char *const *n = bpfence_map_names; *n; n++) {
-				unsigned int e, max;
-
-				if (bpfence_map_usage(*n, &e, &max))
-					continue;
-				printf("%s\"%s\": {\"entries\": %u, \"max_entries\": %u}",
-				       first ? "" : ", ", *n, e, max);
-				first = false;
-			}
+			if (bpfence_map_usage(*n, &e, &max))
+				continue;
+			jsonw_name(&w, *n);
+			jsonw_start_object(&w);
+			jsonw_uint_field(&w, "entries", e);
+			jsonw_uint_field(&w, "max_entries", max);
+			jsonw_end_object(&w);
 		}
-		printf("}");
-		printf(", \"programs\": [");
+		jsonw_end_object(&w);
+		jsonw_name(&w, "programs");
+		jsonw_start_array(&w);
 		for (const char *const *l = bpfence_link_names; *l; l++)
-			printf("%s\"%s\"", l == bpfence_link_names ? "" : ", ", *l);
-		printf("]}\n");
+			jsonw_string(&w, *l);
+		jsonw_end_array(&w);
+		jsonw_end_object(&w);
 	} else {
 		printf("kernel:   %s\n", can ? "can enforce (BTF, BPF LSM active)" : "CANNOT enforce");
 		if (!can)
-			printf("reason:   %s\n", why);
-		printf("cgroup2:  %s\n", cg[0] ? cg : "(not mounted)");
+			printf("reason:   %s\n", TEXT(why));
+		printf("cgroup2:  %s\n", cg[0] ? TEXT(cg) : "(not mounted)");
 		printf("loaded:   %s\n", loaded == 1   ? "yes (" BPFENCE_PIN_DIR ")" :
 					 loaded == 0 ? "no" :
 						       "PARTIAL: some pins are missing; run 'bpfence load'");
@@ -329,14 +339,18 @@ static int replace_policy(const struct bpfence_maps *m, const char *path, __u64 
 	if (bpf_map_lookup_elem(m->policies, &id, &cur))
 		cur.id[0] = 0;
 	if (cli.json) {
-		printf("{\"replaced\": ");
-		json_str(stdout, path);
-		printf(", \"invocation\": \"%s\", \"policy\": ", cur.id);
-		json_str(stdout, p->name);
-		printf("}\n");
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "replaced", path);
+		jsonw_name(&w, "invocation");
+		jsonw_string_n(&w, cur.id, sizeof(cur.id));
+		jsonw_string_field(&w, "policy", p->name);
+		jsonw_end_object(&w);
 	} else {
-		printf("bpfence: replaced the policy of %s with %s (invocation %s)\n", path, p->name,
-		       cur.id);
+		printf("bpfence: replaced the policy of %s with %s (invocation %s)\n", TEXT(path),
+		       TEXT(p->name), TEXT_N(cur.id));
 	}
 	return 0;
 }
@@ -514,13 +528,17 @@ int cmd_tag(int argc, char **argv)
 		goto out_maps;
 	}
 	if (cli.json) {
-		printf("{\"tagged\": ");
-		json_str(stdout, path);
-		printf(", \"invocation\": \"%s\", \"policy\": ", inv_id);
-		json_str(stdout, p.name);
-		printf("}\n");
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "tagged", path);
+		jsonw_string_field(&w, "invocation", inv_id);
+		jsonw_string_field(&w, "policy", p.name);
+		jsonw_end_object(&w);
 	} else {
-		printf("bpfence: tagged %s with policy %s (invocation %s)\n", path, p.name, inv_id);
+		printf("bpfence: tagged %s with policy %s (invocation %s)\n", TEXT(path),
+		       TEXT(p.name), inv_id);
 	}
 	status = 0;
 out_maps:
@@ -576,11 +594,14 @@ int cmd_untag(int argc, char **argv)
 	policy_uninstall(&m, id);
 	bpfence_maps_close(&m);
 	if (cli.json) {
-		printf("{\"untagged\": ");
-		json_str(stdout, path);
-		printf("}\n");
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "untagged", path);
+		jsonw_end_object(&w);
 	} else {
-		printf("bpfence: untagged %s\n", path);
+		printf("bpfence: untagged %s\n", TEXT(path));
 	}
 	return 0;
 }
@@ -697,14 +718,16 @@ out_file:
 	}
 	if (!status && output) {
 		if (cli.json) {
-			printf("{\"output\": ");
-			json_str(stdout, output);
-			printf(", \"policy\": ");
-			json_str(stdout, p.name);
-			printf("}\n");
+			struct json_writer w;
+
+			jsonw_init(&w, stdout);
+			jsonw_start_object(&w);
+			jsonw_string_field(&w, "output", output);
+			jsonw_string_field(&w, "policy", p.name);
+			jsonw_end_object(&w);
 		} else {
 			printf("bpfence: wrote the seccomp %s of policy %s to %s\n",
-			       pfc ? "filter" : "profile", p.name, output);
+			       pfc ? "filter" : "profile", TEXT(p.name), TEXT(output));
 		}
 	}
 out_policy:
@@ -773,39 +796,44 @@ int cmd_policy(int argc, char **argv)
 		return 1;
 	}
 	if (cli.json) {
-		printf("{\"file\": ");
-		json_str(stdout, argv[optind]);
-		printf(", \"valid\": true, \"name\": ");
-		json_str(stdout, p.name);
-		printf(", \"mode\": \"%s\", \"connect\": \"%s\", \"allow_rules\": %zu, "
-		       "\"broker_unix\": %zu, \"broker_tcp\": %zu, \"paths\": %zu, "
-		       "\"paths_resolved\": %u, \"paths_missing\": %u, \"paths_unbound\": %u, "
-		       "\"first_missing\": ",
-		       p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
-		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_broker_unix,
-		       p.n_broker_tcp, p.n_paths, rep.files, rep.skipped, rep.unbound);
-		if (rep.first_skipped[0])
-			json_str(stdout, rep.first_skipped);
-		else
-			printf("null");
-		printf(", \"families\": [");
-		for (int f = 0, first = 1; f < 64; f++) {
-			if (!(p.families & (1ULL << f)))
-				continue;
-			printf("%s\"%s\"", first ? "" : ", ",
-			       policy_family_name(f) ? policy_family_name(f) : "?");
-			first = 0;
+		struct json_writer w;
+
+		jsonw_init(&w, stdout);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "file", argv[optind]);
+		jsonw_bool_field(&w, "valid", true);
+		jsonw_string_field(&w, "name", p.name);
+		jsonw_string_field(&w, "mode", p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce");
+		jsonw_string_field(&w, "connect", p.connect_allow ? "allow" : "deny");
+		jsonw_uint_field(&w, "allow_rules", p.n_allow);
+		jsonw_uint_field(&w, "broker_unix", p.n_broker_unix);
+		jsonw_uint_field(&w, "broker_tcp", p.n_broker_tcp);
+		jsonw_uint_field(&w, "paths", p.n_paths);
+		jsonw_uint_field(&w, "paths_resolved", rep.files);
+		jsonw_uint_field(&w, "paths_missing", rep.skipped);
+		jsonw_uint_field(&w, "paths_unbound", rep.unbound);
+		jsonw_string_field(&w, "first_missing",
+				   rep.first_skipped[0] ? rep.first_skipped : NULL);
+		jsonw_name(&w, "families");
+		jsonw_start_array(&w);
+		for (int f = 0; f < 64; f++) {
+			const char *fam = policy_family_name(f);
+
+			if (p.families & (1ULL << f))
+				jsonw_string(&w, fam ? fam : "?");
 		}
-		printf("]}\n");
+		jsonw_end_array(&w);
+		jsonw_end_object(&w);
 	} else {
 		printf("%s: ok: policy '%s', mode %s, connect %s, %zu allow rule(s), %zu path(s) "
 		       "(%u resolved, %u missing, %u need --source/--scratch)\n",
-		       argv[optind], p.name, p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
+		       TEXT(argv[optind]), TEXT(p.name),
+		       p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
 		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_paths, rep.files,
 		       rep.skipped, rep.unbound);
 		if (rep.skipped)
-			printf("%s: note: missing paths grant nothing (first: %s)\n", argv[optind],
-			       rep.first_skipped);
+			printf("%s: note: missing paths grant nothing (first: %s)\n",
+			       TEXT(argv[optind]), TEXT(rep.first_skipped));
 	}
 	policy_free(&p);
 	return 0;

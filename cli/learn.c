@@ -42,16 +42,7 @@ const char policy_learn_help[] =
 /* Bytes a function chose, in text a person reads: control bytes and invalid UTF-8 escaped. */
 static void put_text(FILE *f, const char *s)
 {
-	if (learn_printable(s)) {
-		fputs(s, f);
-		return;
-	}
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
-			fprintf(f, "\\x%02x", *p);
-		else
-			fputc(*p, f);
-	}
+	fputs(TEXT(s), f);
 }
 
 /* A value as a policy token: quoted when it holds what would end or break an unquoted one. */
@@ -74,7 +65,7 @@ static void put_warning(FILE *f, const struct learn_item *w, const char *prefix)
 {
 	fprintf(f, "%s%lu denial%s of ", prefix, w->count, w->count == 1 ? "" : "s");
 	put_text(f, w->example);
-	fprintf(f, " (%s): not proposed: %s\n", w->hook, w->reason);
+	fprintf(f, " (%s): not proposed: %s\n", TEXT(w->hook), w->reason);
 }
 
 static void print_items(const struct learn_item *it, size_t n, bool network)
@@ -84,7 +75,7 @@ static void print_items(const struct learn_item *it, size_t n, bool network)
 
 		printf("# %lu denial%s, e.g. ", it[i].count, it[i].count == 1 ? "" : "s");
 		put_text(stdout, it[i].example);
-		printf(" (%s)\n", it[i].hook);
+		printf(" (%s)\n", TEXT(it[i].hook));
 		if (!strcmp(it[i].key, "families"))
 			printf("# (unix is listed so that, as a policy's first families line, this "
 			       "keeps unix sockets)\n");

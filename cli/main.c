@@ -35,22 +35,6 @@ static const struct command commands[] = {
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };
 
-void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 void report_error(const char *what, const char *fmt, ...)
 {
 	char why[1024];
@@ -60,14 +44,17 @@ void report_error(const char *what, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	if (cli.json) {
+		struct json_writer w;
 		char line[1200];
 
 		snprintf(line, sizeof(line), "%s: %s", what, why);
-		fputs("{\"error\": ", stderr);
-		json_str(stderr, line);
-		fputs("}\n", stderr);
+		jsonw_init(&w, stderr);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "error", line);
+		jsonw_end_object(&w);
 	} else {
-		fprintf(stderr, "%s: %s: %s\n", cli.prog, what, why);
+		/* why can quote a name a function chose (a path, a log line): escaped. */
+		fprintf(stderr, "%s: %s: %s\n", cli.prog, what, TEXT(why));
 	}
 }
 

@@ -450,7 +450,7 @@ static void collect(const struct bpfence_maps *m, const char *root, const char *
 			unlink(path);
 			if (cli.debug)
 				fprintf(stderr, "%s: debug: collected %s (cgroup %s is gone)\n",
-					cli.prog, path, rec.cgroup);
+					cli.prog, TEXT(path), TEXT(rec.cgroup));
 		}
 		free_record(&rec);
 	}
@@ -643,10 +643,9 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 		jsonw_string_field(&w, "policy", p.name);
 		jsonw_string_field(&w, "invocation", inv_id);
 		jsonw_end_object(&w);
-		putchar('\n');
 	} else {
-		printf("bpfence: restricted container %s (cgroup %s) with policy %s\n", c->id, cg,
-		       p.name);
+		printf("bpfence: restricted container %s (cgroup %s) with policy %s\n", TEXT(c->id),
+		       TEXT(cg), TEXT(p.name));
 	}
 	status = 0;
 out:

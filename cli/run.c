@@ -278,14 +278,16 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 	if (denied || audited) {
 		for (int i = 0; i < BPFENCE_CLASS_MAX && off < sizeof(line); i++) {
 			__u64 n = c.denied[i] + c.audited[i];
-			char first[128];
+			char first[128], safe[BPFENCE_TEXT_MAX(128)];
 
 			if (!n)
 				continue;
+			/* The first object is a name the function chose: escaped. */
 			bpfence_first_str(&c.first[i], first, sizeof(first));
+			bpfence_text_escape(first, sizeof(first), safe, sizeof(safe));
 			off += snprintf(line + off, sizeof(line) - off, "%s%llu %s%s%s%s%s",
 					off ? ", " : "", (unsigned long long)n,
-					bpfence_class_name(i), first[0] ? " (" : "", first,
+					bpfence_class_name(i), first[0] ? " (" : "", safe,
 					first[0] && n > 1 ? " …" : "", first[0] ? ")" : "");
 		}
 		if (!cli.json)
@@ -293,49 +295,55 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 				denied ? "denied" : "would have denied (audit)", line);
 	}
 	if (cli.json) {
-		fprintf(stderr, "{\"invocation\": \"%s\", \"policy\": ", r->id);
-		json_str(stderr, r->policy.name);
-		fprintf(stderr, ", \"mode\": \"%s\", \"exit_code\": %d, \"signal\": ",
-			r->policy.mode == POLICY_MODE_AUDIT ? "audit" : "enforce", code);
+		struct json_writer w;
+
+		jsonw_init(&w, stderr);
+		jsonw_start_object(&w);
+		jsonw_string_field(&w, "invocation", r->id);
+		jsonw_string_field(&w, "policy", r->policy.name);
+		jsonw_string_field(&w, "mode",
+				   r->policy.mode == POLICY_MODE_AUDIT ? "audit" : "enforce");
+		jsonw_int_field(&w, "exit_code", code);
 		if (sig)
-			fprintf(stderr, "%d", sig);
+			jsonw_int_field(&w, "signal", sig);
 		else
-			fprintf(stderr, "null");
-		fprintf(stderr, ", \"timed_out\": %s, \"duration_ms\": %ld, ",
-			timed_out ? "true" : "false", ms);
-		fprintf(stderr, "\"pids_max\": ");
+			jsonw_null_field(&w, "signal");
+		jsonw_bool_field(&w, "timed_out", timed_out);
+		jsonw_int_field(&w, "duration_ms", ms);
 		if (r->pids_limited)
-			fprintf(stderr, "%lld", r->pids_max);
+			jsonw_int_field(&w, "pids_max", r->pids_max);
 		else
-			fprintf(stderr, "null");
-		fprintf(stderr, ", \"memory_max\": ");
+			jsonw_null_field(&w, "pids_max");
 		if (r->memory_limited)
-			fprintf(stderr, "%lld", r->memory_max);
+			jsonw_int_field(&w, "memory_max", r->memory_max);
 		else
-			fprintf(stderr, "null");
+			jsonw_null_field(&w, "memory_max");
 		/* With --scratch DIR, the bound covers /dev/shm only. */
-		fprintf(stderr, ", \"disk_max\": %llu, \"disk_inodes\": %llu", r->disk_max,
-			r->disk_inodes);
-		fprintf(stderr, ", \"denied\": {");
+		jsonw_uint_field(&w, "disk_max", r->disk_max);
+		jsonw_uint_field(&w, "disk_inodes", r->disk_inodes);
+		jsonw_name(&w, "denied");
+		jsonw_start_object(&w);
 		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
-			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
-				(unsigned long long)c.denied[i]);
-		fprintf(stderr, "}, \"audited\": {");
+			jsonw_uint_field(&w, bpfence_class_name(i), c.denied[i]);
+		jsonw_end_object(&w);
+		jsonw_name(&w, "audited");
+		jsonw_start_object(&w);
 		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
-			fprintf(stderr, "%s\"%s\": %llu", i ? ", " : "", bpfence_class_name(i),
-				(unsigned long long)c.audited[i]);
+			jsonw_uint_field(&w, bpfence_class_name(i), c.audited[i]);
+		jsonw_end_object(&w);
 		/* The first object of each class that had a denial (or an audit record). */
-		fprintf(stderr, "}, \"first\": {");
-		for (int i = 0, any = 0; i < BPFENCE_CLASS_MAX; i++) {
+		jsonw_name(&w, "first");
+		jsonw_start_object(&w);
+		for (int i = 0; i < BPFENCE_CLASS_MAX; i++) {
 			char first[128];
 
 			if (!c.first[i].object)
 				continue;
 			bpfence_first_str(&c.first[i], first, sizeof(first));
-			fprintf(stderr, "%s\"%s\": ", any++ ? ", " : "", bpfence_class_name(i));
-			json_str(stderr, first);
+			jsonw_string_field(&w, bpfence_class_name(i), first);
 		}
-		fprintf(stderr, "}}\n");
+		jsonw_end_object(&w);
+		jsonw_end_object(&w);
 	}
 }
 

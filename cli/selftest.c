@@ -70,7 +70,9 @@ struct selftest {
 struct run_result {
 	int status;        /* exit status, or 128 + signal */
 	char id[BPFENCE_ID_MAX];
-	char json[2048];   /* the --json result line, "" if none */
+	bool summary;      /* the --json result line was there; then: */
+	long long pids_max, memory_max; /* -1 when null */
+	long long denied_file, denied_all; /* its "denied" counts: class file, all classes */
 	char first_err[256]; /* the first stderr line, for failures */
 };
 
@@ -441,20 +443,46 @@ static void cleanup(struct selftest *s)
 		free(s->detail[i]);
 }
 
-/* A number after "KEY": in a JSON line; -1 if absent. */
-static long long json_num(const char *json, const char *key)
+/* A number member of a parsed JSON object; -1 if absent or not a number. */
+static long long json_num(const struct json_object *o, const char *key)
 {
-	char pat[64];
-	const char *p;
+	const struct json_field *f = json_get(o, key);
 
-	snprintf(pat, sizeof(pat), "\"%s\": ", key);
-	p = strstr(json, pat);
-	if (!p)
+	if (!f || f->type != JSON_NUMBER)
 		return -1;
-	p += strlen(pat);
-	if (*p < '0' || *p > '9')
-		return -1;
-	return strtoll(p, NULL, 10);
+	return strtoll(f->value, NULL, 10);
+}
+
+/* The --json result line of `bpfence run` (cli/run.c print_summary), read with the reader. */
+static bool parse_summary(const char *line, struct run_result *res)
+{
+	struct json_object o, denied;
+	const char *id;
+
+	if (json_object_parse(line, &o, NULL, NULL))
+		return false;
+	id = json_get_str(&o, "invocation");
+	if (!id) {
+		json_object_free(&o);
+		return false;
+	}
+	res->summary = true;
+	snprintf(res->id, sizeof(res->id), "%s", id);
+	res->pids_max = json_num(&o, "pids_max");
+	res->memory_max = json_num(&o, "memory_max");
+	res->denied_file = res->denied_all = -1;
+	if (!json_get_object(&o, "denied", &denied)) {
+		res->denied_file = json_num(&denied, "file");
+		/* Sum every class: nothing but the N file denials may be counted. */
+		res->denied_all = 0;
+		for (size_t i = 0; i < denied.n; i++) {
+			if (denied.fields[i].type == JSON_NUMBER)
+				res->denied_all += strtoll(denied.fields[i].value, NULL, 10);
+		}
+		json_object_free(&denied);
+	}
+	json_object_free(&o);
+	return true;
 }
 
 /* One `bpfence run` of the attacker, exactly as any function runs. stdout goes to OUT (a file in
@@ -470,6 +498,7 @@ static int run_attack(struct selftest *s, const char *timeout, const char *const
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
+	res->pids_max = res->memory_max = res->denied_file = res->denied_all = -1;
 	snprintf(err_path, sizeof(err_path), "%s.err", out);
 	fflush(NULL);
 	pid = fork();
@@ -548,10 +577,9 @@ static int run_attack(struct selftest *s, const char *timeout, const char *const
 	f = fopen(err_path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
-		if (!strncmp(line, "{\"invocation\": \"", 16)) {
-			snprintf(res->json, sizeof(res->json), "%s", line);
-			snprintf(res->id, sizeof(res->id), "%.32s", line + 16);
-		} else if (!res->first_err[0]) {
+		if (!res->summary && parse_summary(line, res))
+			continue;
+		if (!res->first_err[0]) {
 			snprintf(res->first_err, sizeof(res->first_err), "%s", line);
 		}
 	}
@@ -688,9 +716,9 @@ static void bomb_row(struct selftest *s)
 			r.first_err);
 		return;
 	}
-	if (r.status != EXIT_TIMEOUT || json_num(r.json, "pids_max") != 32) {
+	if (r.status != EXIT_TIMEOUT || r.pids_max != 32) {
 		set_row(s, 24, V_NOT_BLOCKED, "fork bomb: bpfence run exited %d (expected 124), "
-			"pids_max %lld%s%s", r.status, json_num(r.json, "pids_max"),
+			"pids_max %lld%s%s", r.status, r.pids_max,
 			r.first_err[0] ? ": " : "", r.first_err);
 		return;
 	}
@@ -708,10 +736,10 @@ static void bomb_row(struct selftest *s)
 		set_row(s, 24, V_REFUSED, "%s; the memory bomb was not tried: the cgroup v2 memory "
 			"controller is not available: %s", fork_text, r.first_err);
 	else if ((r.status != 128 + SIGKILL && r.status != EXIT_TIMEOUT) ||
-		 json_num(r.json, "memory_max") != 64LL << 20)
+		 r.memory_max != 64LL << 20)
 		set_row(s, 24, V_NOT_BLOCKED, "%s; memory bomb: bpfence run exited %d (expected 137 "
 			"or 124), memory_max %lld%s%s", fork_text, r.status,
-			json_num(r.json, "memory_max"), r.first_err[0] ? ": " : "", r.first_err);
+			r.memory_max, r.first_err[0] ? ": " : "", r.first_err);
 	else if (cgroup_left(s, r.id))
 		set_row(s, 24, V_NOT_BLOCKED, "%s; memory bomb: cgroup bpfence/%s left behind",
 			fork_text, r.id);
@@ -725,24 +753,15 @@ static void bomb_row(struct selftest *s)
 static void flood_row(struct selftest *s)
 {
 	static const char *const args[] = { "flood", "5000", NULL };
-	char out[PATH_MAX + 16], *denied;
+	char out[PATH_MAX + 16];
 	struct run_result r;
-	long long file = -1, total = 0;
+	long long file, total;
 
 	snprintf(out, sizeof(out), "%s/flood.out", s->tmp);
 	if (run_attack(s, ATTACK_TIMEOUT, NULL, args, out, &r))
 		return;
-	denied = strstr(r.json, "\"denied\": {");
-	if (denied) {
-		char *end = strchr(denied, '}'), *p = denied + 11;
-
-		if (end)
-			*end = 0;
-		file = json_num(denied, "file");
-		/* Sum every class: nothing but the N file denials may be counted. */
-		while ((p = strstr(p, "\": ")))
-			total += strtoll(p += 3, NULL, 10);
-	}
+	file = r.summary ? r.denied_file : -1;
+	total = r.summary ? r.denied_all : -1;
 	if (r.status == 0 && file == FLOOD_N && total == FLOOD_N)
 		set_row(s, 29, V_BLOCKED, "%d denied opens: the invocation's counters say file %lld "
 			"and nothing else; decisions never wait on events", FLOOD_N, file);
@@ -913,25 +932,31 @@ static void outside_rows(struct selftest *s)
 
 static int report(struct selftest *s)
 {
+	struct json_writer w;
 	int n[4] = {};
 
-	if (s->json)
-		fputs("[\n", stdout);
+	if (s->json) {
+		jsonw_init(&w, stdout);
+		jsonw_pretty(&w, true);
+		jsonw_start_array(&w);
+	}
 	for (int row = 1; row <= ROWS; row++) {
 		enum verdict v = s->v[row] ? s->v[row] : V_NOT_BLOCKED;
 		const char *d = s->detail[row] ? s->detail[row] : "not checked";
 
 		n[v]++;
 		if (s->json) {
-			printf("  {\"row\": %d, \"result\": \"%s\", \"detail\": ", row, verdict_json[v]);
-			json_str(stdout, d);
-			printf("}%s\n", row < ROWS ? "," : "");
+			jsonw_start_object(&w);
+			jsonw_int_field(&w, "row", row);
+			jsonw_string_field(&w, "result", verdict_json[v]);
+			jsonw_string_field(&w, "detail", d);
+			jsonw_end_object(&w);
 		} else {
-			printf("row %d: %s (%s)\n", row, verdict_text[v], d);
+			printf("row %d: %s (%s)\n", row, verdict_text[v], TEXT(d));
 		}
 	}
 	if (s->json)
-		fputs("]\n", stdout);
+		jsonw_end_array(&w);
 	else
 		printf("selftest: %d rows: %d blocked, %d refused, %d NOT BLOCKED\n", ROWS,
 		       n[V_BLOCKED], n[V_REFUSED], n[V_NOT_BLOCKED]);

@@ -22,6 +22,7 @@
 
 #include <bpf/libbpf.h>
 
+#include "json.h"
 #include "libbpfence.h"
 
 #define DEFAULT_LOG "/var/log/bpfence/audit.jsonl"
@@ -76,15 +77,24 @@ static int open_log(struct daemon *d)
 	return 0;
 }
 
-static void record(struct daemon *d, const char *event, const char *extra)
+/* A daemon record: time, event and pid, then what the caller adds before record_end(). */
+static void record_begin(struct daemon *d, struct json_writer *w, const char *event)
 {
 	struct timespec ts;
 	char when[48];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	format_time(ts.tv_sec * 1000000000LL + ts.tv_nsec, when, sizeof(when));
-	fprintf(d->log, "{\"time\": \"%s\", \"event\": \"%s\", \"pid\": %d%s%s}\n", when, event,
-		getpid(), extra[0] ? ", " : "", extra);
+	jsonw_init(w, d->log);
+	jsonw_start_object(w);
+	jsonw_string_field(w, "time", when);
+	jsonw_string_field(w, "event", event);
+	jsonw_int_field(w, "pid", getpid());
+}
+
+static void record_end(struct daemon *d, struct json_writer *w)
+{
+	jsonw_end_object(w);
 	fflush(d->log);
 }
 
@@ -105,14 +115,15 @@ static int handle_event(void *ctx, void *data, size_t size)
 static void check_drops(struct daemon *d, const struct bpfence_maps *m)
 {
 	unsigned long long total;
-	char extra[128];
+	struct json_writer w;
 
 	if (drops_read(m, &total) || total <= d->drops_seen)
 		return;
-	snprintf(extra, sizeof(extra), "\"drops_total\": %llu, \"drops_new\": %llu", total,
-		 total - d->drops_seen);
+	record_begin(d, &w, "drops");
+	jsonw_uint_field(&w, "drops_total", total);
+	jsonw_uint_field(&w, "drops_new", total - d->drops_seen);
+	record_end(d, &w);
 	d->drops_seen = total;
-	record(d, "drops", extra);
 }
 
 static const char help[] =
@@ -133,7 +144,8 @@ int main(int argc, char **argv)
 	struct daemon d = { .log_path = DEFAULT_LOG };
 	struct ring_buffer *rb = NULL;
 	struct bpfence_maps m;
-	char why[WHY_MAX], extra[256];
+	struct json_writer w;
+	char why[WHY_MAX];
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c, r, loaded, status = EXIT_OK;
 
@@ -190,10 +202,11 @@ int main(int argc, char **argv)
 		return EXIT_BPFENCE;
 	}
 	drops_read(&m, &d.drops_seen);
-	snprintf(extra, sizeof(extra),
-		 "\"resumed\": %s, \"tagged_cgroups\": %d, \"drops_total\": %llu",
-		 loaded == 1 ? "true" : "false", tag_count(&m), d.drops_seen);
-	record(&d, "start", extra);
+	record_begin(&d, &w, "start");
+	jsonw_bool_field(&w, "resumed", loaded == 1);
+	jsonw_int_field(&w, "tagged_cgroups", tag_count(&m));
+	jsonw_uint_field(&w, "drops_total", d.drops_seen);
+	record_end(&d, &w);
 
 	while (!stop) {
 		r = ring_buffer__poll(rb, 250);
@@ -214,15 +227,17 @@ int main(int argc, char **argv)
 						d.log_path, strerror(-r));
 					return EXIT_BPFENCE; /* no log to write a stop record to */
 				}
-				record(&d, "reopen", "");
+				record_begin(&d, &w, "reopen");
+				record_end(&d, &w);
 			}
 		}
 	}
 	ring_buffer__consume(rb);
 	check_drops(&d, &m);
-	snprintf(extra, sizeof(extra), "\"delivered\": %llu, \"drops_total\": %llu", d.delivered,
-		 d.drops_seen);
-	record(&d, "stop", extra);
+	record_begin(&d, &w, "stop");
+	jsonw_uint_field(&w, "delivered", d.delivered);
+	jsonw_uint_field(&w, "drops_total", d.drops_seen);
+	record_end(&d, &w);
 	ring_buffer__free(rb);
 	bpfence_maps_close(&m);
 	/* The last records are only on disk once the stream is flushed and closed. */

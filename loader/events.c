@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Audit records: kernel events rendered as stable JSON lines (keys in docs/audit.md). */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "json.h"
 #include "libbpfence.h"
 
 long long boot_to_realtime_offset(void)
@@ -40,71 +40,6 @@ void format_time(long long ns, char *buf, size_t n)
 	snprintf(buf, n, "%s.%06lldZ", base, (ns % 1000000000LL) / 1000);
 }
 
-/*
- * The record being rendered. Appends never write past n - 1 and keep buf NUL-terminated; off
- * counts what the record needs, so off >= n means it was cut (callers size buffers with
- * BPFENCE_EVENT_JSON_MAX, which no record reaches).
- */
-struct out {
-	char *buf;
-	size_t n, off;
-};
-
-static void put_mem(struct out *o, const char *s, size_t len)
-{
-	if (o->off + 1 < o->n) {
-		size_t room = o->n - 1 - o->off;
-
-		memcpy(o->buf + o->off, s, len < room ? len : room);
-		o->buf[o->off + (len < room ? len : room)] = 0;
-	}
-	o->off += len;
-}
-
-#define put_lit(o, lit) put_mem((o), (lit), sizeof(lit) - 1)
-
-static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct out *o, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int w;
-
-	va_start(ap, fmt);
-	w = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		put_mem(o, tmp, (size_t)w < sizeof(tmp) ? (size_t)w : sizeof(tmp) - 1);
-}
-
-/* A JSON string from a fixed-size kernel buffer that may lack a NUL. Bytes outside printable
- * ASCII become \u00XX: the line stays valid JSON whatever the untrusted code named a file. */
-static void put_str(struct out *o, const char *s, size_t max)
-{
-	static const char hex[] = "0123456789abcdef";
-	char tmp[BPFENCE_PATH_MAX * 6 + 2];
-	size_t t = 0;
-
-	tmp[t++] = '"';
-	for (size_t i = 0; i < max && i < BPFENCE_PATH_MAX && s[i]; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			tmp[t++] = '\\';
-			tmp[t++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			memcpy(tmp + t, "\\u00", 4);
-			tmp[t + 4] = hex[c >> 4];
-			tmp[t + 5] = hex[c & 15];
-			t += 6;
-		} else {
-			tmp[t++] = (char)c;
-		}
-	}
-	tmp[t++] = '"';
-	put_mem(o, tmp, t);
-}
-
 static const char *errno_name(int e)
 {
 	switch (e) {
@@ -129,78 +64,98 @@ static const char *access_name(unsigned int mask)
 	return names[mask & 7];
 }
 
+/* A device as the log writes it: "major:minor" of the kernel's internal dev_t. */
+static void dev_field(struct json_writer *w, __u32 dev)
+{
+	char s[24];
+
+	snprintf(s, sizeof(s), "%u:%u", dev >> 20, dev & 0xfffff);
+	jsonw_string_field(w, "dev", s);
+}
+
+/* The strings the untrusted code chose (comm, path, peer) come from fixed-size kernel buffers
+ * that may lack a NUL: jsonw_string_n bounds them, and the writer's escaping keeps the line valid
+ * JSON whatever bytes they hold. */
+#define kstr_field(w, name, a) (jsonw_name((w), (name)), jsonw_string_n((w), (a), sizeof(a)))
+
 int bpfence_event_json(const struct bpfence_event *e, long long offset, char *buf, size_t n)
 {
-	struct out o = { buf, n, 0 };
+	struct json_writer w;
 	char when[48], addr[64];
 	const char *en = errno_name(e->err);
 
-	if (n)
-		buf[0] = 0;
-
+	jsonw_init_buf(&w, buf, n);
 	format_time((long long)e->ts_ns + offset, when, sizeof(when));
-	put(&o, "{\"time\": \"%s\", \"event\": \"denial\", \"invocation\": ", when);
-	put_str(&o, e->id, sizeof(e->id));
-	put(&o, ", \"cgroup_id\": %llu, \"policy\": ", (unsigned long long)e->cgroup);
-	put_str(&o, e->policy, sizeof(e->policy));
-	put(&o, ", \"pid\": %u, \"tgid\": %u, \"uid\": %u, \"comm\": ", e->pid, e->tgid, e->uid);
-	put_str(&o, e->comm, sizeof(e->comm));
-	put(&o, ", \"hook\": \"%s\", \"class\": \"%s\", \"action\": \"%s\", \"errno\": ",
-	    bpfence_hook_name(e->hook), bpfence_class_name(e->class),
-	    e->action == BPFENCE_ACTION_AUDITED ? "audited" : "denied");
-	if (en)
-		put(&o, "\"%s\"", en);
-	else
-		put_lit(&o, "null");
+	jsonw_start_object(&w);
+	jsonw_string_field(&w, "time", when);
+	jsonw_string_field(&w, "event", "denial");
+	kstr_field(&w, "invocation", e->id);
+	jsonw_uint_field(&w, "cgroup_id", e->cgroup);
+	kstr_field(&w, "policy", e->policy);
+	jsonw_uint_field(&w, "pid", e->pid);
+	jsonw_uint_field(&w, "tgid", e->tgid);
+	jsonw_uint_field(&w, "uid", e->uid);
+	kstr_field(&w, "comm", e->comm);
+	jsonw_string_field(&w, "hook", bpfence_hook_name(e->hook));
+	jsonw_string_field(&w, "class", bpfence_class_name(e->class));
+	jsonw_string_field(&w, "action",
+			   e->action == BPFENCE_ACTION_AUDITED ? "audited" : "denied");
+	jsonw_string_field(&w, "errno", en);
 
 	switch (e->object) {
 	case BPFENCE_OBJ_FILE:
-		put_lit(&o, ", \"object\": \"file\", \"path\": ");
-		put_str(&o, e->path, sizeof(e->path));
-		put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu, \"access\": \"%s\"", e->dev >> 20,
-		    e->dev & 0xfffff, (unsigned long long)e->ino,
-		    access_name(e->mask & ~BPFENCE_PATH_PARTIAL));
+		jsonw_string_field(&w, "object", "file");
+		kstr_field(&w, "path", e->path);
+		dev_field(&w, e->dev);
+		jsonw_uint_field(&w, "ino", e->ino);
+		jsonw_string_field(&w, "access", access_name(e->mask & ~BPFENCE_PATH_PARTIAL));
 		if (e->mask & BPFENCE_PATH_PARTIAL)
-			put_lit(&o, ", \"path_partial\": true");
+			jsonw_bool_field(&w, "path_partial", true);
 		break;
 	case BPFENCE_OBJ_INET:
 		bpfence_addr_str(e->addr, addr, sizeof(addr));
-		put(&o, ", \"object\": \"inet\", \"family\": \"%s\", \"protocol\": \"%s\", "
-			"\"address\": \"%s\", \"port\": %u",
-		    e->family == 10 ? "inet6" : "inet", e->proto == 6 ? "tcp" : "udp", addr, e->port);
+		jsonw_string_field(&w, "object", "inet");
+		jsonw_string_field(&w, "family", e->family == 10 ? "inet6" : "inet");
+		jsonw_string_field(&w, "protocol", e->proto == 6 ? "tcp" : "udp");
+		jsonw_string_field(&w, "address", addr);
+		jsonw_uint_field(&w, "port", e->port);
 		break;
 	case BPFENCE_OBJ_UNIX:
-		put_lit(&o, ", \"object\": \"unix\", \"peer\": ");
-		put_str(&o, e->path, sizeof(e->path));
-		if (e->ino)
-			put(&o, ", \"dev\": \"%u:%u\", \"ino\": %llu", e->dev >> 20, e->dev & 0xfffff,
-			    (unsigned long long)e->ino);
+		jsonw_string_field(&w, "object", "unix");
+		kstr_field(&w, "peer", e->path);
+		if (e->ino) {
+			dev_field(&w, e->dev);
+			jsonw_uint_field(&w, "ino", e->ino);
+		}
 		break;
 	case BPFENCE_OBJ_SOCKET: {
 		const char *fam = policy_family_name((int)e->family);
 
-		put_lit(&o, ", \"object\": \"socket\", \"family\": ");
+		jsonw_string_field(&w, "object", "socket");
 		if (fam)
-			put(&o, "\"%s\"", fam);
+			jsonw_string_field(&w, "family", fam);
 		else
-			put(&o, "%u", e->family);
-		put(&o, ", \"type\": %u, \"protocol\": %u", e->port, e->proto);
+			jsonw_uint_field(&w, "family", e->family);
+		jsonw_uint_field(&w, "type", e->port);
+		jsonw_uint_field(&w, "protocol", e->proto);
 		break;
 	}
 	case BPFENCE_OBJ_TASK:
-		put(&o, ", \"object\": \"task\", \"target_pid\": %llu, \"signal\": %u",
-		    (unsigned long long)e->ino, e->mask);
+		jsonw_string_field(&w, "object", "task");
+		jsonw_uint_field(&w, "target_pid", e->ino);
+		jsonw_uint_field(&w, "signal", e->mask);
 		break;
 	case BPFENCE_OBJ_IPC:
-		put_lit(&o, ", \"object\": \"ipc\", \"ipc\": ");
-		put_str(&o, e->path, sizeof(e->path));
-		put(&o, ", \"key\": %d, \"id\": %d", (int)(__s32)e->ino, (int)e->dev);
+		jsonw_string_field(&w, "object", "ipc");
+		kstr_field(&w, "ipc", e->path);
+		jsonw_int_field(&w, "key", (__s32)e->ino);
+		jsonw_int_field(&w, "id", (int)e->dev);
 		break;
 	default:
-		put_lit(&o, ", \"object\": null");
+		jsonw_null_field(&w, "object");
 	}
-	put_lit(&o, "}");
-	return (int)(o.off < n ? o.off : n - 1);
+	jsonw_end_object(&w);
+	return (int)jsonw_buf_len(&w);
 }
 
 void bpfence_first_str(const struct bpfence_first *f, char *buf, size_t n)

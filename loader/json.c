@@ -15,16 +15,58 @@ void jsonw_init(struct json_writer *w, FILE *f)
 	w->f = f;
 }
 
+void jsonw_init_buf(struct json_writer *w, char *buf, size_t n)
+{
+	memset(w, 0, sizeof(*w));
+	w->buf = buf;
+	w->n = n;
+	if (n)
+		buf[0] = 0;
+}
+
+size_t jsonw_buf_len(const struct json_writer *w)
+{
+	if (!w->n)
+		return 0;
+	return w->off < w->n ? w->off : w->n - 1;
+}
+
 void jsonw_pretty(struct json_writer *w, bool on)
 {
 	w->pretty = on;
 }
 
+/* Every byte goes out here: to the FILE, or into the buffer (cut at n - 1, NUL-terminated). */
+static void out(struct json_writer *w, const char *s, size_t len)
+{
+	if (w->f) {
+		fwrite(s, 1, len, w->f);
+		return;
+	}
+	if (w->off + 1 < w->n) {
+		size_t room = w->n - 1 - w->off, k = len < room ? len : room;
+
+		memcpy(w->buf + w->off, s, k);
+		w->buf[w->off + k] = 0;
+	}
+	w->off += len;
+}
+
+static void outs(struct json_writer *w, const char *s)
+{
+	out(w, s, strlen(s));
+}
+
+static void outc(struct json_writer *w, char c)
+{
+	out(w, &c, 1);
+}
+
 static void indent(struct json_writer *w, unsigned int depth)
 {
-	fputc('\n', w->f);
+	outc(w, '\n');
 	for (unsigned int i = 0; i < depth; i++)
-		fputs("    ", w->f);
+		outs(w, "    ");
 }
 
 /* Before any value or name: the comma that separates it from the previous one (and, pretty, the
@@ -36,34 +78,44 @@ static void sep(struct json_writer *w)
 		return;
 	}
 	if (w->need_comma[w->depth])
-		fputs(w->pretty ? "," : ", ", w->f);
+		outs(w, w->pretty ? "," : ", ");
 	if (w->pretty && w->depth)
 		indent(w, w->depth);
 	w->need_comma[w->depth] = true;
 }
 
-static void put_string(FILE *f, const char *s)
+/* The one escaping rule (json.h): a run of safe bytes is written as it is, anything else as a
+ * backslash escape, so the output is ASCII whatever the input. */
+static void put_string(struct json_writer *w, const char *s, size_t max)
 {
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	outc(w, '"');
+	for (; i < max && p[i]; i++) {
+		unsigned char c = p[i];
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
+			continue;
+		out(w, s + run, i - run);
+		run = i + 1;
+		if (c == '"' || c == '\\') {
+			esc[1] = (char)c;
+			out(w, esc, 2);
+		} else {
+			out(w, esc, sizeof(esc));
+		}
 	}
-	fputc('"', f);
+	out(w, s + run, i - run);
+	outc(w, '"');
 }
 
 static void open_nest(struct json_writer *w, char c)
 {
 	sep(w);
-	fputc(c, w->f);
+	outc(w, c);
 	if (w->depth + 1 < JSON_DEPTH_MAX)
 		w->depth++;
 	w->need_comma[w->depth] = false;
@@ -78,10 +130,10 @@ static void close_nest(struct json_writer *w, char c)
 		w->depth--;
 	if (w->pretty && had_members)
 		indent(w, w->depth);
-	fputc(c, w->f);
-	/* The document is complete: end it as a line. */
-	if (!w->depth)
-		fputc('\n', w->f);
+	outc(w, c);
+	/* The document is complete: end it as a line (a buffer's caller places its own). */
+	if (!w->depth && w->f)
+		outc(w, '\n');
 }
 
 void jsonw_start_object(struct json_writer *w)
@@ -107,44 +159,62 @@ void jsonw_end_array(struct json_writer *w)
 void jsonw_name(struct json_writer *w, const char *name)
 {
 	sep(w);
-	put_string(w->f, name);
-	fputs(": ", w->f);
+	put_string(w, name, (size_t)-1);
+	outs(w, ": ");
 	w->after_name = true;
 }
 
 void jsonw_string(struct json_writer *w, const char *s)
 {
 	sep(w);
-	put_string(w->f, s);
+	put_string(w, s, (size_t)-1);
+}
+
+void jsonw_string_n(struct json_writer *w, const char *s, size_t max)
+{
+	sep(w);
+	put_string(w, s, max);
 }
 
 void jsonw_uint(struct json_writer *w, unsigned long long v)
 {
+	char num[24];
+
 	sep(w);
-	fprintf(w->f, "%llu", v);
+	out(w, num, (size_t)snprintf(num, sizeof(num), "%llu", v));
+}
+
+void jsonw_int(struct json_writer *w, long long v)
+{
+	char num[24];
+
+	sep(w);
+	out(w, num, (size_t)snprintf(num, sizeof(num), "%lld", v));
 }
 
 /* Measurements (the benchmarks). JSON has no NaN or infinity: a value that is not a number is
  * null, as "not measured". */
 void jsonw_float(struct json_writer *w, double v)
 {
+	char num[32];
+
 	sep(w);
 	if (isfinite(v))
-		fprintf(w->f, "%.6g", v);
+		out(w, num, (size_t)snprintf(num, sizeof(num), "%.6g", v));
 	else
-		fputs("null", w->f);
+		outs(w, "null");
 }
 
 void jsonw_bool(struct json_writer *w, bool v)
 {
 	sep(w);
-	fputs(v ? "true" : "false", w->f);
+	outs(w, v ? "true" : "false");
 }
 
 void jsonw_null(struct json_writer *w)
 {
 	sep(w);
-	fputs("null", w->f);
+	outs(w, "null");
 }
 
 void jsonw_string_field(struct json_writer *w, const char *name, const char *s)
@@ -162,10 +232,28 @@ void jsonw_uint_field(struct json_writer *w, const char *name, unsigned long lon
 	jsonw_uint(w, v);
 }
 
+void jsonw_int_field(struct json_writer *w, const char *name, long long v)
+{
+	jsonw_name(w, name);
+	jsonw_int(w, v);
+}
+
 void jsonw_float_field(struct json_writer *w, const char *name, double v)
 {
 	jsonw_name(w, name);
 	jsonw_float(w, v);
+}
+
+void jsonw_bool_field(struct json_writer *w, const char *name, bool v)
+{
+	jsonw_name(w, name);
+	jsonw_bool(w, v);
+}
+
+void jsonw_null_field(struct json_writer *w, const char *name)
+{
+	jsonw_name(w, name);
+	jsonw_null(w);
 }
 
 /* ---- reader ---------------------------------------------------------------------------- */
@@ -563,4 +651,132 @@ int json_get_object(const struct json_object *o, const char *key, struct json_ob
 	/* sub->mem holds every decoded string; the copy is only needed for deeper lookups. */
 	sub->own = copy;
 	return 0;
+}
+
+/* ---- parsed object back out through the writer ---------------------------------------------- */
+
+/* A value of text the reader has already accepted, walked again and written with w. Strings and
+ * numbers are decoded into scratch (as long as the text: decoding never lengthens). */
+static int copy_value(struct reader *r, struct json_writer *w, char *scratch, unsigned int depth)
+{
+	bool object;
+	char close, *v;
+	int ret;
+
+	skip_ws(r);
+	switch (*r->p) {
+	case '"':
+		r->out = scratch;
+		ret = parse_string(r, &v, true);
+		if (!ret)
+			jsonw_string(w, v);
+		return ret;
+	case 't':
+	case 'f':
+	case 'n': {
+		const char *lit = *r->p == 't' ? "true" : *r->p == 'f' ? "false" : "null";
+
+		if (strncmp(r->p, lit, strlen(lit)))
+			return fail(r, "bad literal");
+		r->p += strlen(lit);
+		sep(w);
+		outs(w, lit);
+		return 0;
+	}
+	case '{':
+	case '[':
+		break;
+	default:
+		r->out = scratch;
+		ret = parse_number(r, &v);
+		if (!ret) {
+			sep(w);
+			outs(w, v);
+		}
+		return ret;
+	}
+	if (depth >= JSON_DEPTH_MAX)
+		return fail(r, "nested too deeply");
+	object = *r->p == '{';
+	close = object ? '}' : ']';
+	if (object)
+		jsonw_start_object(w);
+	else
+		jsonw_start_array(w);
+	r->p++;
+	skip_ws(r);
+	if (*r->p == close)
+		goto end;
+	for (;;) {
+		skip_ws(r);
+		if (object) {
+			if (*r->p != '"')
+				return fail(r, "expected a member name");
+			r->out = scratch;
+			ret = parse_string(r, &v, true);
+			if (ret)
+				return ret;
+			jsonw_name(w, v);
+			skip_ws(r);
+			if (*r->p != ':')
+				return fail(r, "expected ':'");
+			r->p++;
+		}
+		ret = copy_value(r, w, scratch, depth + 1);
+		if (ret)
+			return ret;
+		skip_ws(r);
+		if (*r->p == close)
+			break;
+		if (*r->p != ',')
+			return fail(r, "expected ','");
+		r->p++;
+	}
+end:
+	r->p++;
+	if (object)
+		jsonw_end_object(w);
+	else
+		jsonw_end_array(w);
+	return 0;
+}
+
+int jsonw_object(struct json_writer *w, const struct json_object *o)
+{
+	int ret = 0;
+
+	jsonw_start_object(w);
+	for (size_t i = 0; i < o->n && !ret; i++) {
+		const struct json_field *f = &o->fields[i];
+
+		jsonw_name(w, f->key);
+		switch (f->type) {
+		case JSON_STRING:
+			jsonw_string(w, f->value);
+			break;
+		case JSON_NUMBER:
+			sep(w);
+			outs(w, f->value);
+			break;
+		case JSON_TRUE:
+		case JSON_FALSE:
+			jsonw_bool(w, f->type == JSON_TRUE);
+			break;
+		case JSON_NULL:
+			jsonw_null(w);
+			break;
+		case JSON_NESTED: {
+			struct reader r = { .start = o->text, .p = o->text + f->raw };
+			char *scratch = malloc(f->raw_len + 2);
+
+			if (!scratch)
+				return -ENOMEM;
+			ret = copy_value(&r, w, scratch, 1);
+			free(scratch);
+			break;
+		}
+		}
+	}
+	jsonw_end_object(w);
+	return ret;
 }

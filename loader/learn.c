@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "learn.h"
+#include "libbpfence.h"
 
 enum entry_kind {
 	E_READ,
@@ -234,25 +235,6 @@ static int warn(struct learn *l, const char *kind, const char *reason, const cha
 	return 0;
 }
 
-bool learn_printable(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2 :
-			(*p & 0xf8) == 0xf0 ? 3 : -1;
-
-		if (*p < 0x20 || *p == 0x7f || n < 0 || (n == 1 && *p < 0xc2))
-			return false;
-		p++;
-		for (int i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-		}
-	}
-	return true;
-}
-
 /* ${source} and ${scratch} for the run's own directories, so the line fits every run. */
 static char *with_variables(const struct learn *l, const char *path)
 {
@@ -297,7 +279,7 @@ static int add_path(struct learn *l, const char *path, unsigned int perms, const
 
 	if (reason)
 		return warn(l, kind, reason, path, example, hook);
-	if (!learn_printable(path))
+	if (!bpfence_text_printable(path))
 		return warn(l, "unprintable", "a control byte or invalid UTF-8 in the name: name "
 			    "the file in the policy yourself if it is really needed", path, example,
 			    hook);
@@ -362,7 +344,7 @@ static int add_inet(struct learn *l, const struct learn_record *r)
 
 	snprintf(example, sizeof(example), v6 ? "%s [%s]:%lu" : "%s %s:%lu",
 		 r->protocol ? r->protocol : "?", addr, r->port);
-	if (!addr[0] || !learn_printable(addr))
+	if (!addr[0] || !bpfence_text_printable(addr))
 		return warn(l, "unsupported", "the record names no destination address", example,
 			    example, r->hook);
 	/* A host, never a prefix: the log shows one destination, and a wider grant is a choice
@@ -404,7 +386,7 @@ static int add_unix(struct learn *l, const struct learn_record *r)
 		return warn(l, "unsupported", "a unix socket from outside the function, without a "
 			    "name (passed in over SCM_RIGHTS, or unbound): no line can allow it",
 			    "(unnamed)", "(unnamed)", r->hook);
-	if (!learn_printable(peer))
+	if (!bpfence_text_printable(peer))
 		return warn(l, "unprintable", "a control byte or invalid UTF-8 in the socket's name",
 			    peer, peer, r->hook);
 	if (peer[0] == '@')

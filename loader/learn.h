@@ -66,8 +66,4 @@ const char *learn_path_refused(const char *path, const char **kind);
  * top-level directory, or one that holds a secret (that grant would cover the secret). */
 bool learn_dir_collapsible(const char *dir);
 
-/* Text a policy line or a person can take as it is: no control bytes, valid UTF-8 (STYLE.md
- * 16: what a person reads is never raw bytes a function chose). */
-bool learn_printable(const char *s);
-
 #endif

@@ -154,6 +154,21 @@ const char *bpfence_class_name(unsigned int class);
 /* "10.0.0.1" / "::1" for a 16-byte v4-mapped/v6 address. */
 void bpfence_addr_str(const __u8 addr[16], char *buf, size_t n);
 
+/* --- text a person reads (loader/text.c) --- */
+
+/* Room for bpfence_text_escape() of len bytes: each may become a four-byte \xNN. */
+#define BPFENCE_TEXT_MAX(len) ((len) * 4 + 1)
+/* How many bytes of s (left of them readable) make one character a terminal shows as text:
+ * 1-4, or 0 when the byte at s must be escaped (a control byte, DEL, invalid or overlong UTF-8,
+ * a C1 control, a bidirectional formatting character). */
+size_t bpfence_text_char(const char *s, size_t left);
+/* True when no character of s needs escaping (a backslash does not). */
+bool bpfence_text_printable(const char *s);
+/* s (at most max bytes, or up to a NUL) for a terminal: every byte bpfence_text_char() refuses
+ * as \xNN and a backslash as \\, valid UTF-8 kept. Cut at a character boundary to fit n; buf,
+ * always NUL-terminated, is returned (for printf). */
+char *bpfence_text_escape(const char *s, size_t max, char *buf, size_t n);
+
 /* --- audit records (loader/events.c) --- */
 
 /* Nanoseconds to add to a bpf_ktime_get_boot_ns() stamp to get CLOCK_REALTIME. */

@@ -1617,6 +1617,104 @@ static void test_json(void)
 	}
 }
 
+/* The one writer's string rule (docs/audit.md), numbers and buffer sink; a parsed object written
+ * back; and text escaping for terminals (loader/text.c). */
+static void test_json_writer(void)
+{
+	static const struct {
+		const char *in, *want;
+	} strs[] = {
+		{ "plain /a-b_c.d", "\"plain /a-b_c.d\"" },
+		{ "q\"b\\", "\"q\\\"b\\\\\"" },
+		{ "\x01\x1b[2J\n\t\x7f", "\"\\u0001\\u001b[2J\\u000a\\u0009\\u007f\"" },
+		/* Invalid UTF-8 and valid UTF-8 alike: one \u00XX per byte, the output is ASCII. */
+		{ "\xff\xc3", "\"\\u00ff\\u00c3\"" },
+		{ "caf\xc3\xa9", "\"caf\\u00c3\\u00a9\"" },
+	};
+	static const struct {
+		const char *in, *want;
+	} texts[] = {
+		{ "python3", "python3" },
+		{ "evil\x1b[2Jx", "evil\\x1b[2Jx" },
+		{ "a\\b", "a\\\\b" },
+		{ "tab\there\x7f", "tab\\x09here\\x7f" },
+		{ "caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80" },
+		{ "\xff\xc3z", "\\xff\\xc3z" },
+		{ "\xc0\xaf", "\\xc0\\xaf" },             /* overlong "/" */
+		{ "\xed\xa0\x80", "\\xed\\xa0\\x80" },     /* a UTF-16 surrogate */
+		{ "\xc2\x9b" "2J", "\\xc2\\x9b2J" },       /* C1 CSI */
+		{ "a\xe2\x80\xae" "b", "a\\xe2\\x80\\xaeb" }, /* right-to-left override */
+		{ "end\xe2\x82", "end\\xe2\\x82" },        /* cut short */
+	};
+	char buf[256], text[BPFENCE_TEXT_MAX(32)];
+	struct json_writer w;
+	struct json_object o;
+	const char *why = "";
+	size_t col = 0;
+
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		jsonw_init_buf(&w, buf, sizeof(buf));
+		jsonw_string(&w, strs[i].in);
+		CHECK(!strcmp(buf, strs[i].want) && jsonw_buf_len(&w) == strlen(strs[i].want),
+		      "string %zu: got %s want %s", i, buf, strs[i].want);
+	}
+
+	/* Numbers, literals and a bounded kernel string, into a buffer: no newline at the end. */
+	jsonw_init_buf(&w, buf, sizeof(buf));
+	jsonw_start_object(&w);
+	jsonw_int_field(&w, "i", -9223372036854775807LL - 1);
+	jsonw_uint_field(&w, "u", 18446744073709551615ULL);
+	jsonw_float_field(&w, "f", 1.5);
+	jsonw_float_field(&w, "nan", 0.0 / 0.0);
+	jsonw_bool_field(&w, "b", true);
+	jsonw_null_field(&w, "z");
+	jsonw_name(&w, "comm");
+	jsonw_string_n(&w, "abcdef", 3);
+	jsonw_end_object(&w);
+	CHECK(!strcmp(buf, "{\"i\": -9223372036854775808, \"u\": 18446744073709551615, \"f\": 1.5, "
+			   "\"nan\": null, \"b\": true, \"z\": null, \"comm\": \"abc\"}"),
+	      "numbers: %s", buf);
+
+	/* Cut short: a NUL-terminated prefix of n - 1 bytes; off counts what it needed. */
+	jsonw_init_buf(&w, buf, 8);
+	jsonw_start_object(&w);
+	jsonw_string_field(&w, "key", "value");
+	jsonw_end_object(&w);
+	CHECK(!strcmp(buf, "{\"key\":") && jsonw_buf_len(&w) == 7 && w.off == 16,
+	      "cut: '%s' len %zu off %zu", buf, jsonw_buf_len(&w), w.off);
+
+	/* A parsed object written back: order kept, raw bytes re-escaped, nesting walked. */
+	{
+		int r = json_object_parse("{\"c\": \"e\\u001b\\u00ff\xc3\", \"n\": -1.5e3, "
+					  "\"t\": false, \"o\": {\"a\": [1, \"\xff\", {}], "
+					  "\"b\": null}, \"z\": null}", &o, &col, &why);
+
+		CHECK(!r, "parse: %s at %zu", why, col);
+	}
+	jsonw_init_buf(&w, buf, sizeof(buf));
+	CHECK(!jsonw_object(&w, &o), "jsonw_object");
+	CHECK(!strcmp(buf, "{\"c\": \"e\\u001b\\u00ff\\u00c3\", \"n\": -1.5e3, \"t\": false, "
+			   "\"o\": {\"a\": [1, \"\\u00ff\", {}], \"b\": null}, \"z\": null}"),
+	      "written back: %s", buf);
+	json_object_free(&o);
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		bpfence_text_escape(texts[i].in, (size_t)-1, text, sizeof(text));
+		CHECK(!strcmp(text, texts[i].want), "text %zu: got '%s' want '%s'", i, text,
+		      texts[i].want);
+		CHECK(bpfence_text_printable(texts[i].in) ==
+			      !strcmp(texts[i].in, texts[i].want) || strchr(texts[i].in, '\\'),
+		      "printable %zu", i);
+	}
+	/* Cut to fit at a character boundary, never in an escape; max bounds a kernel array. */
+	bpfence_text_escape("ab\x1b" "cd", (size_t)-1, text, 6);
+	CHECK(!strcmp(text, "ab"), "cut before an escape: '%s'", text);
+	bpfence_text_escape("x\xc3\xa9y", (size_t)-1, text, 3);
+	CHECK(!strcmp(text, "x"), "cut before a character: '%s'", text);
+	bpfence_text_escape("abcdef", 3, text, sizeof(text));
+	CHECK(!strcmp(text, "abc"), "max: '%s'", text);
+}
+
 static void learn_file(struct learn *l, const char *hook, const char *cls, const char *path,
 		       const char *access)
 {
@@ -1961,6 +2059,7 @@ int main(int argc, char **argv)
 	test_families();
 	test_event_json();
 	test_json();
+	test_json_writer();
 	test_learn();
 	test_verifier_log(argv[1]);
 	test_install();

@@ -29,7 +29,7 @@ teardown() {
 	assert_one_record "$inv" 'event="denial"' 'hook="file_open"' 'class="file"' \
 		'action="denied"' 'errno="EACCES"' 'object="file"' 'path="/etc/shadow"' \
 		'access="read"' 'policy="vmtest"' 'comm="probe"' 'uid=0'
-	[[ $(grep -c '"event": "denial"' "$LOG") -eq 1 ]]
+	[[ $(log_records "$LOG" -- 'event="denial"' | wc -l) -eq 1 ]]
 }
 
 @test "hostile names (a 255-byte file name, a comm of quotes, backslashes, control and high bytes) still make one valid JSON record" {
@@ -159,7 +159,7 @@ EOF2
 
 @test "a flood of N denials: delivered + counted drops == N exactly, and the counter says N" {
 	local n=30000 before after delivered
-	before=$("$BPFENCE" status --json | grep -o '"drops_total": [0-9]*' | grep -o '[0-9]*$')
+	before=$("$BPFENCE" status --json | json_get drops_total)
 	# A stopped reader: the ring buffer fills and the kernel must count what it cannot queue.
 	kill -STOP "$DAEMON"
 	run_tagged flood-open /etc/shadow "$n"
@@ -169,18 +169,18 @@ EOF2
 	local inv
 	inv=$(invocation)
 	stop_daemon
-	after=$("$BPFENCE" status --json | grep -o '"drops_total": [0-9]*' | grep -o '[0-9]*$')
+	after=$("$BPFENCE" status --json | json_get drops_total)
 	delivered=$(records_of "$inv" | wc -l)
 	echo "# generated $n, delivered $delivered, dropped $((after - before))" >&3
 	[[ $((after - before)) -gt 0 ]]
 	[[ $((delivered + after - before)) -eq $n ]]
 	# The daemon reported the drops it saw, with the kernel's total.
-	grep '"event": "drops"' "$LOG" | tail -n 1 | grep -q "\"drops_total\": $after"
+	[[ $(log_records "$LOG" -- 'event="drops"' | tail -n 1 | json_get drops_total) == "$after" ]]
 }
 
 @test "SIGHUP reopens the log: no record lost across a rotation" {
 	local n=10000 before after total
-	before=$("$BPFENCE" status --json | grep -o '"drops_total": [0-9]*' | grep -o '[0-9]*$')
+	before=$("$BPFENCE" status --json | json_get drops_total)
 	fence_run -- "$PROBE" flood-open /etc/shadow "$n" &
 	local runner=$!
 	sleep 0.3
@@ -191,9 +191,9 @@ EOF2
 	sleep 0.5
 	stop_daemon
 	[[ -s $LOG ]] # the reopened file got records (at least the reopen and stop records)
-	grep -q '"event": "reopen"' "$LOG"
-	after=$("$BPFENCE" status --json | grep -o '"drops_total": [0-9]*' | grep -o '[0-9]*$')
-	total=$(cat "$LOG.1" "$LOG" | grep -c '"event": "denial"')
+	[[ -n $(log_records "$LOG" -- 'event="reopen"') ]]
+	after=$("$BPFENCE" status --json | json_get drops_total)
+	total=$(log_records "$LOG.1" "$LOG" -- 'event="denial"' | wc -l)
 	echo "# generated $n, delivered $total, dropped $((after - before))" >&3
 	[[ $((total + after - before)) -eq $n ]]
 }
@@ -208,7 +208,7 @@ EOF2
 	run_untagged read /etc/shadow
 	[[ $output == ok* ]]
 	start_daemon
-	grep '"event": "start"' "$LOG" | tail -n 1 | grep -q '"resumed": true'
+	[[ $(log_records "$LOG" -- 'event="start"' | tail -n 1 | json_get resumed) == true ]]
 }
 
 @test "a denied UDP sendto yields one record from socket_sendmsg" {

@@ -124,7 +124,7 @@ EOF
 	assert_denied system=1
 	[[ -e $pin ]]
 	run "$BPFENCE" status --json
-	[[ $output == *'"loaded": true'* && $output == *'"partial": false'* ]]
+	[[ $(json_get loaded <<<"$output") == true && $(json_get partial <<<"$output") == false ]]
 }
 
 @test "a child cgroup created by root below a tagged cgroup is restricted too (untagged: ok)" {

@@ -9,23 +9,26 @@ load helpers
 
 # tagged_count: "tagged_cgroups" from bpfence status --json.
 tagged_count() {
-	local out re='"tagged_cgroups": ([0-9]+)'
+	local out n
 	out=$("$BPFENCE" status --json) || return 1
-	[[ $out =~ $re ]] || return 1
-	echo "${BASH_REMATCH[1]}"
+	n=$(json_get tagged_cgroups <<<"$out") || return 1
+	[[ $n =~ ^[0-9]+$ ]] || return 1
+	echo "$n"
 }
 
 @test "status --json: the kernel can enforce and every program is loaded" {
 	run "$BPFENCE" status --json
 	assert_status 0
-	[[ $output == *'"can_enforce": true'* && $output == *'"reason": null'* ]]
-	[[ $output == *'"loaded": true'* && $output == *'"partial": false'* ]]
-	[[ $output == *'"pin_dir": "/sys/fs/bpf/bpfence"'* ]]
-	local prog
-	for prog in file_open socket_create socket_connect socket_sendmsg unix_stream_connect \
-		unix_may_send bpf_syscall task_alloc cgroup_mkdir; do
-		[[ $output == *"\"$prog\""* ]] || fail "program $prog missing from: $output"
-	done
+	python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["can_enforce"] is True and s["reason"] is None, s
+assert s["loaded"] is True and s["partial"] is False, s
+assert s["pin_dir"] == "/sys/fs/bpf/bpfence", s
+missing = set(sys.argv[1:]) - set(s["programs"])
+assert not missing, f"programs missing: {missing}: {s}"' file_open socket_create socket_connect \
+		socket_sendmsg unix_stream_connect unix_may_send bpf_syscall task_alloc cgroup_mkdir \
+		<<<"$output"
 	[[ -d /sys/fs/bpf/bpfence ]]
 }
 
@@ -35,7 +38,7 @@ tagged_count() {
 	assert_output_line "bpfence: already loaded (/sys/fs/bpf/bpfence)"
 	run "$BPFENCE" load --json
 	assert_status 0
-	[[ $output == *'"already": true'* ]]
+	[[ $(json_get already <<<"$output") == true ]]
 	run_tagged read /etc/shadow
 	assert_probe 1 "EACCES open"
 	assert_denied file=1
@@ -155,7 +158,7 @@ tagged_count() {
 	assert_status 1
 	[[ $output == *"tagged"* ]]
 	run "$BPFENCE" status --json
-	[[ $output == *'"loaded": true'* && $output == *'"partial": false'* ]]
+	[[ $(json_get loaded <<<"$output") == true && $(json_get partial <<<"$output") == false ]]
 	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE read /etc/shadow"
 	assert_probe 1 "EACCES open"
 	run "$BPFENCE" untag "$cg"
@@ -181,7 +184,7 @@ assert_refuses_partial() {
 	before=$(pinned_id map "$pin")
 	rm "$pin"
 	run --separate-stderr "$BPFENCE" status --json
-	[[ $output == *'"partial": true'* ]] || fail "status does not say partial: $output"
+	[[ $(json_get partial <<<"$output") == true ]] || fail "status does not say partial: $output"
 	fence_run -- "$PROBE" read /etc/hostname
 	assert_refuses_partial
 	run "$BPFENCE" load
@@ -205,7 +208,7 @@ assert_refuses_partial() {
 	assert_probe 1 "EACCES open"
 	assert_denied file=1
 	run "$BPFENCE" status --json
-	[[ $output == *'"partial": false'* ]] || fail "still partial: $output"
+	[[ $(json_get partial <<<"$output") == false ]] || fail "still partial: $output"
 }
 
 @test "row 28: kill -9 of bpfence run leaves its invocation restricted (the pins hold the programs)" {

@@ -94,8 +94,9 @@ declare -gA ROW_SECCOMP=(
 	[[ -e /dev/fuse ]] && ROW_HOOKS[5]="file_open"
 	for row in $(printf '%s\n' "${!ROW_HOOKS[@]}" "${!ROW_SECCOMP[@]}" | sort -nu); do
 		printf -v comm 'row%02d' "$row"
-		got_hooks=$(grep -F "\"comm\": \"$comm\"" "$LOG" | grep -o '"hook": "[a-z_]*"' |
-			cut -d'"' -f4 | sort -u | xargs)
+		got_hooks=$(log_records "$LOG" -- "comm=\"$comm\"" | python3 -c '
+import json, sys
+print(" ".join(sorted({json.loads(l)["hook"] for l in sys.stdin})))')
 		got_sys=$(dmesg | grep 'type=1326' | grep -F "comm=\"$comm\"" |
 			grep -o ' syscall=[0-9]*' | cut -d= -f2 | sort -u | xargs)
 		want=${ROW_HOOKS[$row]-}
@@ -110,7 +111,10 @@ declare -gA ROW_SECCOMP=(
 	for row in "${!ROW_HOOKS[@]}"; do
 		[[ -n ${ROW_HOOKS[$row]} ]] && printf -v known '%srow%02d ' "$known" "$row"
 	done
-	for c in $(grep -o '"comm": "row[0-9]*"' "$LOG" | cut -d'"' -f4 | sort -u); do
+	for c in $(log_records "$LOG" -- | python3 -c '
+import json, re, sys
+print("\n".join(sorted({c for c in (json.loads(l).get("comm") for l in sys.stdin)
+                         if isinstance(c, str) and re.fullmatch("row[0-9]*", c)})))'); do
 		[[ $known == *" $c "* ]] || others+=" $c"
 	done
 	[[ -z $others ]] || bad+=("bpfence records for rows that should have none:$others")
@@ -120,13 +124,13 @@ declare -gA ROW_SECCOMP=(
 @test "bpfence selftest --json: an array of 31 {row, result, detail}, none not_blocked" {
 	run --separate-stderr "$BPFENCE" selftest --json
 	[[ $status == 0 ]] || fail "selftest --json exited $status" "$output" "$stderr"
-	[[ ${lines[0]} == '[' && ${lines[-1]} == ']' ]] || fail "not a JSON array: $output"
-	local n
-	n=$(grep -c '"row": ' <<<"$output")
-	((n == 31)) || fail "expected 31 objects, got $n"
-	[[ $output != *'"not_blocked"'* ]] || fail "a row was not_blocked: $output"
-	python3 -c 'import json, sys; a = json.load(sys.stdin); assert [r["row"] for r in a] == list(range(1, 32))' <<<"$output" ||
-		fail "invalid JSON: $output"
+	python3 -c '
+import json, sys
+a = json.load(sys.stdin)
+assert isinstance(a, list) and [r["row"] for r in a] == list(range(1, 32)), "not 31 rows"
+assert all(set(r) == {"row", "result", "detail"} for r in a), "not {row, result, detail}"
+bad = [r for r in a if r["result"] == "not_blocked"]
+assert not bad, f"not_blocked: {bad}"' <<<"$output" || fail "bad selftest --json: $output"
 	[[ -z $(selftest_leftovers) ]] || fail "selftest left temp dirs: $(selftest_leftovers)"
 }
 

@@ -33,6 +33,52 @@ fail() {
 	return 1
 }
 
+# ------------------------------------------------------------------------------ JSON
+
+# JSON is read with a real parser (python3's json), never with grep or patterns (STYLE.md 13).
+
+# json_get KEY: the member KEY of the JSON object on stdin, as JSON text ("string" with its
+# quotes, 1, true, null); objects and arrays as one line. Exit 1 when stdin is not a JSON object
+# or has no KEY.
+json_get() {
+	python3 -c '
+import json, sys
+try:
+    doc = json.loads(sys.stdin.read())
+except ValueError:
+    sys.exit(1)
+if not isinstance(doc, dict) or sys.argv[1] not in doc:
+    sys.exit(1)
+print(json.dumps(doc[sys.argv[1]]))' "$1"
+}
+
+# log_records FILE... -- KEY=VALUE...: the lines of the audit logs FILE (missing ones skipped)
+# whose record has every KEY equal to VALUE (JSON text: 'event="denial"', 'port=9', 'errno=null';
+# same type and value). Every complete line must be a JSON object in ASCII (what bpfenced
+# writes): anything else fails loudly. A last line without its newline is still being written
+# and is left out.
+log_records() {
+	python3 -c '
+import json, sys
+args = sys.argv[1:]
+sep = args.index("--")
+want = [(k, json.loads(v)) for k, _, v in (c.partition("=") for c in args[sep + 1:])]
+for name in args[:sep]:
+    try:
+        f = open(name, encoding="ascii", newline="\n")
+    except FileNotFoundError:
+        continue
+    with f:
+        for n, line in enumerate(f, 1):
+            if not line.endswith("\n"):
+                continue
+            r = json.loads(line)
+            if not isinstance(r, dict):
+                sys.exit(f"{name}:{n}: not a JSON object: {line!r}")
+            if all(k in r and type(r[k]) is type(v) and r[k] == v for k, v in want):
+                sys.stdout.write(line)' "$@"
+}
+
 # ------------------------------------------------------------------------------ file setup
 
 # Loads bpfence (harmless when already loaded) and refuses to go on unless this kernel enforces.
@@ -44,7 +90,7 @@ fence_setup_file() {
 		"enforcement cannot be tested on this kernel: FAIL, not skip"
 	out=$("$BPFENCE" status --json 2>&1) || fail "bpfence status says this kernel cannot enforce:" \
 		"$out" "enforcement cannot be tested on this kernel: FAIL, not skip"
-	[[ $out == *'"can_enforce": true'* && $out == *'"loaded": true'* ]] ||
+	[[ $(json_get can_enforce <<<"$out") == true && $(json_get loaded <<<"$out") == true ]] ||
 		fail "bpfence status: not enforcing: $out"
 	# The probe is static (no loader or libc reads to grant) and lives in a directory of its own
 	# that test policies grant exec on, so nothing else under /tmp becomes executable.
@@ -168,7 +214,7 @@ fence_run() {
 	if ((${#stderr_lines[@]})); then
 		RESULT=${stderr_lines[${#stderr_lines[@]} - 1]}
 	fi
-	[[ $RESULT == '{"invocation": '* ]] || RESULT=
+	json_get invocation <<<"$RESULT" >/dev/null || RESULT=
 	return 0
 }
 
@@ -214,11 +260,9 @@ assert_output_line() {
 	fi
 }
 
-# json_value KEY: a scalar (number, true/false/null, "string" with quotes) of RESULT's top level.
+# json_value KEY: a member (number, true/false/null, "string" with quotes) of RESULT's top level.
 json_value() {
-	local re="\"$1\": (\"[^\"]*\"|[^,}]*)"
-	[[ $RESULT =~ $re ]] || fail "no '$1' in the result: '$RESULT'" || return 1
-	printf '%s\n' "${BASH_REMATCH[1]}"
+	json_get "$1" <<<"$RESULT" || fail "no '$1' in the result: '$RESULT'" || return 1
 }
 
 # assert_json KEY VALUE: e.g. assert_json exit_code 1, assert_json mode '"audit"'.
@@ -234,14 +278,17 @@ assert_json() {
 	fi
 }
 
-# counters KIND: RESULT's denied or audited object as "file=0 connect=1 ...".
+# counters KIND: RESULT's denied or audited object as "file=0 connect=1 ..." (in its order).
 counters() {
-	local re="\"$1\": \\{([^}]*)\\}" body
-	[[ $RESULT =~ $re ]] || return 1
-	body=${BASH_REMATCH[1]//\"/}
-	body=${body//: /=}
-	body=${body//,/}
-	printf '%s\n' "$body"
+	python3 -c '
+import json, sys
+try:
+    c = json.loads(sys.stdin.read())[sys.argv[1]]
+except (ValueError, KeyError, TypeError):
+    sys.exit(1)
+if not isinstance(c, dict):
+    sys.exit(1)
+print(" ".join(f"{k}={v}" for k, v in c.items()))' "$1" <<<"$RESULT"
 }
 
 # assert_counts KIND [CLASS=N...]: RESULT's KIND (denied or audited) counters are exactly these;
@@ -312,7 +359,7 @@ start_daemon() {
 	DAEMON=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
-		grep -q '"event": "start"' "$LOG" 2>/dev/null && return 0
+		[[ -n $(log_records "$LOG" -- 'event="start"' 2>/dev/null) ]] && return 0
 		sleep 0.05
 	done
 	fail "bpfenced did not start: $(cat "$BATS_TEST_TMPDIR/bpfenced.err")"
@@ -328,7 +375,7 @@ stop_daemon() {
 
 # records_of INVOCATION: the denial records of one invocation, across rotated logs.
 records_of() {
-	cat "$LOG".1 "$LOG" 2>/dev/null | grep -F "\"invocation\": \"$1\"" || true
+	log_records "$LOG".1 "$LOG" -- "invocation=\"$1\""
 }
 
 invocation() {
@@ -345,7 +392,7 @@ assert_one_record() {
 		return 1
 	fi
 	for kv in "$@"; do
-		if [[ $rec != *"\"${kv%%=*}\": ${kv#*=}"* ]]; then
+		if [[ -z $(log_records /dev/stdin -- "$kv" <<<"$rec") ]]; then
 			fail "record lacks \"${kv%%=*}\": ${kv#*=}:" "$rec"
 			return 1
 		fi

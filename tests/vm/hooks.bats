@@ -80,8 +80,8 @@ task_run() {
 	run sh -c "echo \$\$ > $cg/cgroup.procs && exec $PROBE umount $m"
 	assert_probe 1 "EPERM umount"
 	stop_daemon
-	grep -q '"hook": "sb_mount"' "$LOG" || fail "no sb_mount record" "$(cat "$LOG")"
-	grep -q '"hook": "sb_umount"' "$LOG" || fail "no sb_umount record" "$(cat "$LOG")"
+	[[ -n $(log_records "$LOG" -- 'hook="sb_mount"') ]] || fail "no sb_mount record" "$(cat "$LOG")"
+	[[ -n $(log_records "$LOG" -- 'hook="sb_umount"') ]] || fail "no sb_umount record" "$(cat "$LOG")"
 	run "$BPFENCE" untag "$cg"
 	assert_status 0
 	# Untagged, the same root shell in the same cgroup can.

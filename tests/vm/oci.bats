@@ -211,7 +211,7 @@ exec_into() {
 	fi
 	oci "$rt" kill "$id" KILL
 	for _ in $(seq 50); do
-		oci "$rt" state "$id" 2>/dev/null | grep -q '"status": "stopped"' && break
+		[[ $(oci "$rt" state "$id" 2>/dev/null | json_get status) == '"stopped"' ]] && break
 		sleep 0.1
 	done
 	oci "$rt" delete "$id"

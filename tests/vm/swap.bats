@@ -45,14 +45,17 @@ in_cg() {
 @test "tag --replace tightens and loosens a live invocation at the next decision; id and counters stay" {
 	run "$BPFENCE" tag --json --policy "$BATS_TEST_TMPDIR/b.policy" "$CG"
 	assert_status 0
-	local inv=${output#*\"invocation\": \"}
-	inv=${inv%%\"*}
+	local inv
+	inv=$(json_get invocation <<<"$output" | tr -d '"')
 	in_cg read "$D/y.txt"
 	assert_probe 0 "ok other"
 	run "$BPFENCE" tag --json --replace --policy "$BATS_TEST_TMPDIR/a.policy" "$CG"
 	assert_status 0
-	[[ $output == *"\"replaced\": \"$CG\""*"\"invocation\": \"$inv\""*'"policy": "swap-a"'* ]] ||
-		fail "bad --replace output: $output"
+	python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+assert r == {"replaced": sys.argv[1], "invocation": sys.argv[2], "policy": "swap-a"}, r' \
+		"$CG" "$inv" <<<"$output" || fail "bad --replace output: $output"
 	in_cg read "$D/y.txt"
 	assert_probe 1 "EACCES open"
 	in_cg read "$D/x.txt"
