@@ -78,6 +78,38 @@ static void dev_field(struct json_writer *w, __u32 dev)
  * JSON whatever bytes they hold. */
 #define kstr_field(w, name, a) (jsonw_name((w), (name)), jsonw_string_n((w), (a), sizeof(a)))
 
+/*
+ * The name of sandbox `id` (bpfence sandbox create --name), from its state, kept there after
+ * it ends so that records read late still name it; "" when it has none. The last answer is
+ * kept: a storm of denials comes from one sandbox at a time.
+ */
+static void sandbox_name(const char *id, char *name, size_t n)
+{
+	static char last_id[BPFENCE_ID_MAX], last_name[80];
+	char path[BPFENCE_ID_MAX + 64], line[160];
+	FILE *f;
+
+	if (!strcmp(id, last_id)) {
+		snprintf(name, n, "%s", last_name);
+		return;
+	}
+	name[0] = 0;
+	snprintf(path, sizeof(path), "/run/bpfence/sandboxes/%s/meta", id);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "name=", 5)) {
+			line[strcspn(line, "\n")] = 0;
+			snprintf(name, n, "%s", line + 5);
+			break;
+		}
+	}
+	if (!f)
+		return; /* not cached: the state may appear (a record racing the create) */
+	fclose(f);
+	snprintf(last_id, sizeof(last_id), "%s", id);
+	snprintf(last_name, sizeof(last_name), "%s", name);
+}
+
 int bpfence_event_json(const struct bpfence_event *e, long long offset, char *buf, size_t n)
 {
 	struct json_writer w;
@@ -90,6 +122,18 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 	jsonw_string_field(&w, "time", when);
 	jsonw_string_field(&w, "event", "denial");
 	kstr_field(&w, "invocation", e->id);
+	/* A sandbox's invocation id is the sandbox id (sb-...): named as such, with its name. */
+	if (!strncmp(e->id, "sb-", 3) && memchr(e->id, 0, sizeof(e->id))) {
+		char name[80];
+
+		sandbox_name(e->id, name, sizeof(name));
+		kstr_field(&w, "sandbox", e->id);
+		jsonw_name(&w, "sandbox_name");
+		if (name[0])
+			jsonw_string(&w, name);
+		else
+			jsonw_null(&w);
+	}
 	jsonw_uint_field(&w, "cgroup_id", e->cgroup);
 	kstr_field(&w, "policy", e->policy);
 	jsonw_uint_field(&w, "pid", e->pid);
