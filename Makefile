@@ -17,6 +17,9 @@ BPFTOOL ?= bpftool
 CC ?= gcc
 prefix ?= /usr/local
 DESTDIR ?=
+# The one place the version is written: `bpfence --version`, `bpfenced --version`, the man pages'
+# headers and the Debian package (debian/changelog is checked against it) all take it from here.
+VERSION := $(shell cat VERSION)
 
 ifeq ($(V),1)
 Q :=
@@ -32,7 +35,8 @@ endif
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
-USER_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iloader
+USER_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iloader \
+	-DBPFENCE_VERSION='"$(VERSION)"'
 # libbpf, libelf, zlib and libseccomp are linked in (their Debian -dev packages ship the .a):
 # `bpfence run` starts once per invocation, and resolving four more shared libraries at every
 # start was a measurable part of B3 (tools/bench). Only libc and libm stay shared.
@@ -86,6 +90,9 @@ $(OUTPUT)/%.o: %.c | $(DEPS_STAMP) $(OUTPUT)/bpfence.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+# The two files that print the version are rebuilt when it changes.
+$(OUTPUT)/cli/main.o $(OUTPUT)/loader/bpfenced.o: VERSION
 
 $(OUTPUT)/libbpfence.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
