@@ -17,8 +17,8 @@ BPFTOOL ?= bpftool
 CC ?= gcc
 prefix ?= /usr/local
 DESTDIR ?=
-# The one place the version is written: `bpfence --version`, `bpfenced --version`, the man pages'
-# headers and the Debian package (debian/changelog is checked against it) all take it from here.
+# The one place the version is written: `bpfence --version`, `bpfenced --version` and the
+# Debian package (debian/changelog is checked against it by tests/host/docs.bats) take it here.
 VERSION := $(shell cat VERSION)
 
 ifeq ($(V),1)
