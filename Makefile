@@ -8,7 +8,9 @@
 #                   6.12 kernels (tools/matrix through tools/vmtest --kernel)
 #   make test-matrix  the in-VM suite and selftest on every kernel and flavour of the matrix
 #   make demo       a restricted function being denied, inside the VM, with its audit log
-#   make install    DESTDIR=... prefix=/usr/local (binaries, policies, docs, systemd units)
+#   make install    DESTDIR=... prefix=/usr/local (binaries, policies, docs, man pages, bash
+#                   completion, systemd units, logrotate configuration); make uninstall removes them
+#   make deb        the Debian package, built with debhelper from a copy of the tree (.output/deb)
 #   make clean
 
 OUTPUT := .output
@@ -17,6 +19,9 @@ BPFTOOL ?= bpftool
 CC ?= gcc
 prefix ?= /usr/local
 DESTDIR ?=
+# The one place the version is written: `bpfence --version`, `bpfenced --version` and the
+# Debian package (debian/changelog is checked against it by tests/host/docs.bats) take it here.
+VERSION := $(shell cat VERSION)
 
 ifeq ($(V),1)
 Q :=
@@ -32,7 +37,8 @@ endif
 ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
-USER_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iloader
+USER_CFLAGS := -std=gnu11 $(WARNINGS) -MMD -MP -D_GNU_SOURCE -I$(OUTPUT) -Ibpf -Iloader \
+	-DBPFENCE_VERSION='"$(VERSION)"'
 # libbpf, libelf, zlib and libseccomp are linked in (their Debian -dev packages ship the .a):
 # `bpfence run` starts once per invocation, and resolving four more shared libraries at every
 # start was a measurable part of B3 (tools/bench). Only libc and libm stay shared.
@@ -42,7 +48,8 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUTPU
 # What each stage needs from Debian; tools/deps installs what is missing (and nothing else).
 BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libseccomp-dev make pkg-config
 TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace \
-	runc crun podman containerd systemd yamllint python3-kubernetes bubblewrap
+	runc crun podman containerd systemd yamllint python3-kubernetes bubblewrap logrotate \
+	man-db groff-base
 DEPS_STAMP := $(OUTPUT)/.deps-build
 
 LIB_SRCS := $(wildcard loader/*.c)
@@ -60,7 +67,8 @@ TEST_KERNELS ?= 6.1 6.12
 MATRIX_KERNELS ?= 6.1 6.1-cloud 6.12 6.12-cloud
 BENCH_KERNELS ?= 6.1 6.12
 
-.PHONY: all deps test test-host test-vm test-matrix test-unit demo bench install clean
+.PHONY: all deps test test-host test-vm test-matrix test-unit demo bench install uninstall deb \
+	clean
 all: $(BINS) $(TEST_BINS)
 
 deps: $(DEPS_STAMP)
@@ -85,7 +93,10 @@ $(OUTPUT)/bpfence.skel.h: $(OUTPUT)/bpfence.bpf.o
 $(OUTPUT)/%.o: %.c | $(DEPS_STAMP) $(OUTPUT)/bpfence.skel.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(USER_CFLAGS) -c $< -o $@
+
+# The two files that print the version are rebuilt when it changes.
+$(OUTPUT)/cli/main.o $(OUTPUT)/loader/bpfenced.o: VERSION
 
 $(OUTPUT)/libbpfence.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
@@ -93,32 +104,34 @@ $(OUTPUT)/libbpfence.a: $(LIB_OBJS)
 
 $(OUTPUT)/bpfence: $(CLI_OBJS) $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
 $(OUTPUT)/bpfenced: $(OUTPUT)/loader/bpfenced.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
 $(OUTPUT)/bpfence-bench: $(OUTPUT)/tools/bench/bench.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
 $(OUTPUT)/tests/test_policy: $(OUTPUT)/tests/unit/test_policy.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
 # The probe runs inside restricted invocations: static, so its only file opens are the ones it
 # is asked to make.
 $(OUTPUT)/tests/probe: tests/helpers/probe.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
 
-# The hostile function of `bpfence selftest`: static for the same reason as the probe.
+# The hostile function of `bpfence selftest`: static for the same reason as the probe. Like the
+# probe, without $(CPPFLAGS): _FORTIFY_SOURCE's checks would stand in the way of what it attempts
+# on purpose (a symlink whose result does not matter, ...).
 $(OUTPUT)/bpfence-attack: tests/attack/attack.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
 
 # Not with -j: the host suites check for leftover cgroups and pins.
 test: test-host test-fuzz test-asan test-vm
@@ -130,13 +143,15 @@ test-host: all test-unit
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)bats tests/host
 
-test-vm: all
+# tests/vm/deb.bats unpacks .output/deb/bpfence.deb in the VM: the package is built first (and
+# fails the suite when it is missing, rather than skip).
+test-vm: all deb
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)tools/matrix $(TEST_KERNELS)
 
 # The matrix run takes the long counts of the repetition tests (tests/vm: 50 container starts,
 # 300 invocations counted for leaks); `make test` runs fewer to fit CI's 90 minutes.
-test-matrix: all
+test-matrix: all deb
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)BPFENCE_TEST_LONG=1 tools/matrix $(MATRIX_KERNELS)
 
@@ -149,25 +164,47 @@ bench: all
 	$(Q)tools/deps $(TEST_PKGS)
 	$(Q)tools/bench/series $(BENCH_KERNELS)
 
-# systemd units and their helper are templates (tools/systemd/*.in): the install paths are
-# written into them here, so a unit never names a prefix it was not installed under. An @NAME@
-# left over (a typo, a new placeholder) fails the install.
-SBINDIR = $(prefix)/sbin
-LIBEXECDIR = $(prefix)/libexec/bpfence
-DOCDIR = $(prefix)/share/doc/bpfence
-UNITDIR = $(prefix)/lib/systemd/system
+# Install paths (GNU names, upper case; each can be set on the command line). The systemd units
+# and their helper are templates (tools/systemd/*.in): the install paths are written into them
+# here, so a unit never names a prefix it was not installed under. An @NAME@ left over (a typo, a
+# new placeholder) fails the install. SYSCONFDIR is /etc for prefix=/usr, as for a distribution
+# package (logrotate reads /etc/logrotate.d only).
+SBINDIR ?= $(prefix)/sbin
+LIBEXECDIR ?= $(prefix)/libexec/bpfence
+DATADIR ?= $(prefix)/share/bpfence
+DOCDIR ?= $(prefix)/share/doc/bpfence
+MANDIR ?= $(prefix)/share/man
+UNITDIR ?= $(prefix)/lib/systemd/system
+COMPLETIONDIR ?= $(prefix)/share/bash-completion/completions
+SYSCONFDIR ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
+LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
+
 UNIT_TEMPLATES := $(wildcard tools/systemd/*.service.in tools/systemd/*.slice.in)
+UNITS := $(notdir $(UNIT_TEMPLATES:.in=))
+POLICIES := $(wildcard policies/*.policy)
+EXAMPLE_POLICIES := $(wildcard policies/examples/*.policy)
+MAN5 := $(wildcard docs/man/*.5)
+MAN8 := $(wildcard docs/man/*.8)
+# Documents, as SOURCE:INSTALLED-NAME in DOCDIR.
+DOCS := README.md:README.md docs/audit.md:audit.md docs/security.md:security.md \
+	policies/README.md:policies.md tools/systemd/README.md:systemd.md
 render = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 	-e 's|@DOCDIR@|$(DOCDIR)|g' $(1) > $(2) && ! grep -n '@[A-Z_]*@' $(2)
 
 install: $(BINS) $(OUTPUT)/bpfence-attack
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(prefix)/share/bpfence/policies
-	install -d $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
-	install -m 0755 $(OUTPUT)/bpfence-attack $(DESTDIR)$(LIBEXECDIR)/bpfence-attack
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/policies/examples
+	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(LOGROTATEDIR)
 	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(SBINDIR)/
-	install -m 0644 policies/*.policy $(DESTDIR)$(prefix)/share/bpfence/policies/
-	install -m 0644 docs/*.md $(DESTDIR)$(DOCDIR)/
-	install -m 0644 tools/systemd/README.md $(DESTDIR)$(DOCDIR)/systemd.md
+	install -m 0755 $(OUTPUT)/bpfence-attack $(DESTDIR)$(LIBEXECDIR)/bpfence-attack
+	install -m 0644 $(POLICIES) $(DESTDIR)$(DATADIR)/policies/
+	install -m 0644 $(EXAMPLE_POLICIES) $(DESTDIR)$(DATADIR)/policies/examples/
+	for d in $(DOCS); do install -m 0644 $${d%%:*} $(DESTDIR)$(DOCDIR)/$${d#*:} || exit 1; done
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 tools/completion/bpfence $(DESTDIR)$(COMPLETIONDIR)/bpfence
+	ln -sf bpfence $(DESTDIR)$(COMPLETIONDIR)/bpfenced
+	install -m 0644 tools/logrotate/bpfence $(DESTDIR)$(LOGROTATEDIR)/bpfence
 	$(call render,tools/systemd/bpfence-tag-slice.in,$(DESTDIR)$(LIBEXECDIR)/bpfence-tag-slice)
 	chmod 0755 $(DESTDIR)$(LIBEXECDIR)/bpfence-tag-slice
 	for u in $(UNIT_TEMPLATES); do \
@@ -175,10 +212,36 @@ install: $(BINS) $(OUTPUT)/bpfence-attack
 		$(call render,$$u,$$f) || exit 1; chmod 0644 $$f; \
 	done
 
+# Removes what install put there, with the same variables, and the directories that are
+# bpfence's own; shared ones (sbin, man8, ...) stay.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,bpfence bpfenced)
+	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/,bpfence-attack bpfence-tag-slice)
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(POLICIES) $(EXAMPLE_POLICIES))
+	for d in $(DOCS); do rm -f $(DESTDIR)$(DOCDIR)/$${d#*:}; done
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
+	rm -f $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,bpfence bpfenced)
+	rm -f $(DESTDIR)$(LOGROTATEDIR)/bpfence
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	for d in $(LIBEXECDIR) $(DATADIR)/policies/examples $(DATADIR)/policies $(DATADIR) $(DOCDIR); do \
+		! [ -d $(DESTDIR)$$d ] || rmdir $(DESTDIR)$$d || exit 1; \
+	done
+
+# The Debian package (debian/), built by dpkg-buildpackage from a copy of the tree in
+# .output/deb/src, so that neither the build nor debian/rules clean touch this tree; the .deb and
+# its lintian report are left in .output/deb. Fails on any lintian error or warning that
+# debian/bpfence.lintian-overrides does not justify.
+DEB_PKGS := debhelper dpkg-dev lintian
+DEB_DIR := $(OUTPUT)/deb
+deb:
+	$(Q)tools/deps $(BUILD_PKGS) $(DEB_PKGS)
+	$(Q)tools/deb $(DEB_DIR)
+
 clean:
 	rm -rf $(OUTPUT)/*.o $(OUTPUT)/*.a $(OUTPUT)/*.d $(OUTPUT)/*.skel.h $(OUTPUT)/vmlinux.h \
 		$(OUTPUT)/loader $(OUTPUT)/cli $(OUTPUT)/tests $(OUTPUT)/tools $(OUTPUT)/bench $(OUTPUT)/bpfence-bench $(OUTPUT)/bpfence-attack \
-		$(BINS) $(DEPS_STAMP)
+		$(BINS) $(DEPS_STAMP) $(DEB_DIR)
 
 include tests/fuzz/fuzz.mk
 

@@ -10,6 +10,10 @@
 
 #include "cli.h"
 
+#ifndef BPFENCE_VERSION
+#error "BPFENCE_VERSION comes from the Makefile (VERSION)"
+#endif
+
 struct cli cli = { .prog = "bpfence" };
 
 struct command {
@@ -199,7 +203,8 @@ static void print_exit_codes(FILE *f)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: bpfence [--json] [--debug] COMMAND [ARGS...]\n\nCommands:\n");
+	fprintf(f, "Usage: bpfence [--json] [--debug] COMMAND [ARGS...]\n"
+		   "       bpfence --version\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
 	fprintf(f, "\nEvery command takes --help. Example:\n"
@@ -222,7 +227,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (!strcmp(argv[i], "--version")) {
-			printf("bpfence 0.1.0\n");
+			printf("bpfence %s\n", BPFENCE_VERSION);
 			return 0;
 		} else {
 			report_error("usage", "unknown option '%s' (see bpfence --help)", argv[i]);

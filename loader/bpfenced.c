@@ -25,6 +25,10 @@
 #include "json.h"
 #include "libbpfence.h"
 
+#ifndef BPFENCE_VERSION
+#error "BPFENCE_VERSION comes from the Makefile (VERSION)"
+#endif
+
 #define DEFAULT_LOG "/var/log/bpfence/audit.jsonl"
 
 static volatile sig_atomic_t reopen, stop;
@@ -128,6 +132,7 @@ static void check_drops(struct daemon *d, const struct bpfence_maps *m)
 
 static const char help[] =
 	"Usage: bpfenced [--log FILE|-] [--debug]\n"
+	"       bpfenced --version\n"
 	"Load and pin bpfence if needed, then write every denial as one JSON line to FILE\n"
 	"(default " DEFAULT_LOG ", '-' for stdout). SIGHUP reopens the log, SIGTERM drains\n"
 	"and exits. Keys are documented in docs/audit.md. Exit status: 0 after SIGTERM, 2 on bad\n"
@@ -140,6 +145,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = { { "log", required_argument, NULL, 'l' },
 					      { "debug", no_argument, NULL, 'd' },
 					      { "help", no_argument, NULL, 'h' },
+					      { "version", no_argument, NULL, 'V' },
 					      {} };
 	struct daemon d = { .log_path = DEFAULT_LOG };
 	struct ring_buffer *rb = NULL;
@@ -159,6 +165,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(help, stdout);
+			return 0;
+		case 'V':
+			printf("bpfenced %s\n", BPFENCE_VERSION);
 			return 0;
 		default:
 			fprintf(stderr, "bpfenced: usage: unknown option (see --help)\n");

@@ -62,16 +62,18 @@ enum section {
 	SEC_COUNT,
 };
 
+/* The messages that list the sections and a section's keys are made from these two tables, so
+ * they cannot name a key the parser lacks or miss one it has; tests/host/docs.bats reads them
+ * back to check the documentation (bpfence.policy(5), policies/README.md) against the parser. */
 static const struct {
 	const char *name;
-	const char *keys; /* for "unknown key" messages */
 } sections[SEC_COUNT] = {
-	[SEC_POLICY] = { "policy", "name, mode" },
-	[SEC_NETWORK] = { "network", "connect, allow, families, unix_allow" },
-	[SEC_BROKER] = { "broker", "unix, tcp" },
-	[SEC_FILES] = { "files", "read, write, exec, map" },
-	[SEC_SYSCALLS] = { "syscalls", "permit" },
-	[SEC_LIMITS] = { "limits", "disk_max, disk_inodes" },
+	[SEC_POLICY] = { "policy" },
+	[SEC_NETWORK] = { "network" },
+	[SEC_BROKER] = { "broker" },
+	[SEC_FILES] = { "files" },
+	[SEC_SYSCALLS] = { "syscalls" },
+	[SEC_LIMITS] = { "limits" },
 };
 
 enum key {
@@ -119,6 +121,33 @@ static const struct {
 	[KEY_DISK_MAX] = { "disk_max", SEC_LIMITS, 1, "a size such as 256M or 1G (at least 1M)" },
 	[KEY_DISK_INODES] = { "disk_inodes", SEC_LIMITS, 1, "a count of at least 64" },
 };
+
+/* "name, mode": the keys of a section, in table order, for "unknown key" messages. */
+static const char *section_keys(enum section sec, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < KEY_COUNT; k++) {
+		if (keys[k].sec == sec && used < size)
+			used += snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+					 keys[k].name);
+	}
+	return buf;
+}
+
+/* "[policy], [network], ... or [limits]", for "unknown section" messages. */
+static const char *section_list(char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = 0;
+	for (int sec = SEC_POLICY; sec < SEC_COUNT && used < size; sec++)
+		used += snprintf(buf + used, size - used, "%s[%s]",
+				 sec == SEC_POLICY ? "" : sec == SEC_COUNT - 1 ? " or " : ", ",
+				 sections[sec].name);
+	return buf;
+}
 
 static const struct {
 	const char *name;
@@ -921,10 +950,12 @@ static int parse_section(struct parser *ps, const char *s, size_t n, size_t i)
 		if (eq(s + i + 1, hlen - 2, sections[sec].name))
 			break;
 	}
-	if (sec == SEC_COUNT)
-		return perr(ps, i + 1, "unknown section " ECHO_FMT
-			    " (expected [policy], [network], [broker], [files], [syscalls] or [limits])",
-			    ECHO(s + i, hlen));
+	if (sec == SEC_COUNT) {
+		char list[128];
+
+		return perr(ps, i + 1, "unknown section " ECHO_FMT " (expected %s)",
+			    ECHO(s + i, hlen), section_list(list, sizeof(list)));
+	}
 	for (j = i + hlen; j < n && is_blank(s[j]); j++)
 		;
 	if (j < n && s[j] != '#')
@@ -980,14 +1011,14 @@ static int parse_line(struct parser *ps, const char *s, size_t n)
 			break;
 	}
 	if (key == KEY_COUNT || keys[key].sec != ps->sec) {
-		char hint[64] = "";
+		char hint[64] = "", expected[128];
 
 		if (key < KEY_COUNT)
 			snprintf(hint, sizeof(hint), "; %s belongs in [%s]", keys[key].name,
 				 sections[keys[key].sec].name);
 		return perr(ps, k + 1, "unknown key " ECHO_FMT " in [%s] (expected %s%s)",
-			    ECHO(s + k, klen), sections[ps->sec].name, sections[ps->sec].keys,
-			    hint);
+			    ECHO(s + k, klen), sections[ps->sec].name,
+			    section_keys(ps->sec, expected, sizeof(expected)), hint);
 	}
 
 	ret = tokenize(ps, s, n, i + 1);

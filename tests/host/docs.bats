@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-only
+# The man pages (docs/man), the bash completion (tools/completion/bpfence) and policies/README.md
+# against the binaries, so that none of them can drift: every command of `bpfence --help`, every
+# subcommand of its usage lines and every long option of each command's --help is in bpfence(8)
+# and offered by the completion; bpfenced's options are in bpfenced(8); every section and key
+# of the policy parser is in bpfence.policy(5) and in policies/README.md's key table. The lists
+# are asked of the binaries (the parser's tables through its own "expected ..." messages), never
+# written down a second time here. No root, BPF or VM needed.
+
+load helpers
+
+MAN="$REPO/docs/man"
+COMPLETION="$REPO/tools/completion/bpfence"
+
+# The roff source as text: \- is -, font escapes go. Rendering would hyphenate and wrap.
+man_text() { sed -e 's/\\-/-/g' -e 's/\\f[BIRP]//g' -e 's/\\(aq/'"'"'/g' "$1"; }
+
+# The part of bpfence(8) that documents CMD: every .SS "bpfence CMD ..." section.
+man_section() {
+	man_text "$MAN/bpfence.8" | awk -v cmd="$1" '
+		/^\.S[SH] / { on = (index($0, ".SS \"bpfence " cmd " ") == 1 || $0 == ".SS \"bpfence " cmd "\"") }
+		on'
+}
+
+# What the completion offers for a command line whose last word is being completed.
+complete_words() {
+	bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _bpfence
+		printf "%s\n" "${COMPREPLY[@]}"' complete "$COMPLETION" "$@"
+}
+
+commands() { "$BPFENCE" --help | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }'; }
+long_options() { grep -o -- '--[a-z][a-z-]*' | sort -u; }
+# A command's --help up to its examples (which may show other commands' options).
+help_of() { "$BPFENCE" "$@" --help | sed '/^Example/,$d'; }
+# Subcommands: the words after "bpfence CMD " in CMD's usage lines (the first paragraph of its
+# --help) that are not options.
+subcommands() {
+	help_of "$1" | sed '/^$/,$d' | grep -E "^(Usage:)? *bpfence $1 [a-z]" |
+		grep -o "bpfence $1 [a-z][a-z-]*" | awk '{ print $3 }' | sort -u
+}
+
+@test "docs: bpfence --help lists commands (the checks below are not empty)" {
+	[ "$(commands | wc -l)" -ge 10 ]
+	commands | grep -qx run
+	subcommands policy | grep -qx learn
+}
+
+@test "docs: every command of bpfence --help and every subcommand has a section in bpfence(8)" {
+	for cmd in $(commands); do
+		man_text "$MAN/bpfence.8" | grep -q "^\.SS \"bpfence $cmd\\b" ||
+			fail_loudly "bpfence(8): no .SS \"bpfence $cmd ...\" section"
+		for sub in $(subcommands "$cmd"); do
+			man_text "$MAN/bpfence.8" | grep -q "^\.SS \"bpfence $cmd $sub\\b" ||
+				fail_loudly "bpfence(8): no .SS \"bpfence $cmd $sub ...\" section"
+		done
+	done
+}
+
+@test "docs: every long option of every command's --help is in its section of bpfence(8)" {
+	global=$(man_text "$MAN/bpfence.8" | awk '/^\.SH / { on = ($0 == ".SH GLOBAL OPTIONS") } on')
+	for cmd in $(commands); do
+		text=$(man_section "$cmd")
+		for opt in $( { help_of "$cmd"; for sub in $(subcommands "$cmd"); do
+			help_of "$cmd" "$sub"; done; } | long_options); do
+			[ "$opt" != --help ] || continue
+			grep -q -- "$opt\\b" <<<"$text$global" ||
+				fail_loudly "bpfence(8): '$opt' of 'bpfence $cmd' is not documented"
+		done
+	done
+}
+
+@test "docs: the global options and --version are in bpfence(8)" {
+	for opt in $("$BPFENCE" --help | head -n 2 | long_options) --help --version; do
+		man_text "$MAN/bpfence.8" | grep -q -- "^\.B[RI]* $opt\\b" ||
+			fail_loudly "bpfence(8): global option $opt not documented"
+	done
+}
+
+@test "docs: every long option of bpfenced --help is in bpfenced(8)" {
+	opts=$("$REPO/.output/bpfenced" --help | long_options)
+	[ -n "$opts" ]
+	for opt in $opts --version; do
+		man_text "$MAN/bpfenced.8" | grep -q -- "^\.B[RI]* $opt\\b" ||
+			fail_loudly "bpfenced(8): $opt not documented"
+	done
+}
+
+@test "completion: offers every command, every subcommand and the global options" {
+	offered=$(complete_words bpfence '')
+	for cmd in $(commands); do
+		grep -qx "$cmd" <<<"$offered" || fail_loudly "completion: command $cmd not offered"
+		subs=$(complete_words bpfence "$cmd" '')
+		for sub in $(subcommands "$cmd"); do
+			grep -qx "$sub" <<<"$subs" || fail_loudly "completion: 'bpfence $cmd $sub' not offered"
+		done
+	done
+	offered=$(complete_words bpfence --)
+	for opt in $("$BPFENCE" --help | head -n 2 | long_options) --help --version; do
+		grep -qx -- "$opt" <<<"$offered" || fail_loudly "completion: global $opt not offered"
+	done
+}
+
+@test "completion: offers every long option of every command's --help" {
+	for cmd in $(commands); do
+		offered=$( { complete_words bpfence "$cmd" --; for sub in $(subcommands "$cmd"); do
+			complete_words bpfence "$cmd" "$sub" --; done; } | sort -u)
+		for opt in $( { help_of "$cmd"; for sub in $(subcommands "$cmd"); do
+			help_of "$cmd" "$sub"; done; } | long_options); do
+			grep -qx -- "$opt" <<<"$offered" ||
+				fail_loudly "completion: '$opt' of 'bpfence $cmd' not offered"
+		done
+	done
+}
+
+@test "completion: bpfenced's options, policy files for --policy, nothing after run's --" {
+	offered=$(bash -c 'source "$1"; COMP_WORDS=(bpfenced --); COMP_CWORD=1; _bpfenced
+		printf "%s\n" "${COMPREPLY[@]}"' complete "$COMPLETION")
+	for opt in $("$REPO/.output/bpfenced" --help | long_options) --version; do
+		grep -qx -- "$opt" <<<"$offered" || fail_loudly "completion: bpfenced $opt not offered"
+	done
+	cd "$REPO"
+	[ "$(complete_words bpfence run --policy policies/f)" = policies/function.policy ]
+	complete_words bpfence run --policy policies/ | grep -qx policies/examples
+	if complete_words bpfence run --policy policies/ | grep -q README; then
+		fail_loudly "completion: --policy offers a file that is not a .policy"
+	fi
+	[ "$(complete_words bpfence policy check policies/examples/a)" = policies/examples/audit.policy ]
+	[ -z "$(complete_words bpfence run --policy x -- --p)" ]
+}
+
+# The parser's tables, read back through its own messages (loader/policy.c makes them from the
+# tables): "unknown section ... (expected [policy], [network], ... or [limits])" and "unknown key
+# 'x' in [files] (expected read, write, exec, map)".
+policy_sections() {
+	printf '[no_such_section]\n' >"$BATS_TEST_TMPDIR/s.policy"
+	"$BPFENCE" policy check "$BATS_TEST_TMPDIR/s.policy" 2>&1 |
+		sed -n 's/.*unknown section.*(expected \(.*\))$/\1/p' | grep -o '\[[a-z_]*\]' | tr -d '[]'
+}
+policy_keys() {
+	printf '[%s]\nno_such_key = 1\n' "$1" >"$BATS_TEST_TMPDIR/k.policy"
+	"$BPFENCE" policy check "$BATS_TEST_TMPDIR/k.policy" 2>&1 |
+		sed -n 's/.*unknown key.*(expected \(.*\))$/\1/p' | tr -d ',' | tr ' ' '\n'
+}
+
+@test "docs: the parser's sections and keys are read back (the checks below are not empty)" {
+	[ "$(policy_sections | wc -l)" -ge 6 ]
+	policy_sections | grep -qx files
+	[ "$(policy_keys files | tr '\n' ' ')" = "read write exec map " ]
+	# Each key the messages name is one the parser accepts in that section.
+	for sec in $(policy_sections); do
+		for key in $(policy_keys "$sec"); do
+			printf '[%s]\n%s = x\n' "$sec" "$key" >"$BATS_TEST_TMPDIR/a.policy"
+			run "$BPFENCE" policy check "$BATS_TEST_TMPDIR/a.policy"
+			if grep -q "unknown key" <<<"$output"; then
+				fail_loudly "[$sec] $key: listed but refused: $output"
+			fi
+		done
+	done
+}
+
+@test "docs: every section and key of the policy parser is in bpfence.policy(5)" {
+	for sec in $(policy_sections); do
+		text=$(man_text "$MAN/bpfence.policy.5" | awk -v h=".SS [$sec]" '
+			/^\.S[SH] / { on = ($0 == h) } on')
+		[ -n "$text" ] || fail_loudly "bpfence.policy(5): no .SS [$sec] section"
+		for key in $(policy_keys "$sec"); do
+			grep -Eq "^\.B[IR]? \"$key = " <<<"$text" ||
+				fail_loudly "bpfence.policy(5): key '$key' not documented under [$sec]"
+		done
+	done
+}
+
+@test "docs: every section and key of the policy parser is in policies/README.md's key table" {
+	# | `[section]` | `key` | ... rows; a row with an empty first cell continues the section.
+	table=$(awk -F'|' '/^### Sections and keys/ { on = 1; next } on && /^#/ { exit }
+		on && /^\| *`/ || on && /^\| *\| *`/ {
+			gsub(/[ `]/, "", $2); gsub(/[ `]/, "", $3)
+			if ($2 != "") sec = $2
+			print sec, $3
+		}' "$REPO/policies/README.md")
+	for sec in $(policy_sections); do
+		for key in $(policy_keys "$sec"); do
+			grep -qx "\[$sec\] $key" <<<"$table" ||
+				fail_loudly "policies/README.md: no table row for [$sec] $key"
+		done
+	done
+}
+
+@test "docs: the man pages format without a warning" {
+	for page in "$MAN"/*.[0-9]; do
+		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+		[ -z "$out" ] || fail_loudly "$page: $out"
+	done
+}
+
+@test "--version: both binaries print the VERSION file's version, as debian/changelog does" {
+	version=$(cat "$REPO/VERSION")
+	[ "$("$BPFENCE" --version)" = "bpfence $version" ]
+	[ "$("$REPO/.output/bpfenced" --version)" = "bpfenced $version" ]
+	[ "$(sed -n '1s/^bpfence (\([^)]*\)).*/\1/p' "$REPO/debian/changelog")" = "$version" ]
+}
