@@ -1157,7 +1157,8 @@ static int sb_create(int argc, char **argv)
 		ssize_t n;
 
 		snprintf(link, sizeof(link), SB_NAMES "/%s", s.name);
-		if (symlink(s.id, link) && errno == EEXIST) {
+		e = symlink(s.id, link) ? errno : 0;
+		if (e == EEXIST) {
 			/* Taken, unless by a sandbox that is gone (a terminate that was killed). */
 			n = readlink(link, old, sizeof(old) - 1);
 			old[n > 0 ? n : 0] = 0;
@@ -1172,8 +1173,8 @@ static int sb_create(int argc, char **argv)
 					     strerror(errno));
 				goto out;
 			}
-		} else if (errno && access(link, F_OK)) {
-			report_error("cannot name the sandbox", "%s: %s", link, strerror(errno));
+		} else if (e) {
+			report_error("cannot name the sandbox", "%s: %s", link, strerror(e));
 			goto out;
 		}
 		named = true;

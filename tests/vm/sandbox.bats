@@ -157,7 +157,10 @@ keeper_of() {
 	done
 	for i in 1 2 3 4; do
 		sb_exec "$SB" "$PROBE" read "c$i"
-		assert_probe 0 "ok $i"
+		assert_probe 0 "ok $i" || {
+			head "/run/bpfence-storage/$SB/scratch"/c* "$BATS_TEST_TMPDIR"/c*.out >&2
+			return 1
+		}
 	done
 }
 
