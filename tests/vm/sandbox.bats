@@ -79,6 +79,7 @@ keeper_of() {
 }
 
 @test "sandbox: files, background processes and private IPC persist across execs" {
+	write_policy <<<'write = /dev/shm'
 	sb_create --name persist
 	[[ $output == "$SB persist" ]] || fail "create output: $output"
 	sb_exec persist "$PROBE" create state.txt hello
@@ -146,18 +147,19 @@ keeper_of() {
 
 @test "sandbox: concurrent execs run side by side" {
 	sb_create
-	local i pids=() rc
-	for i in 1 2 3 4; do
-		"$BPFENCE" sandbox exec "$SB" -- /bin/sh -c "i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done; echo $i > c$i" \
-			>"$BATS_TEST_TMPDIR/c$i.out" 2>&1 &
+	# Not i: bats' run sets a global i (bats_version_lt).
+	local k pids=()
+	for k in 1 2 3 4; do
+		"$BPFENCE" sandbox exec "$SB" -- /bin/sh -c "i=0; while [ \$i -lt 20000 ]; do i=\$((i+1)); done; echo $k > c$k" \
+			>"$BATS_TEST_TMPDIR/c$k.out" 2>&1 &
 		pids+=($!)
 	done
-	for i in "${!pids[@]}"; do
-		wait "${pids[$i]}" || fail "exec $((i + 1)) failed: $(cat "$BATS_TEST_TMPDIR/c$((i + 1)).out")"
+	for k in "${!pids[@]}"; do
+		wait "${pids[$k]}" || fail "exec $((k + 1)) failed: $(cat "$BATS_TEST_TMPDIR/c$((k + 1)).out")"
 	done
-	for i in 1 2 3 4; do
-		sb_exec "$SB" "$PROBE" read "c$i"
-		assert_probe 0 "ok $i" || {
+	for k in 1 2 3 4; do
+		sb_exec "$SB" "$PROBE" read "c$k"
+		assert_probe 0 "ok $k" || {
 			head "/run/bpfence-storage/$SB/scratch"/c* "$BATS_TEST_TMPDIR"/c*.out >&2
 			return 1
 		}
@@ -168,9 +170,9 @@ keeper_of() {
 	sb_create --timeout 2 --name shortlived
 	sb_exec "$SB" "$PROBE" daemonize bg.pid 300
 	assert_status 0
-	local pid=${output#ok } i
+	local pid=${output#ok } w
 	# The keeper ends it, without any bpfence command running meanwhile.
-	for ((i = 0; i < 80; i++)); do
+	for ((w = 0; w < 80; w++)); do
 		[[ -d $CGROOT/bpfence/$SB ]] || break
 		sleep 0.1
 	done
@@ -193,8 +195,8 @@ keeper_of() {
 	sb_exec "$SB" "$PROBE" sleep 4
 	assert_status 0
 	[[ -d $CGROOT/bpfence/$SB ]] || fail "ended while an exec ran"
-	local i
-	for ((i = 0; i < 80; i++)); do
+	local w
+	for ((w = 0; w < 80; w++)); do
 		[[ -d $CGROOT/bpfence/$SB ]] || break
 		sleep 0.1
 	done
@@ -205,12 +207,13 @@ keeper_of() {
 @test "sandbox terminate: during an exec the exec reports it (137); idempotent; nothing left" {
 	sb_create --name victim
 	"$BPFENCE" sandbox exec victim -- "$PROBE" sleep 300 >/dev/null 2>"$BATS_TEST_TMPDIR/exec.err" &
-	local bg=$! i
-	for ((i = 0; i < 100; i++)); do
-		[[ -s $CGROOT/bpfence/$SB/cgroup.procs ]] && break
+	local bg=$! w
+	# (cgroup files have no size: read them)
+	for ((w = 0; w < 100; w++)); do
+		grep -q . "$CGROOT/bpfence/$SB/cgroup.procs" && break
 		sleep 0.1
 	done
-	[[ -s $CGROOT/bpfence/$SB/cgroup.procs ]] || fail "the exec did not start"
+	grep -q . "$CGROOT/bpfence/$SB/cgroup.procs" || fail "the exec did not start"
 	run "$BPFENCE" sandbox terminate victim
 	assert_status 0
 	[[ $output == "$SB: terminated" ]] || fail "terminate: $output"
@@ -359,9 +362,9 @@ sys.exit("record differs: %r" % bad if bad else 0)' "$SB"
 }
 
 @test "sandbox: 100 alive at once, each its own, all terminated" {
-	local i ids=()
-	for ((i = 0; i < 100; i++)); do
-		sb_create --name "many-$i" --timeout 900 || return 1
+	local n ids=()
+	for ((n = 0; n < 100; n++)); do
+		sb_create --name "many-$n" --timeout 900 || return 1
 		ids+=("$SB")
 	done
 	run "$BPFENCE" sandbox ls --json
