@@ -685,7 +685,14 @@ static void __attribute__((noreturn)) keeper_main(struct sandbox s, int ready, p
 		syscall(SYS_close_range, 3, ready - 1, 0);
 	syscall(SYS_close_range, ready + 1, ~0U, 0);
 
-	lock = sb_lock(s.id, "keeper.lock", LOCK_EX | LOCK_NB);
+	/* A reap pass probing for a keeper holds keeper.lock for an instant: only a lock held
+	 * for longer than that is another keeper's. */
+	for (int tries = 0; tries < 40; tries++) {
+		lock = sb_lock(s.id, "keeper.lock", LOCK_EX | LOCK_NB);
+		if (lock != -EWOULDBLOCK)
+			break;
+		poll(NULL, 0, 5);
+	}
 	if (lock < 0) {
 		/* Another keeper won the race: that one supervises. */
 		e = lock == -EWOULDBLOCK ? 0 : -lock;
