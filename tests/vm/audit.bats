@@ -63,6 +63,37 @@ print("# record of %d bytes" % len(lines[0]))
 ' "$dir/$name" "$link" >&3
 }
 
+@test "hostile names reach a terminal escaped: run's summary and audit's table carry no raw control byte (SECURITY row 33)" {
+	local link name inv
+	# A comm that would clear the screen, a file name that would retitle the terminal.
+	link=$(printf 'evil\033[2Jx')
+	name=$(printf 'sec\033]0;pwn\007ret')
+	ln -s "$PROBE" "$FENCE_BIN/$link"
+	CLEANUP_PATHS+=("$FENCE_BIN/$link")
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	: >"$BATS_TEST_TMPDIR/d/$name"
+	run --separate-stderr "$BPFENCE" run --policy "$POLICY" -- "$FENCE_BIN/$link" read "$BATS_TEST_TMPDIR/d/$name"
+	assert_probe 1 "EACCES open"
+	[[ $stderr != *$'\033'* && $stderr != *$'\007'* ]] || fail "raw control bytes in run's summary: $(printf '%q' "$stderr")"
+	[[ $stderr == *'sec\x1b]0;pwn\x07ret'* ]] || fail "summary does not name the file escaped: $stderr"
+	inv=${stderr#*invocation }
+	inv=${inv%%:*}
+	stop_daemon
+	run --separate-stderr "$BPFENCE" audit --log "$LOG" --invocation "$inv"
+	assert_status 0
+	[[ $output != *$'\033'* && $output != *$'\007'* ]] || fail "raw control bytes in audit: $(printf '%q' "$output")"
+	[[ $output == *'evil\x1b[2Jx'* && $output == *'sec\x1b]0;pwn\x07ret'* ]] || fail "audit: $output"
+	# --json: valid JSON, the bytes the kernel saw.
+	run --separate-stderr "$BPFENCE" audit --json --log "$LOG" --invocation "$inv"
+	assert_status 0
+	printf '%s\n' "$output" | python3 -c '
+import json, sys
+recs = [json.loads(l) for l in sys.stdin if l.strip()]
+assert len(recs) == 1, recs
+assert recs[0]["comm"] == "evil\x1b[2Jx", recs[0]["comm"]
+assert recs[0]["path"].endswith("sec\x1b]0;pwn\x07ret"), recs[0]["path"]'
+}
+
 @test "a denied connect yields one record with family, protocol, address and port" {
 	run_tagged connect tcp "$REMOTE" 9
 	assert_probe 1 "EPERM connect"
