@@ -13,7 +13,9 @@
  *
  * State lives in two places under /run (gone at reboot, as are cgroups and maps):
  *   /run/bpfence/sandboxes/<id>/      root's (0700): meta (key=value, written last: a sandbox
- *                                     without it is still being created), policy (the text
+ *                                     without it is still being created; `creating` says by
+ *                                     which process, and a reap pass undoes a create whose
+ *                                     process died), policy (the text
  *                                     installed, so every exec builds the same seccomp layer),
  *                                     lock, busy, activity, keeper.lock, keeper, ending, ended
  *   /run/bpfence/sandboxes/by-name/N  symlink -> <id>: names are taken atomically (symlink(2))
@@ -570,9 +572,20 @@ static void sb_discard(const char *id)
 	char path[PATH_MAX];
 
 	if (meta_read(id, &s)) {
-		/* No meta: what the create made is found by the id's fixed places. */
+		/* No meta (the create was killed): what it made is found by the id's fixed places,
+		 * its name in `creating`. */
+		char root[PATH_MAX], buf[SB_NAME_MAX + 32], *sp;
+
 		memset(&s, 0, sizeof(s));
 		snprintf(s.id, sizeof(s.id), "%s", id);
+		if (!cgroup2_root(root, sizeof(root))) {
+			snprintf(s.cgroup, sizeof(s.cgroup), "%s/bpfence/%s", root, id);
+			if (cgroup_id(s.cgroup, &s.cgid))
+				s.cgroup[0] = 0;
+		}
+		sb_path(path, sizeof(path), id, "creating");
+		if (!read_file(path, buf, sizeof(buf)) && (sp = strchr(buf, ' ')) && valid_name(sp + 1))
+			snprintf(s.name, sizeof(s.name), "%s", sp + 1);
 	}
 	sb_terminate(&s, "failed", false);
 	sb_path(path, sizeof(path), id, NULL);
@@ -785,11 +798,21 @@ static void sb_reap(void)
 			continue;
 		sb_path(path, sizeof(path), de->d_name, NULL);
 		switch (sb_state_of(de->d_name)) {
-		case SB_CREATING:
-			if (!stat(path, &st) &&
-			    real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS)
+		case SB_CREATING: {
+			/* Its creator died (SIGKILL): nothing else will finish or undo it. */
+			char buf[SB_NAME_MAX + 32];
+			pid_t creator = 0;
+
+			sb_path(path, sizeof(path), de->d_name, "creating");
+			if (!read_file(path, buf, sizeof(buf)))
+				creator = atoi(buf);
+			sb_path(path, sizeof(path), de->d_name, NULL);
+			if ((creator > 0 && kill(creator, 0) && errno == ESRCH) ||
+			    (!stat(path, &st) &&
+			     real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS))
 				sb_discard(de->d_name);
 			break;
+		}
 		case SB_ENDED:
 			sb_path(path, sizeof(path), de->d_name, "ended");
 			if (!stat(path, &st) &&
@@ -1159,6 +1182,17 @@ static int sb_create(int argc, char **argv)
 		goto out;
 	}
 	made = true;
+	{
+		char text[SB_NAME_MAX + 32];
+
+		snprintf(text, sizeof(text), "%d %s\n", getpid(), s.name);
+		sb_path(path, sizeof(path), s.id, "creating");
+		e = write_file(path, text, strlen(text));
+		if (e) {
+			report_error("cannot create sandbox state", "%s: %s", path, strerror(-e));
+			goto out;
+		}
+	}
 	if (s.name[0]) {
 		char link[PATH_MAX], old[BPFENCE_ID_MAX];
 		ssize_t n;
@@ -1299,6 +1333,8 @@ static int sb_create(int argc, char **argv)
 		report_error("cannot create sandbox state", "meta: %s", strerror(-e));
 		goto out;
 	}
+	sb_path(path, sizeof(path), s.id, "creating");
+	unlink(path);
 	print_created(&s);
 	status = 0;
 out:

@@ -344,6 +344,22 @@ keeper_of() {
 	assert_status 0
 }
 
+@test "sandbox: a create killed at any point is undone by the next sandbox command" {
+	local cgroups d
+	cgroups=$(invocation_cgroups)
+	for d in 0.05 0.1 0.15 0.2 0.3 0.4 0.6; do
+		timeout -s KILL "$d" "$BPFENCE" sandbox create --policy "$POLICY" --name "killed" >/dev/null 2>&1 || true
+		# The supervisor's pass (every sandbox command runs it) undoes what the dead create made.
+		run "$BPFENCE" sandbox reap
+		assert_status 0
+		[[ $(invocation_cgroups) == "$cgroups" ]] || fail "a cgroup is left after a create killed at ${d}s"
+		[[ $(state_dirs) == "$BEFORE_STATE" ]] || fail "state is left after a create killed at ${d}s: $(state_dirs)"
+		! grep -q ' /run/bpfence-storage/sb-' /proc/self/mountinfo || fail "storage is left mounted (${d}s)"
+		# A live create that finished in time is terminated as any other.
+		"$BPFENCE" sandbox terminate killed >/dev/null 2>&1 || true
+	done
+}
+
 @test "sandbox: a denial is audited with the sandbox's id and name" {
 	LOG=$BATS_TEST_TMPDIR/audit.log
 	daemon_setup
