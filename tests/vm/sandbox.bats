@@ -349,14 +349,14 @@ keeper_of() {
 	cgroups=$(invocation_cgroups)
 	for d in 0.05 0.1 0.15 0.2 0.3 0.4 0.6; do
 		timeout -s KILL "$d" "$BPFENCE" sandbox create --policy "$POLICY" --name "killed" >/dev/null 2>&1 || true
-		# The supervisor's pass (every sandbox command runs it) undoes what the dead create made.
+		# One that finished in time is terminated as any other (a tombstone stays).
+		"$BPFENCE" sandbox terminate killed >/dev/null 2>&1 || true
+		# The supervisor's pass (every sandbox command runs it) undoes what a dead create made.
 		run "$BPFENCE" sandbox reap
 		assert_status 0
 		[[ $(invocation_cgroups) == "$cgroups" ]] || fail "a cgroup is left after a create killed at ${d}s"
 		[[ $(state_dirs) == "$BEFORE_STATE" ]] || fail "state is left after a create killed at ${d}s: $(state_dirs)"
 		! grep -q ' /run/bpfence-storage/sb-' /proc/self/mountinfo || fail "storage is left mounted (${d}s)"
-		# A live create that finished in time is terminated as any other.
-		"$BPFENCE" sandbox terminate killed >/dev/null 2>&1 || true
 	done
 }
 
