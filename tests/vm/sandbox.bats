@@ -89,6 +89,10 @@ keeper_of() {
 	assert_probe 0 ok
 	sb_exec "$SB" "$PROBE" read state.txt
 	assert_probe 0 "ok hello"
+	# stdin, stdout and stderr stream through.
+	run --separate-stderr bash -c "printf 'line-in\n' | '$BPFENCE' sandbox exec '$SB' -- /bin/sh -c 'read x; echo out-\$x; echo err-\$x >&2'"
+	assert_status 0
+	[[ $output == out-line-in && $stderr == err-line-in ]] || fail "streams: '$output' '$stderr'"
 	# A daemon left by one exec is still there for the next.
 	sb_exec "$SB" "$PROBE" daemonize bg.pid 300
 	assert_status 0
