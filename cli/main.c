@@ -34,7 +34,7 @@ static const struct command commands[] = {
 	  "('policy check|learn|seccomp')" },
 	{ "audit", cmd_audit, "show what was denied, from bpfenced's log" },
 	{ "sandbox", cmd_sandbox,
-	  "restricted sessions across many commands ('sandbox create|exec|cp|ls|terminate')" },
+	  "restricted sessions across many commands ('sandbox create|exec|cp|ls|terminate|reap')" },
 	{ "oci-hook", cmd_oci_hook, "OCI runtime hook: restrict a container by its annotation" },
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };

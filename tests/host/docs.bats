@@ -34,10 +34,35 @@ long_options() { grep -o -- '--[a-z][a-z-]*' | sort -u; }
 # A command's --help up to its examples (which may show other commands' options).
 help_of() { "$BPFENCE" "$@" --help | sed '/^Example/,$d'; }
 # Subcommands: the words after "bpfence CMD " in CMD's usage lines (the first paragraph of its
-# --help) that are not options.
+# --help) that are not options, and the first words of its "Commands:" list (bpfence sandbox).
 subcommands() {
-	help_of "$1" | sed '/^$/,$d' | grep -E "^(Usage:)? *bpfence $1 [a-z]" |
-		grep -o "bpfence $1 [a-z][a-z-]*" | awk '{ print $3 }' | sort -u
+	{
+		help_of "$1" | sed '/^$/,$d' | grep -E "^(Usage:)? *bpfence $1 [a-z]" |
+			grep -o "bpfence $1 [a-z][a-z-]*" | awk '{ print $3 }'
+		help_of "$1" | awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }'
+	} | sort -u
+}
+
+# The exit status table at the end of `bpfence --help`, one "STATUS<TAB>COMMANDS: MEANING" line
+# per status (its continuation lines joined).
+exit_table() {
+	"$BPFENCE" --help | awk '
+		/^Exit status/ { on = 1; next }
+		on && /^         / { sub(/^ +/, ""); row = row " " $0; next }
+		on && /^  [^ ]/ { if (row != "") print row; row = substr($0, 3, 7); sub(/ +$/, "", row)
+			rest = substr($0, 10); sub(/^ +/, "", rest); row = row "\t" rest; next }
+		on { exit }
+		END { if (row != "") print row }'
+}
+# The entries of a man page's EXIT STATUS section in the same form: ".TP", ".B STATUS", the text.
+man_exit_statuses() {
+	man_text "$1" | awk '
+		/^\.SH / { on = ($0 == ".SH EXIT STATUS"); next }
+		!on || /^\.\\"/ { next }
+		/^\.TP/ { if (row != "") print row; row = ""; want = 1; next }
+		want && /^\.B / { row = substr($0, 4) "\t"; want = 0; next }
+		row != "" { row = row (row ~ /\t$/ ? "" : " ") $0 }
+		END { if (row != "") print row }'
 }
 
 @test "docs: bpfence --help lists commands (the checks below are not empty)" {
@@ -67,6 +92,26 @@ subcommands() {
 			grep -q -- "$opt\\b" <<<"$text$global" ||
 				fail_loudly "bpfence(8): '$opt' of 'bpfence $cmd' is not documented"
 		done
+	done
+}
+
+@test "docs: bpfence(8)'s EXIT STATUS is the table of bpfence --help, bpfenced(8)'s a part of it" {
+	table=$(exit_table)
+	[ "$(wc -l <<<"$table")" -ge 8 ]
+	grep -q "^125	all: this kernel cannot enforce" <<<"$table"
+	[ "$(man_exit_statuses "$MAN/bpfence.8")" = "$table" ] || fail_loudly "bpfence(8)'s EXIT" \
+		"STATUS differs from bpfence --help (tools/docs-tables rewrites it):" \
+		"$(diff <(man_exit_statuses "$MAN/bpfence.8") - <<<"$table")"
+	# bpfenced(8) says in prose which of them the daemon exits with.
+	statuses=$(man_text "$MAN/bpfenced.8" | awk '/^\.SH / { on = ($0 == ".SH EXIT STATUS"); next }
+		on && !/^\./' | grep -o '\b[0-9]\+\b' | sort -u)
+	[ -n "$statuses" ]
+	for s in $statuses; do
+		cut -f1 <<<"$table" | grep -qx "$s" || fail_loudly "bpfenced(8): exit status $s is not" \
+			"in bpfence --help's table"
+	done
+	for s in 0 2 125; do
+		grep -qx "$s" <<<"$statuses" || fail_loudly "bpfenced(8): exit status $s not documented"
 	done
 }
 
