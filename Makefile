@@ -57,7 +57,7 @@ LIB_SRCS := $(filter-out loader/bpfenced.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard cli/*.c))
 BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
-TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/bpfence-bench \
+TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/tests/jsonq $(OUTPUT)/bpfence-bench \
 	$(OUTPUT)/bpfence-attack
 
 # The kernels every change is proven on (make test), and the whole matrix (make test-matrix):
@@ -117,6 +117,12 @@ $(OUTPUT)/bpfence-bench: $(OUTPUT)/tools/bench/bench.o $(OUTPUT)/libbpfence.a
 $(OUTPUT)/tests/test_policy: $(OUTPUT)/tests/unit/test_policy.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
+
+# The suites' JSON reader (tests/helpers/jsonq.c): the library's parser, without an interpreter
+# start per query.
+$(OUTPUT)/tests/jsonq: $(OUTPUT)/tests/helpers/jsonq.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
 # The probe runs inside restricted invocations: static, so its only file opens are the ones it
