@@ -62,6 +62,8 @@ log_records() {
 fence_setup_file() {
 	[[ $EUID -eq 0 ]] || fail "the VM suite must run as root (tools/vmtest -- bats tests/vm)"
 	[[ -x $BPFENCE && -x $PROBE_SRC ]] || fail "build first: make ($BPFENCE, $PROBE_SRC)"
+	# Outside FENCE_BIN (which test policies grant exec on): jsonq runs on the host side only.
+	mkdir -p "$FENCE_TMP" && cp "$REPO/.output/tests/jsonq" "$JSONQ" || fail "no jsonq: make"
 	local out
 	out=$("$BPFENCE" load 2>&1) || fail "bpfence load failed: $out" \
 		"enforcement cannot be tested on this kernel: FAIL, not skip"
@@ -72,8 +74,6 @@ fence_setup_file() {
 	# The probe is static (no loader or libc reads to grant) and lives in a directory of its own
 	# that test policies grant exec on, so nothing else under /tmp becomes executable.
 	mkdir -p "$FENCE_BIN" && cp "$PROBE_SRC" "$PROBE" && chmod 755 "$FENCE_TMP" "$FENCE_BIN" "$PROBE"
-	# Outside FENCE_BIN (which test policies grant exec on): jsonq runs on the host side only.
-	cp "$REPO/.output/tests/jsonq" "$JSONQ"
 }
 
 setup_file() {
