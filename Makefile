@@ -153,13 +153,13 @@ test-host: all test-unit
 # fails the suite when it is missing, rather than skip).
 test-vm: all deb
 	$(Q)tools/deps $(TEST_PKGS)
-	$(Q)tools/matrix --jobs 2 $(TEST_KERNELS)
+	$(Q)tools/matrix $(TEST_KERNELS)
 
 # The matrix run takes the long counts of the repetition tests (tests/vm: 50 container starts,
 # 300 invocations counted for leaks); `make test` runs fewer to fit CI's 90 minutes.
 test-matrix: all deb
 	$(Q)tools/deps $(TEST_PKGS)
-	$(Q)BPFENCE_TEST_LONG=1 tools/matrix --jobs 2 $(MATRIX_KERNELS)
+	$(Q)BPFENCE_TEST_LONG=1 tools/matrix $(MATRIX_KERNELS)
 
 demo: all
 	$(Q)tools/deps $(TEST_PKGS)
