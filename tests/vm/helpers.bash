@@ -13,7 +13,12 @@
 bats_require_minimum_version 1.5.0
 
 REPO=$(cd -- "$BATS_TEST_DIRNAME/../.." && pwd -P)
-BPFENCE=$REPO/.output/bpfence
+# bpfence, bpfenced and bpfence-attack run from copies on the guest's tmpfs (fence_setup_file):
+# the repository is 9p without a page cache in the VM, so every exec of the build's binaries
+# pages them in over 9p again, a noticeable part of each test under emulation.
+BUILD=$REPO/.output
+BPFENCE=/tmp/fence-test/sbin/bpfence
+BPFENCED=/tmp/fence-test/sbin/bpfenced
 PROBE_SRC=$REPO/.output/tests/probe
 
 # Everything the suite creates lives below FENCE_TMP, a name that does not match bpfence's own
@@ -61,9 +66,13 @@ log_records() {
 # Loads bpfence (harmless when already loaded) and refuses to go on unless this kernel enforces.
 fence_setup_file() {
 	[[ $EUID -eq 0 ]] || fail "the VM suite must run as root (tools/vmtest -- bats tests/vm)"
-	[[ -x $BPFENCE && -x $PROBE_SRC ]] || fail "build first: make ($BPFENCE, $PROBE_SRC)"
-	# Outside FENCE_BIN (which test policies grant exec on): jsonq runs on the host side only.
-	mkdir -p "$FENCE_TMP" && cp "$REPO/.output/tests/jsonq" "$JSONQ" || fail "no jsonq: make"
+	[[ -x $BUILD/bpfence && -x $PROBE_SRC ]] || fail "build first: make ($BUILD/bpfence, $PROBE_SRC)"
+	# Outside FENCE_BIN (which test policies grant exec on): these run on the host side only.
+	# bpfence-attack beside bpfence, where selftest looks for it.
+	mkdir -p "$FENCE_TMP/sbin" &&
+		cp "$BUILD/tests/jsonq" "$JSONQ" &&
+		cp "$BUILD/bpfence" "$BUILD/bpfenced" "$BUILD/bpfence-attack" "$FENCE_TMP/sbin/" ||
+		fail "cannot copy the build's binaries to $FENCE_TMP: make"
 	local out
 	out=$("$BPFENCE" load 2>&1) || fail "bpfence load failed: $out" \
 		"enforcement cannot be tested on this kernel: FAIL, not skip"
@@ -326,7 +335,7 @@ stop_listeners() {
 
 # start_daemon: bpfenced writing to $LOG (each file sets LOG), once its start record is there.
 start_daemon() {
-	"$REPO/.output/bpfenced" --log "$LOG" 2>"$BATS_TEST_TMPDIR/bpfenced.err" &
+	"$BPFENCED" --log "$LOG" 2>"$BATS_TEST_TMPDIR/bpfenced.err" &
 	DAEMON=$!
 	local i
 	for ((i = 0; i < 100; i++)); do
