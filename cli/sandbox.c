@@ -2043,6 +2043,9 @@ static int sb_cp(int argc, char **argv)
 		return EXIT_REFUSED;
 	if (in_dst ? cp_in(&s, argv[optind], pdst, max) : cp_out(&s, psrc, argv[optind + 1], max))
 		return EXIT_REFUSED;
+	/* An action answers null under --json (STYLE.md 7); not when the copy went to stdout. */
+	if (cli.json && (in_dst || strcmp(argv[optind + 1], "-")))
+		puts("null");
 	return 0;
 }
 
@@ -2296,6 +2299,8 @@ static int sb_reap_cmd(int argc, char **argv)
 	if (require_root())
 		return EXIT_BPFENCE;
 	sb_reap();
+	if (cli.json)
+		puts("null");
 	return 0;
 }
 
