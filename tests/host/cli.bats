@@ -250,7 +250,7 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$status" -eq 125 ]
 	# The hook never loads the programs itself: it names what is missing.
 	[[ "$stderr" == "bpfence: this kernel does not enforce yet: "*"not loaded"* ]]
-	run --separate-stderr "${BPFENCE}d" --log "$BATS_TEST_TMPDIR/audit.jsonl"
+	run --separate-stderr "$BPFENCED" --log "$BATS_TEST_TMPDIR/audit.jsonl"
 	[ "$status" -eq 125 ]
 	[[ "$stderr" == "bpfenced: this kernel cannot enforce: "*"BPF"* ]]
 	rmdir "$cg"
@@ -266,9 +266,9 @@ assert "file_open" in s["reason"], s["reason"]'
 	done
 	run --separate-stderr "$BPFENCE" run --bogus -- true
 	[ "$status" -eq 125 ]
-	run --separate-stderr "${BPFENCE}d" --bogus
+	run --separate-stderr "$BPFENCED" --bogus
 	[ "$status" -eq 2 ]
-	run --separate-stderr "${BPFENCE}d" extra
+	run --separate-stderr "$BPFENCED" extra
 	[ "$status" -eq 2 ]
 }
 

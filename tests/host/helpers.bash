@@ -2,6 +2,8 @@
 bats_require_minimum_version 1.5.0
 REPO=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 BPFENCE="${BPFENCE:-$REPO/.output/bpfence}"
+# The daemon of the normal build (the ASan pass builds only bpfence).
+BPFENCED="${BPFENCED:-$REPO/.output/bpfenced}"
 
 # Does this kernel enforce? The refusal tests must not pass by accident on one that does.
 can_enforce() { "$BPFENCE" status >/dev/null 2>&1; }
