@@ -5,8 +5,8 @@
 #
 #   make            build everything (installs missing build packages from Debian first)
 #   make test       host tests, then the in-VM enforcement suite and selftest on Debian's 6.12
-#                   and 6.1 kernels (tools/matrix through tools/vmtest --kernel; the corpus and
-#                   runtime files on 6.12 only, see TEST_FIRST_ONLY)
+#                   and 6.1 kernels (tools/matrix through tools/vmtest --kernel; the user-space
+#                   files on 6.12 only, see TEST_FIRST_ONLY)
 #   make test-matrix  the in-VM suite and selftest on every kernel and flavour of the matrix
 #   make demo       a restricted function being denied, inside the VM, with its audit log
 #   make install    DESTDIR=... prefix=/usr/local (binaries, policies, docs, man pages, bash
