@@ -41,6 +41,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define FMODE_WRITE 0x2
 #define PROT_EXEC 0x4
 #define S_IFMT 0170000
+#define S_IFREG 0100000
 #define S_IFCHR 0020000
 #define S_IFBLK 0060000
 #define TIOCSTI 0x5412
@@ -596,7 +597,12 @@ static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry
  * up through its real ancestry, crossing from a mount's root to its mountpoint in the parent
  * mount, so the answer depends on where the object is, not on the name used to reach it. Grants
  * accumulate (a rule grants its subtree). A walk that reaches the top without a grant, or runs
- * past BPFENCE_WALK_MAX steps, is a denial. vfsmnt NULL (hooks that get a bare dentry): the walk
+ * past BPFENCE_WALK_MAX steps, is a denial. Two marks end it early (SECURITY.md rows 37, 38):
+ *   - a deny (BPFENCE_PERM_DENY): what the grants below it did not give is refused;
+ *   - for exec and map, a write grant: an object in a place the invocation may write runs only
+ *     when the exec (map) grant sits on that place itself or nearer to the object (`exec =
+ *     ${scratch}` beside `write = ${scratch}`), never through a grant on a tree above it.
+ * Each costs a bit test on a lookup the walk already makes: no extra map access. vfsmnt NULL (hooks that get a bare dentry): the walk
  * stays inside the object's file system, so a grant above its mount point does not count: fail
  * closed.
  */
@@ -618,6 +624,8 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 			key.dev = BPF_CORE_READ(node, i_rdev);
 			perm = bpf_map_lookup_elem(&file_rules, &key);
 			if (perm) {
+				if (*perm & BPFENCE_PERM_DENY)
+					return false;
 				got = *perm;
 				if ((got & want) == want)
 					return true;
@@ -634,9 +642,19 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 			key.dev = kdev_of(inode);
 			perm = bpf_map_lookup_elem(&file_rules, &key);
 			if (perm) {
-				got |= *perm;
+				__u32 mark = *perm;
+
+				/* A deny: the nearest mark refuses what the grants below it left. */
+				if (mark & BPFENCE_PERM_DENY)
+					return false;
+				got |= mark;
 				if ((got & want) == want)
 					return true;
+				/* Nothing the function wrote runs: a place it may write, with no exec
+				 * or map grant here or nearer to the object, executes nothing. */
+				if ((want & (BPFENCE_PERM_EXEC | BPFENCE_PERM_MAP)) &&
+				    (mark & BPFENCE_PERM_WRITE))
+					return false;
 			}
 		}
 		/* Without a mount (inode hooks), the walk ends at the file system's root. */
@@ -718,6 +736,47 @@ static __always_inline bool own_proc_entry(const struct verdict *v, struct dentr
 			       bpf_core_field_offset(struct task_struct, pid_links)));
 }
 
+/* Does `name` (read from the kernel, NUL-terminated within n bytes) equal literal `lit`? */
+static __always_inline bool name_is(const char *name, const char *lit, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (name[i] != lit[i])
+			return false;
+		if (!lit[i])
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Is this cgroupfs object an interface file of a cgroup of the invocation itself, one a runtime
+ * may read to size itself (memory.max, cpu.max, pids.max, memory.stat, cgroup.events, ...)?
+ * Regular files only: a cgroup directory opened is what CLONE_INTO_CGROUP and fchdir need.
+ * The cgroup is the file's directory's kernfs node, whose id is the cgroup id the tags map
+ * keys (the same id bpf_get_current_cgroup_id answers), so a bind mount or a cgroup namespace's
+ * own mount of cgroupfs names the same cgroup. The membership and the process lists of the
+ * cgroup and its delegation switch stay shut, read or written: cgroup.procs, cgroup.threads,
+ * cgroup.subtree_control (and cgroup.kill, write-only). Writes never get here (want READ).
+ */
+static __always_inline bool own_cgroup_file(const struct verdict *v, struct dentry *dentry)
+{
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	struct kernfs_node *dir;
+	char name[24] = {};
+
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return false;
+	dir = BPF_CORE_READ(dentry, d_parent, d_inode, i_private);
+	if (!dir || !in_invocation(v, BPF_CORE_READ(dir, id)))
+		return false;
+	if (bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(dentry, d_name.name)) < 0)
+		return false;
+	return !name_is(name, "cgroup.procs", sizeof(name)) &&
+	       !name_is(name, "cgroup.threads", sizeof(name)) &&
+	       !name_is(name, "cgroup.subtree_control", sizeof(name)) &&
+	       !name_is(name, "cgroup.kill", sizeof(name));
+}
+
 /* Build the event object for a file denial; only denials pay for it (bpf_d_path walks). */
 static __always_inline int file_deny(const struct verdict *v, int hook, struct file *file,
 				     int class, int err, bool system, __u32 want)
@@ -756,7 +815,11 @@ static __always_inline int open_decide(const struct verdict *v, int hook, struct
 		want = fmode_want(fmode);
 
 	/* cgroupfs opens are denied outright: a directory fd is enough for clone3(CLONE_INTO_CGROUP)
-	 * and cgroup.procs writes move tasks. bpffs and securityfs: no writes. */
+	 * and cgroup.procs writes move tasks. bpffs and securityfs: no writes. The one exception:
+	 * reading the interface files of the invocation's own cgroup (v2), as runtimes do to size
+	 * their heaps and thread pools (SECURITY.md row 39). */
+	if (magic == CGROUP2_SUPER_MAGIC && want == BPFENCE_PERM_READ && own_cgroup_file(v, dentry))
+		return 0;
 	if (magic == CGROUP_SUPER_MAGIC || magic == CGROUP2_SUPER_MAGIC ||
 	    (is_system_fs(magic) && (want & BPFENCE_PERM_WRITE)))
 		return file_deny(v, hook, file, BPFENCE_CLASS_SYSTEM, EPERM, true, want);

@@ -53,6 +53,10 @@
 #define BPFENCE_PERM_WRITE 2
 #define BPFENCE_PERM_EXEC 4
 #define BPFENCE_PERM_MAP 8
+/* file_rules value bit ([files] deny): an exception inside a grant. The walk up from an object
+ * stops at the first object carrying a mark: grants found below it count, a deny there refuses
+ * whatever is left (bpf/bpfence.bpf.c, file_granted). A deny at the same object as a grant wins. */
+#define BPFENCE_PERM_DENY 16
 /* event.mask flag (file objects): event.path is not the whole path from the root. Either the
  * walk that built it stopped below the root (too deep, or a hook without the mount, where it
  * ends at the file system's root): path is the part found, ending in the object; or it was too

@@ -88,6 +88,7 @@ enum key {
 	KEY_WRITE,
 	KEY_EXEC,
 	KEY_MAP,
+	KEY_DENY,
 	KEY_UNIX_ALLOW,
 	KEY_PERMIT,
 	KEY_DISK_MAX,
@@ -114,6 +115,7 @@ static const struct {
 	[KEY_WRITE] = { "write", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_EXEC] = { "exec", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_MAP] = { "map", SEC_FILES, 0, "one or more absolute paths" },
+	[KEY_DENY] = { "deny", SEC_FILES, 0, "one or more absolute paths" },
 	[KEY_UNIX_ALLOW] = { "unix_allow", SEC_NETWORK, 0,
 			     "one or more absolute socket paths or @NAMEs" },
 	[KEY_PERMIT] = { "permit", SEC_SYSCALLS, 0,
@@ -909,6 +911,8 @@ static int apply(struct parser *ps, enum key key, unsigned int keycol)
 		return add_paths(ps, POLICY_PERM_EXEC);
 	case KEY_MAP:
 		return add_paths(ps, POLICY_PERM_MAP);
+	case KEY_DENY:
+		return add_paths(ps, POLICY_PERM_DENY);
 	case KEY_UNIX_ALLOW:
 		return add_unix_allow(ps);
 	case KEY_PERMIT:

@@ -10,6 +10,7 @@
  *   [broker]  unix = PATH | @ABSTRACT (repeatable)   tcp = ADDR:PORT | [ADDR6]:PORT (repeatable)
  *             unix_allow = PATH|@NAME... (repeatable: host unix sockets the function may reach)
  *   [files]   read = PATH...  write = PATH...  exec = PATH...  map = PATH...  (repeatable)
+ *             deny = PATH...  (repeatable: exceptions inside the grants, by inode)
  *   [syscalls] permit = GROUP...   (relax the seccomp layer: io_uring ptrace perf_event_open
  *                                   userfaultfd keyctl; everything else it denies stays denied)
  * '#' starts a comment anywhere outside a value token; blank lines are ignored.
@@ -35,6 +36,9 @@ enum policy_perm {
 	POLICY_PERM_WRITE = 2,
 	POLICY_PERM_EXEC = 4,
 	POLICY_PERM_MAP = 8, /* may be mapped executable (shared libraries); exec implies it */
+	/* [files] deny: an exception inside a grant. On the walk up from an object the nearest
+	 * object carrying a grant or a deny decides; a deny there refuses everything. */
+	POLICY_PERM_DENY = 16,
 };
 
 /* Where a directive came from, for error messages after parsing (e.g. "path does not exist"). */
