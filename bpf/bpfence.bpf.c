@@ -579,13 +579,39 @@ static __always_inline void fill_path(struct bpfence_event *e, struct dentry *de
 	bpfence_fill_path(e, as_number(dentry), as_number(vfsmnt), as_number(leaf));
 }
 
-/* The object part of a file denial: identity, access wanted, and the path (see fill_path). */
+/* The rule that made the last file_granted() on this CPU refuse, when it was a deny line or
+ * the written-place rule (BPFENCE_RULE_*), else 0: kept from the refusal to the record that
+ * follows it in the same program (fill_file_obj reads and clears it). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} file_rule SEC(".maps");
+
+/* Note `rule` for the record; returns false, the refusal it explains. */
+static __always_inline bool note_rule(__u32 rule)
+{
+	__u32 zero = 0, *r = bpf_map_lookup_elem(&file_rule, &zero);
+
+	if (r)
+		*r = rule;
+	return false;
+}
+
+/* The object part of a file denial: identity, access wanted and the rule that refused it (when
+ * a deny line or the written-place rule did), and the path (see fill_path). */
 static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry *dentry, __u32 want)
 {
 	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	__u32 zero = 0, *rule = bpf_map_lookup_elem(&file_rule, &zero);
 
 	e->object = BPFENCE_OBJ_FILE;
 	e->mask = want;
+	if (rule) {
+		e->mask |= *rule;
+		*rule = 0;
+	}
 	if (inode) {
 		e->ino = BPF_CORE_READ(inode, i_ino);
 		e->dev = kdev_of(inode);
@@ -602,8 +628,9 @@ static __always_inline void fill_file_obj(struct bpfence_event *e, struct dentry
  *   - for exec and map, a write grant: an object in a place the invocation may write runs only
  *     when the exec (map) grant sits on that place itself or nearer to the object (`exec =
  *     ${scratch}` beside `write = ${scratch}`), never through a grant on a tree above it.
- * Each costs a bit test on a lookup the walk already makes: no extra map access. vfsmnt NULL (hooks that get a bare dentry): the walk
- * stays inside the object's file system, so a grant above its mount point does not count: fail
+ * Each costs a bit test on a lookup the walk already makes; the rule that refused is noted for
+ * the record (note_rule) on those two refusals only. vfsmnt NULL (hooks that get a bare
+ * dentry): the walk stays inside the object's file system, so a grant above its mount point does not count: fail
  * closed.
  */
 static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struct vfsmount *vfsmnt,
@@ -612,7 +639,7 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 	struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
 	struct bpfence_file_key key = { .invocation = inv };
 	struct inode *node = BPF_CORE_READ(dentry, d_inode);
-	__u32 got = 0;
+	__u32 got = 0, rule = 0;
 
 	if (node) {
 		__u16 mode = BPF_CORE_READ(node, i_mode) & S_IFMT;
@@ -625,7 +652,7 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 			perm = bpf_map_lookup_elem(&file_rules, &key);
 			if (perm) {
 				if (*perm & BPFENCE_PERM_DENY)
-					return false;
+					return note_rule(BPFENCE_RULE_DENY);
 				got = *perm;
 				if ((got & want) == want)
 					return true;
@@ -645,16 +672,20 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 				__u32 mark = *perm;
 
 				/* A deny: the nearest mark refuses what the grants below it left. */
-				if (mark & BPFENCE_PERM_DENY)
-					return false;
+				if (mark & BPFENCE_PERM_DENY) {
+					rule = BPFENCE_RULE_DENY;
+					break;
+				}
 				got |= mark;
 				if ((got & want) == want)
 					return true;
 				/* Nothing the function wrote runs: a place it may write, with no exec
 				 * or map grant here or nearer to the object, executes nothing. */
 				if ((want & (BPFENCE_PERM_EXEC | BPFENCE_PERM_MAP)) &&
-				    (mark & BPFENCE_PERM_WRITE))
-					return false;
+				    (mark & BPFENCE_PERM_WRITE)) {
+					rule = BPFENCE_RULE_WRITTEN;
+					break;
+				}
 			}
 		}
 		/* Without a mount (inode hooks), the walk ends at the file system's root. */
@@ -663,17 +694,19 @@ static __always_inline bool file_granted(__u64 inv, struct dentry *dentry, struc
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
 			if (up == mnt)
-				return false; /* the root of the mount tree, or a detached mount */
+				break; /* the root of the mount tree, or a detached mount */
 			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 			mnt = up;
 			continue;
 		}
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (parent == dentry)
-			return false;
+			break;
 		dentry = parent;
 	}
-	return false;
+	/* One site for the note, after the loop: the verifier walks the loop body once more for
+	 * every call placed inside it. */
+	return rule ? note_rule(rule) : false;
 }
 
 /* Is `want` granted on an open file: on the path the user opened (backing files, see

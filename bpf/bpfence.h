@@ -62,6 +62,12 @@
  * ends at the file system's root): path is the part found, ending in the object; or it was too
  * long for path[]: path is its beginning. */
 #define BPFENCE_PATH_PARTIAL (1u << 31)
+/* event.mask flags (file objects): the rule that refused, when it was not a missing grant.
+ * RULE_DENY: a [files] deny line on the walk up from the object. RULE_WRITTEN: exec or map of
+ * an object in a place the invocation may write, with no exec/map grant on that place or
+ * nearer (nothing the function wrote runs). */
+#define BPFENCE_RULE_DENY (1u << 30)
+#define BPFENCE_RULE_WRITTEN (1u << 29)
 /* Components a record's path is built from at most (mount crossings count too). */
 #define BPFENCE_PATH_DEPTH 32
 

@@ -152,9 +152,16 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		kstr_field(&w, "path", e->path);
 		dev_field(&w, e->dev);
 		jsonw_uint_field(&w, "ino", e->ino);
-		jsonw_string_field(&w, "access", access_name(e->mask & ~BPFENCE_PATH_PARTIAL));
+		jsonw_string_field(&w, "access",
+				   access_name(e->mask & ~(BPFENCE_PATH_PARTIAL | BPFENCE_RULE_DENY |
+							   BPFENCE_RULE_WRITTEN)));
 		if (e->mask & BPFENCE_PATH_PARTIAL)
 			jsonw_bool_field(&w, "path_partial", true);
+		/* Which rule refused, when it was not a missing grant (docs/audit.md). */
+		if (e->mask & BPFENCE_RULE_DENY)
+			jsonw_string_field(&w, "rule", "deny");
+		else if (e->mask & BPFENCE_RULE_WRITTEN)
+			jsonw_string_field(&w, "rule", "written");
 		break;
 	case BPFENCE_OBJ_INET:
 		bpfence_addr_str(e->addr, addr, sizeof(addr));

@@ -12,6 +12,17 @@ load helpers
 	done
 }
 
+@test "examples/audit.policy is function.policy in audit mode: the same lines but name and mode" {
+	# Comments aside, the two differ in exactly these two lines; learn's loop depends on it
+	# (run under audit.policy, merge into function.policy).
+	strip() { grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$1"; }
+	run diff <(strip "$REPO/policies/function.policy") <(strip "$REPO/policies/examples/audit.policy")
+	[ "$status" -eq 1 ]
+	[ "$(grep -c '^[<>]' <<<"$output")" -eq 4 ]
+	[[ $output == *"< name = function"* && $output == *"> name = function-audit"* ]]
+	[[ $output == *"< mode = enforce"* && $output == *"> mode = audit"* ]]
+}
+
 @test "policy check --json reports the resolved policy" {
 	run "$BPFENCE" policy check --json --source "$REPO/policies" "$REPO/policies/function.policy"
 	[ "$status" -eq 0 ]
