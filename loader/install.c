@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/random.h>
@@ -624,6 +625,78 @@ int policy_resolve_report(const struct policy *p, const struct policy_vars *vars
 	return 0;
 }
 
+/* How much of a denied directory deny_links() looks through: entries and depth. */
+#define DENY_SCAN_ENTRIES 4096
+#define DENY_SCAN_DEPTH 16
+
+/*
+ * A deny on a directory holds for everything reached through it, and a deny on a file for every
+ * name of that file (its inode carries the mark). What the walk up cannot see is a second hard
+ * link, outside the directory, to a file inside it: its walk never passes the denied directory.
+ * So every file below a denied directory with more than one link gets a mark of its own, and a
+ * link that exists when the policy is loaded does not get around the deny (SECURITY.md row 38;
+ * a function cannot make one itself: a link needs write on both directories). Bounded by
+ * DENY_SCAN_ENTRIES and DENY_SCAN_DEPTH; stays on the directory's own file system (links never
+ * cross one). Returns 0 or -ENOMEM; unreadable entries are passed over.
+ */
+static int deny_links(struct rules *rs, int dirfd, dev_t dev, int depth, unsigned int *budget)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		close(dirfd);
+		return 0;
+	}
+	while (!r && *budget && (de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		(*budget)--;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_dev != dev)
+			continue;
+		if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
+			struct bpfence_file_key k = { .ino = st.st_ino, .dev = kdev(st.st_dev) };
+			__u32 perm = POLICY_PERM_DENY;
+
+			if (rules_add(rs, RK_FILE, &k, &perm))
+				r = -ENOMEM;
+		} else if (S_ISDIR(st.st_mode) && depth < DENY_SCAN_DEPTH) {
+			int fd = openat(dirfd, de->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (fd >= 0)
+				r = deny_links(rs, fd, dev, depth + 1, budget);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* Open what resolve_path() found at pp, as a directory, the same way it was found. */
+static int open_dir_as_resolved(const struct policy_path *pp, const struct policy_vars *vars)
+{
+	char path[PATH_MAX];
+	const char *unbound = NULL;
+
+	if (policy_expand(pp->path, vars, path, sizeof(path), &unbound))
+		return -1;
+	if (vars && vars->root) {
+		struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+					.resolve = RESOLVE_IN_ROOT };
+		int dfd = open(vars->root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+
+		if (dfd < 0)
+			return -1;
+		fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+		close(dfd);
+		return fd;
+	}
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 static int add_file_rules(struct rules *rs, const struct policy *p, const struct policy_vars *vars,
 			  struct install_report *rep, char *why, size_t n)
 {
@@ -649,6 +722,13 @@ static int add_file_rules(struct rules *rs, const struct policy *p, const struct
 			perm |= POLICY_PERM_MAP;
 		if (rules_add(rs, RK_FILE, &k, &perm))
 			return fail(why, n, ENOMEM, "cannot compile the file rules: out of memory");
+		if (perm == POLICY_PERM_DENY && S_ISDIR(st.st_mode)) {
+			unsigned int budget = DENY_SCAN_ENTRIES;
+			int fd = open_dir_as_resolved(&p->paths[i], vars);
+
+			if (fd >= 0 && deny_links(rs, fd, st.st_dev, 0, &budget))
+				return fail(why, n, ENOMEM, "cannot compile the file rules: out of memory");
+		}
 		if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
 			/* The device, through any node of it (bpf/bpfence.h). */
 			struct bpfence_file_key dk = { .dev = kdev(st.st_rdev),

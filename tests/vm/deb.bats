@@ -40,6 +40,9 @@ teardown_file() {
 	[[ $output == *"--policy $PKG/usr/share/bpfence/policies/function.policy"* ]]
 	[[ $output == *"ALLOWED  fib(10): 55"* ]]
 	[[ $output == *"ALLOWED  write its scratch dir: 55"* ]]
+	[[ $output == *"ALLOWED  start an installed program (sort): a b"* ]]
+	[[ $output == *"ALLOWED  read its own cgroup's memory.max: max"* ]]
+	[[ $output == *"DENIED   run a program it wrote (a copy of /bin/true in TMPDIR): [13] "* ]]
 	# What function.policy does not grant was refused by the kernel, with the errno.
 	[[ $output == *"DENIED   connect 192.0.2.1:443 (the internet): [1] "* ]]
 	[[ $output == *"DENIED   the broker socket: "* ]]
