@@ -608,10 +608,14 @@ int cmd_untag(int argc, char **argv)
 
 static const char policy_help[] =
 	"Usage: bpfence policy check [--source DIR] [--scratch DIR] FILE\n"
-	"       bpfence policy learn [--log FILE] [--invocation ID] [--json] [FILE|-]\n"
+	"       bpfence policy learn [--log FILE] [--invocation ID] [--into POLICY] [--json]\n"
+	"                            [FILE|-]\n"
 	"       bpfence policy seccomp [--output FILE] [--log-flag] [--pfc] FILE\n"
 	"check: parse a policy and resolve its paths. Errors name FILE:LINE:COLUMN. Paths that do\n"
-	"not exist grant nothing; they are listed so a typo does not go unnoticed.\n"
+	"not exist grant nothing; they are listed so a typo does not go unnoticed. Warnings, as\n"
+	"FILE:LINE:COLUMN: warning: ..., for a deny inside no grant (it does nothing), a grant\n"
+	"and a deny of one path (the deny wins), an exec or map grant inside a write grant\n"
+	"(what the function writes there can run); paths compared as written.\n"
 	"learn: from an audit-mode run's denials, print the policy lines that would have allowed\n"
 	"them, with warnings for what must stay denied (bpfence policy learn --help).\n"
 	"seccomp: print the seccomp layer 'run' loads for the policy as an OCI seccomp profile,\n"
@@ -744,7 +748,9 @@ int cmd_policy(int argc, char **argv)
 	struct policy_vars vars = {};
 	struct install_report rep;
 	char err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
+	struct policy_warning *warn = NULL;
 	struct policy p = {};
+	size_t n_warn = 0, denies = 0;
 	int c, r;
 
 	if (argc >= 2 && !strcmp(argv[1], "learn"))
@@ -790,11 +796,15 @@ int cmd_policy(int argc, char **argv)
 		return 1;
 	}
 	r = policy_resolve_report(&p, &vars, &rep);
+	if (!r)
+		r = policy_lint(&p, &vars, &warn, &n_warn);
 	if (r) {
 		report_error("invalid policy", "%s: %s", argv[optind], strerror(-r));
 		policy_free(&p);
 		return 1;
 	}
+	for (size_t i = 0; i < p.n_paths; i++)
+		denies += p.paths[i].perm == POLICY_PERM_DENY;
 	if (cli.json) {
 		struct json_writer w;
 
@@ -809,6 +819,7 @@ int cmd_policy(int argc, char **argv)
 		jsonw_uint_field(&w, "broker_unix", p.n_broker_unix);
 		jsonw_uint_field(&w, "broker_tcp", p.n_broker_tcp);
 		jsonw_uint_field(&w, "paths", p.n_paths);
+		jsonw_uint_field(&w, "denies", denies);
 		jsonw_uint_field(&w, "paths_resolved", rep.files);
 		jsonw_uint_field(&w, "paths_missing", rep.skipped);
 		jsonw_uint_field(&w, "paths_unbound", rep.unbound);
@@ -823,18 +834,33 @@ int cmd_policy(int argc, char **argv)
 				jsonw_string(&w, fam ? fam : "?");
 		}
 		jsonw_end_array(&w);
+		jsonw_name(&w, "warnings");
+		jsonw_start_array(&w);
+		for (size_t i = 0; i < n_warn; i++) {
+			jsonw_start_object(&w);
+			jsonw_uint_field(&w, "line", warn[i].loc.line);
+			jsonw_uint_field(&w, "col", warn[i].loc.col);
+			jsonw_string_field(&w, "kind", warn[i].kind);
+			jsonw_string_field(&w, "message", warn[i].message);
+			jsonw_end_object(&w);
+		}
+		jsonw_end_array(&w);
 		jsonw_end_object(&w);
 	} else {
 		printf("%s: ok: policy '%s', mode %s, connect %s, %zu allow rule(s), %zu path(s) "
-		       "(%u resolved, %u missing, %u need --source/--scratch)\n",
+		       "of which %zu deny (%u resolved, %u missing, %u need --source/--scratch)\n",
 		       TEXT(argv[optind]), TEXT(p.name),
 		       p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
-		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_paths, rep.files,
+		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_paths, denies, rep.files,
 		       rep.skipped, rep.unbound);
 		if (rep.skipped)
 			printf("%s: note: missing paths grant nothing (first: %s)\n",
 			       TEXT(argv[optind]), TEXT(rep.first_skipped));
+		for (size_t i = 0; i < n_warn; i++)
+			printf("%s:%u:%u: warning: %s\n", TEXT(argv[optind]), warn[i].loc.line,
+			       warn[i].loc.col, TEXT(warn[i].message));
 	}
+	policy_warnings_free(warn, n_warn);
 	policy_free(&p);
 	return 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bpfence policy learn: read denial records (an audit-mode run's, or any invocation's) and print
- * the policy lines that would have allowed them, with warnings for what must stay denied.
+ * the policy lines that would have allowed them, with warnings for what must stay denied; with
+ * --into, the whole policy with those lines merged in (loader/merge.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,11 +17,11 @@
 
 #define DEFAULT_LOG "/var/log/bpfence/audit.jsonl"
 
-enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_LOG, OPT_INVOCATION, OPT_SOURCE, OPT_SCRATCH };
+enum { OPT_JSON = 0x100, OPT_DEBUG, OPT_LOG, OPT_INVOCATION, OPT_SOURCE, OPT_SCRATCH, OPT_INTO };
 
 const char policy_learn_help[] =
 	"Usage: bpfence policy learn [--log FILE] [--invocation ID] [--source DIR] [--scratch DIR]\n"
-	"                            [--json] [FILE|-]\n"
+	"                            [--into POLICY] [--json] [FILE|-]\n"
 	"Print the policy lines that would have allowed what was denied: run the function once\n"
 	"under an audit-mode policy (mode = audit), then learn from its records. Reads bpfenced's\n"
 	"log (default " DEFAULT_LOG "), or FILE, or stdin for '-'.\n"
@@ -31,13 +32,23 @@ const char policy_learn_help[] =
 	"\n  --invocation ID  only this invocation's records (a prefix of the id is enough)\n"
 	"  --source DIR     write paths below DIR as ${source}/... (the run's --source)\n"
 	"  --scratch DIR    write paths below DIR as ${scratch}/...\n"
-	"  --json           {\"records\", \"files\", \"network\", \"warnings\"}; warnings only there\n"
+	"  --into POLICY    print the whole of POLICY with the lines merged into their sections\n"
+	"                   (each under a \"# learned\" comment; comments and order kept; POLICY\n"
+	"                   itself is not written). Nothing POLICY grants is proposed again; an\n"
+	"                   access one of its deny lines refuses is a WARNING naming that line;\n"
+	"                   exec or map in a place it lets the function write is proposed for\n"
+	"                   that place, with a NOTE: nothing the function wrote runs otherwise\n"
+	"  --json           {\"records\", \"files\", \"network\", \"warnings\", \"policy\", ...};\n"
+	"                   warnings only there\n"
 	"\nA record that is not valid JSON stops it with FILE:LINE:COLUMN (a damaged log must not\n"
 	"give a short answer); an incomplete last line, still being written, is skipped with a\n"
-	"warning. Exit status 0, 1 when no denial was found or the input is unreadable, 2 usage.\n"
+	"warning. Exit status 0; 1 when no denial was found (--into: POLICY is printed as it is),\n"
+	"the input is unreadable or POLICY is invalid (FILE:LINE:COLUMN); 2 usage.\n"
 	"\nExample:\n"
 	"  bpfence run --policy policies/examples/audit.policy --source ./fn -- python3 ./fn/main.py\n"
-	"  bpfence policy learn --invocation 3f2a --source ./fn > fn-additions.policy\n";
+	"  bpfence policy learn --invocation 3f2a --source ./fn > fn-additions.policy\n"
+	"  bpfence policy learn --invocation 3f2a --source ./fn \\\n"
+	"      --into policies/function.policy > fn.policy\n";
 
 /* Bytes a function chose, in text a person reads: control bytes and invalid UTF-8 escaped. */
 static void put_text(FILE *f, const char *s)
@@ -45,48 +56,29 @@ static void put_text(FILE *f, const char *s)
 	fputs(TEXT(s), f);
 }
 
-/* A value as a policy token: quoted when it holds what would end or break an unquoted one. */
-static void put_token(FILE *f, const char *s)
-{
-	if (!strpbrk(s, " \t\"\\#")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (const char *p = s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fputc('\\', f);
-		fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
 static void put_warning(FILE *f, const struct learn_item *w, const char *prefix)
 {
 	fprintf(f, "%s%lu denial%s of ", prefix, w->count, w->count == 1 ? "" : "s");
 	put_text(f, w->example);
-	fprintf(f, " (%s): not proposed: %s\n", TEXT(w->hook), w->reason);
+	fprintf(f, " (%s): not proposed: %s", TEXT(w->hook), w->reason);
+	if (w->cause)
+		fprintf(f, " (%s)", TEXT(w->cause));
+	fputc('\n', f);
 }
 
-static void print_items(const struct learn_item *it, size_t n, bool network)
+/* A proposed line that opens what a person must know about (exec where the function writes). */
+static void put_note(FILE *f, const struct learn_item *it)
 {
-	for (size_t i = 0; i < n; i++) {
-		bool rule = network && strcmp(it[i].key, "unix_allow");
+	fprintf(f, "%s: warning: %s = %s for %lu denial%s of ", cli.prog, it->key, TEXT(it->value),
+		it->count, it->count == 1 ? "" : "s");
+	put_text(f, it->example);
+	fprintf(f, " (%s): %s (%s)\n", TEXT(it->hook), it->note, TEXT(it->cause));
+}
 
-		printf("# %lu denial%s, e.g. ", it[i].count, it[i].count == 1 ? "" : "s");
-		put_text(stdout, it[i].example);
-		printf(" (%s)\n", TEXT(it[i].hook));
-		if (!strcmp(it[i].key, "families"))
-			printf("# (unix is listed so that, as a policy's first families line, this "
-			       "keeps unix sockets)\n");
-		printf("%s = ", it[i].key);
-		/* allow and families values are rule text, made of tokens already. */
-		if (rule)
-			fputs(it[i].value, stdout);
-		else
-			put_token(stdout, it[i].value);
-		putchar('\n');
-	}
+static void print_items(const struct learn_item *it, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		learn_print_item(stdout, &it[i], false);
 }
 
 static void print_text(const struct learn *l, const char *input, unsigned long drops)
@@ -103,11 +95,11 @@ static void print_text(const struct learn *l, const char *input, unsigned long d
 		put_warning(stdout, &l->warnings[i], "# WARNING: ");
 	if (l->n_files) {
 		printf("\n[files]\n");
-		print_items(l->files, l->n_files, false);
+		print_items(l->files, l->n_files);
 	}
 	if (l->n_network) {
 		printf("\n[network]\n");
-		print_items(l->network, l->n_network, true);
+		print_items(l->network, l->n_network);
 	}
 	if (!l->n_files && !l->n_network)
 		printf("\n# Nothing to propose: no policy line lifts these denials.\n");
@@ -130,12 +122,20 @@ static void json_items(struct json_writer *w, const char *name, const struct lea
 		jsonw_uint_field(w, "count", it[i].count);
 		jsonw_string_field(w, "example", it[i].example);
 		jsonw_string_field(w, "hook", it[i].hook);
+		jsonw_string_field(w, "invocation", it[i].invocation[0] ? it[i].invocation : NULL);
+		jsonw_string_field(w, "note", it[i].note);
+		jsonw_string_field(w, "cause", it[i].cause);
+		if (it[i].line)
+			jsonw_uint_field(w, "line", it[i].line);
+		else
+			jsonw_null_field(w, "line");
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
 }
 
-static void print_json(const struct learn *l, unsigned long drops)
+static void print_json(const struct learn *l, unsigned long drops, const char *into,
+		       const char *merged)
 {
 	struct json_writer w;
 
@@ -143,6 +143,9 @@ static void print_json(const struct learn *l, unsigned long drops)
 	jsonw_start_object(&w);
 	jsonw_uint_field(&w, "records", l->records);
 	jsonw_uint_field(&w, "drops", drops);
+	jsonw_uint_field(&w, "granted", l->granted);
+	jsonw_string_field(&w, "into", into);
+	jsonw_string_field(&w, "policy", merged);
 	json_items(&w, "files", l->files, l->n_files);
 	json_items(&w, "network", l->network, l->n_network);
 	json_items(&w, "warnings", l->warnings, l->n_warnings);
@@ -176,6 +179,7 @@ static int take(struct learn *l, const struct json_object *o, const char *invoca
 		return 0;
 	port = num(o, "port", 0);
 	r = (struct learn_record){
+		.invocation = inv,
 		.hook = json_get_str(o, "hook"),
 		.class = json_get_str(o, "class"),
 		.object = json_get_str(o, "object"),
@@ -188,6 +192,7 @@ static int take(struct learn *l, const struct json_object *o, const char *invoca
 		.type = num(o, "type", -1),
 		.peer = json_get_str(o, "peer"),
 		.tgid = num(o, "tgid", -1),
+		.rule = json_get_str(o, "rule"),
 	};
 	{
 		const struct json_field *pp = json_get(o, "path_partial");
@@ -254,6 +259,62 @@ static int read_records(FILE *f, const char *name, struct learn *l, const char *
 	return ret;
 }
 
+/* The policy --into names: parsed (an invalid one is reported with FILE:LINE:COLUMN) and its
+ * text, which the parser has just found to hold no NUL byte, so one getdelim() reads it whole. */
+static int read_into(const char *file, struct policy *p, char **text, size_t *len)
+{
+	char err[POLICY_ERR_MAX];
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	if (policy_parse_file(file, p, err, sizeof(err))) {
+		report_error("invalid policy", "%s", err);
+		return -1;
+	}
+	f = fopen(file, "re");
+	n = f ? getdelim(text, &cap, '\0', f) : -1;
+	if (n < 0 && f && !ferror(f))
+		n = 0; /* an empty file */
+	if (n < 0 || (f && ferror(f))) {
+		report_error("cannot read the policy", "%s: %s", file, strerror(errno));
+		if (f)
+			fclose(f);
+		free(*text);
+		*text = NULL;
+		policy_free(p);
+		return -1;
+	}
+	fclose(f);
+	*len = n;
+	return 0;
+}
+
+/* l's lines merged into the policy text, checked by the parser: what is printed must parse. */
+static char *merge(struct learn *l, const char *into, const char *text, size_t len)
+{
+	char err[POLICY_ERR_MAX], *merged = NULL;
+	struct policy q;
+	size_t mlen = 0;
+	FILE *m = open_memstream(&merged, &mlen);
+	int r = m ? learn_merge(text, len, l, m) : -ENOMEM;
+
+	if (m && fclose(m) && !r)
+		r = -ENOMEM;
+	if (r) {
+		report_error("cannot merge", "%s: %s", into, strerror(-r));
+		free(merged);
+		return NULL;
+	}
+	if (policy_parse_string(into, merged, &q, err, sizeof(err))) {
+		report_error("cannot merge", "the merged policy does not parse: %s", err);
+		free(merged);
+		return NULL;
+	}
+	policy_free(&q);
+	return merged;
+}
+
 int policy_learn(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -264,12 +325,15 @@ int policy_learn(int argc, char **argv)
 		{ "invocation", required_argument, NULL, OPT_INVOCATION },
 		{ "source", required_argument, NULL, OPT_SOURCE },
 		{ "scratch", required_argument, NULL, OPT_SCRATCH },
+		{ "into", required_argument, NULL, OPT_INTO },
 		{},
 	};
-	const char *input = NULL, *invocation = NULL;
-	char src[PATH_MAX], scr[PATH_MAX];
+	const char *input = NULL, *invocation = NULL, *into = NULL;
+	char src[PATH_MAX], scr[PATH_MAX], *text = NULL, *merged = NULL;
 	const char *source = NULL, *scratch = NULL;
 	unsigned long drops = 0;
+	struct policy p = {};
+	size_t tlen = 0;
 	struct learn l;
 	FILE *f;
 	int c, ret, status = 1;
@@ -291,6 +355,9 @@ int policy_learn(int argc, char **argv)
 			break;
 		case OPT_INVOCATION:
 			invocation = optarg;
+			break;
+		case OPT_INTO:
+			into = optarg;
 			break;
 		case OPT_SOURCE:
 		case OPT_SCRATCH:
@@ -322,6 +389,13 @@ int policy_learn(int argc, char **argv)
 		input = argv[optind];
 	if (!input)
 		input = DEFAULT_LOG;
+	if (into && read_into(into, &p, &text, &tlen))
+		return 1;
+	learn_init(&l, source, scratch);
+	if (into && (ret = learn_use_policy(&l, &p))) {
+		report_error("cannot learn", "%s", strerror(-ret));
+		goto out;
+	}
 	if (!strcmp(input, "-")) {
 		f = stdin;
 		input = "(stdin)";
@@ -329,10 +403,9 @@ int policy_learn(int argc, char **argv)
 		f = fopen(input, "re");
 		if (!f) {
 			report_error("cannot read the audit log", "%s: %s", input, strerror(errno));
-			return 1;
+			goto out;
 		}
 	}
-	learn_init(&l, source, scratch);
 	ret = read_records(f, input, &l, invocation, &drops);
 	if (f != stdin)
 		fclose(f);
@@ -343,16 +416,34 @@ int policy_learn(int argc, char **argv)
 		report_error("cannot learn", "%s", strerror(-ret));
 		goto out;
 	}
+	if (into && !(merged = merge(&l, into, text, tlen))) {
+		status = EXIT_BPFENCE;
+		goto out;
+	}
 	if (cli.json) {
-		print_json(&l, drops);
+		print_json(&l, drops, into, merged);
+	} else if (into) {
+		fputs(merged, stdout);
 	} else if (l.records) {
 		print_text(&l, input, drops);
-		/* Loud: what was not proposed is repeated where a person running it sees it. */
+	}
+	if (!cli.json && l.records) {
+		/* Loud: what was not proposed, or opens something, is repeated where a person
+		 * running it sees it (with --into, only there). */
 		if (drops)
 			fprintf(stderr, "%s: warning: the kernel could not queue %lu audit event(s): "
 				"this list may be incomplete\n", cli.prog, drops);
 		for (size_t i = 0; i < l.n_warnings; i++)
 			put_warning(stderr, &l.warnings[i], "bpfence: warning: ");
+		for (size_t i = 0; i < l.n_files; i++) {
+			if (l.files[i].note)
+				put_note(stderr, &l.files[i]);
+		}
+		/* stdout is the whole policy: say what changed in it. */
+		if (into)
+			fprintf(stderr, "%s: %zu line(s) learned into %s; %lu access(es) it grants "
+				"already\n", cli.prog, l.n_files + l.n_network, TEXT(into),
+				l.granted);
 	}
 	if (!l.records) {
 		report_error("no denials found", "%s%s%s", input,
@@ -362,5 +453,8 @@ int policy_learn(int argc, char **argv)
 	status = 0;
 out:
 	learn_free(&l);
+	policy_free(&p);
+	free(text);
+	free(merged);
 	return status;
 }

@@ -7,8 +7,19 @@
  * directory that holds a secret (a grant covers everything below it). What no policy line can
  * or should lift (the broker, bpfence's own protection, secrets, other processes) becomes a
  * warning that says why, never a line.
+ *
+ * Given the policy the lines are for, each denied access is first walked through that policy's
+ * [files] lines as the kernel walks inodes (loader/marks.c): what it grants already is left
+ * out, so learning twice from one log adds nothing the second time; what one of its deny lines
+ * refuses is a warning naming that line, since a grant would not take effect and the deny is
+ * the policy's choice; exec or map inside a place it lets the function write is proposed for
+ * that place itself, the one grant the write rule (nothing the function wrote runs) lets
+ * through, with a note saying what it opens.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +49,11 @@ struct learn_entry {
 	char *example;
 	char *hook;
 	const char *wkind, *reason; /* E_WARN */
+	const char *note;           /* see struct learn_item */
+	char *cause;
+	char invocation[LEARN_INVOCATION_MAX];
 	unsigned int perms;         /* E_NAME: bit per E_READ..E_MAP */
+	bool pinned;                /* a place the policy lets the function write: never widened */
 	unsigned long count;
 	unsigned long seq; /* order of arrival: the example is the first record's */
 	bool gone;         /* merged into another entry */
@@ -210,6 +225,7 @@ static struct learn_entry *new_entry(struct learn *l, enum entry_kind kind, cons
 	e->kind = kind;
 	e->count = 1;
 	e->seq = l->n_entries;
+	snprintf(e->invocation, sizeof(e->invocation), "%s", l->invocation ? l->invocation : "");
 	e->value = strdup(value ? value : "");
 	e->example = strdup(example ? example : "");
 	e->hook = strdup(hook ? hook : "?");
@@ -223,16 +239,22 @@ static struct learn_entry *new_entry(struct learn *l, enum entry_kind kind, cons
 	return e;
 }
 
-static int warn(struct learn *l, const char *kind, const char *reason, const char *value,
-		const char *example, const char *hook)
+static struct learn_entry *warn_entry(struct learn *l, const char *kind, const char *reason,
+				      const char *value, const char *example, const char *hook)
 {
 	struct learn_entry *e = new_entry(l, E_WARN, value, example, hook);
 
-	if (!e)
-		return -ENOMEM;
-	e->wkind = kind;
-	e->reason = reason;
-	return 0;
+	if (e) {
+		e->wkind = kind;
+		e->reason = reason;
+	}
+	return e;
+}
+
+static int warn(struct learn *l, const char *kind, const char *reason, const char *value,
+		const char *example, const char *hook)
+{
+	return warn_entry(l, kind, reason, value, example, hook) ? 0 : -ENOMEM;
 }
 
 /* ${source} and ${scratch} for the run's own directories, so the line fits every run. */
@@ -269,20 +291,154 @@ static int remember_path(struct learn *l, const char *path)
 	return 0;
 }
 
+/* ---- the policy the lines are for ------------------------------------------------------- */
+
+/* Bit k of a perms set (E_READ..E_MAP) is the key's POLICY_PERM_* bit. */
+_Static_assert((1u << E_READ) == POLICY_PERM_READ && (1u << E_WRITE) == POLICY_PERM_WRITE &&
+	       (1u << E_EXEC) == POLICY_PERM_EXEC && (1u << E_MAP) == POLICY_PERM_MAP,
+	       "entry kinds follow the permission bits");
+
+int learn_use_policy(struct learn *l, const struct policy *p)
+{
+	struct policy_vars vars = { .source = l->source, .scratch = l->scratch };
+
+	l->marks = calloc(1, sizeof(*l->marks));
+	if (!l->marks)
+		return -ENOMEM;
+	l->policy = p;
+	return policy_marks_build(l->marks, p, &vars);
+}
+
+/* "FILE:LINE: deny = PATH": the policy line behind a warning or a note. */
+static int set_cause(const struct learn *l, struct learn_entry *e, unsigned int perm,
+		     const struct policy_mark *by)
+{
+	const struct policy_path *pp = policy_mark_line(by, perm);
+
+	if (asprintf(&e->cause, "%s:%u: %s = %s", l->policy->file, pp->loc.line,
+		     perm == POLICY_PERM_DENY ? "deny" : "write", pp->path) < 0) {
+		e->cause = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Walk path through the policy for each of *perms, which keeps what is still to propose: what
+ * the policy grants is dropped; a deny turns the record into a warning; exec or map that the
+ * write rule refuses becomes a line for the writable place itself.
+ */
+static int against_policy(struct learn *l, const char *path, unsigned int *perms,
+			  const char *example, const char *hook)
+{
+	for (int k = E_READ; k <= E_MAP; k++) {
+		const struct policy_mark *by;
+		struct learn_entry *e;
+
+		if (!(*perms & (1u << k)))
+			continue;
+		switch (policy_marks_walk(l->marks, path, 1u << k, &by)) {
+		case POLICY_GRANTED:
+			l->granted++;
+			*perms &= ~(1u << k);
+			break;
+		case POLICY_DENIED:
+			*perms = 0;
+			e = warn_entry(l, "deny", "a deny line of the policy refuses it, and would "
+				       "cancel a grant here (the nearest grant or deny decides)",
+				       path, example, hook);
+			return e ? set_cause(l, e, POLICY_PERM_DENY, by) : -ENOMEM;
+		case POLICY_WRITABLE:
+			*perms &= ~(1u << k);
+			e = new_entry(l, (enum entry_kind)k,
+				      policy_mark_line(by, POLICY_PERM_WRITE)->path, example, hook);
+			if (!e || set_cause(l, e, POLICY_PERM_WRITE, by))
+				return -ENOMEM;
+			e->pinned = true;
+			e->note = k == E_EXEC ? "a place the function may write: with this line "
+						"it can run what it writes there (nothing it wrote "
+						"runs otherwise)" :
+						"a place the function may write: with this line "
+						"it can map what it writes there executable "
+						"(nothing it wrote runs otherwise)";
+			break;
+		case POLICY_NO_GRANT:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Does the policy allow the destination already? As the kernel compares: v4-mapped. */
+static bool policy_allows(const struct policy *p, const char *addr, const char *protocol,
+			  unsigned long port)
+{
+	uint8_t a[16] = { [10] = 0xff, [11] = 0xff };
+	int proto = protocol && !strcmp(protocol, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+
+	if (p->connect_allow)
+		return true;
+	if (inet_pton(AF_INET, addr, a + 12) != 1 && inet_pton(AF_INET6, addr, a) != 1)
+		return false;
+	for (size_t i = 0; i < p->n_allow; i++) {
+		const struct policy_net_rule *r = &p->allow[i];
+		unsigned int bytes = r->prefixlen / 8, bits = r->prefixlen % 8;
+
+		if (memcmp(a, r->addr, bytes) ||
+		    (bits && (a[bytes] ^ r->addr[bytes]) & (0xff00 >> bits)))
+			continue;
+		if ((!r->proto || r->proto == proto) && (!r->port || r->port == port))
+			return true;
+	}
+	return false;
+}
+
+static bool policy_allows_unix(const struct policy *p, const char *peer)
+{
+	for (size_t i = 0; i < p->n_unix_allow; i++) {
+		const struct policy_broker_unix *u = &p->unix_allow[i];
+
+		if (u->abstract ? peer[0] == '@' && !strcmp(peer + 1, u->path) :
+				  !strcmp(peer, u->path))
+			return true;
+	}
+	return false;
+}
+
+/* A unix socket by its full name (path or @abstract), unless the policy allows it. */
+static int add_unix_peer(struct learn *l, const char *peer, const char *example, const char *hook)
+{
+	if (l->policy && policy_allows_unix(l->policy, peer)) {
+		l->granted++;
+		return 0;
+	}
+	return new_entry(l, E_UNIX, peer, example, hook) ? 0 : -ENOMEM;
+}
+
 /* An absolute path denied for the perms (bits by E_READ..E_MAP). */
 static int add_path(struct learn *l, const char *path, unsigned int perms, const char *example,
 		    const char *hook)
 {
-	const char *kind, *reason = learn_path_refused(path, &kind);
+	const char *kind, *reason;
 	char *value;
 	int ret = 0;
 
+	if (l->marks) {
+		ret = against_policy(l, path, &perms, example, hook);
+		if (ret || !perms)
+			return ret;
+	}
+	reason = learn_path_refused(path, &kind);
 	if (reason)
 		return warn(l, kind, reason, path, example, hook);
 	if (!bpfence_text_printable(path))
 		return warn(l, "unprintable", "a control byte or invalid UTF-8 in the name: name "
 			    "the file in the policy yourself if it is really needed", path, example,
 			    hook);
+	if (strstr(path, "${"))
+		return warn(l, "unwritable", "a policy path holds '${' only as a leading ${source} "
+			    "or ${scratch}: grant a directory above it yourself if it is needed",
+			    path, example, hook);
 	if (!strcmp(path, "/") || is_broad(path) || covers_refused(path))
 		return warn(l, "broad", "a grant of this directory covers everything below it, "
 			    "secrets or other processes included: grant the files below it that are "
@@ -313,6 +469,11 @@ static unsigned int parse_access(const char *access)
 	return perms;
 }
 
+static bool is(const char *a, const char *b)
+{
+	return a && !strcmp(a, b);
+}
+
 static int add_file(struct learn *l, const struct learn_record *r)
 {
 	unsigned int perms = parse_access(r->access);
@@ -325,8 +486,23 @@ static int add_file(struct learn *l, const struct learn_record *r)
 	if (path[0] == '/') {
 		int ret = remember_path(l, path);
 
-		return ret ? ret : add_path(l, path, perms, path, r->hook);
+		if (ret)
+			return ret;
 	}
+	/* A rule refused it, not a missing grant (docs/audit.md). Given the policy the lines are
+	 * for, that policy's walk says which line (against_policy); without it, the rule of the
+	 * policy the function ran under is all there is. */
+	if (!l->marks && is(r->rule, "deny"))
+		return warn(l, "deny", "a deny line of the policy it ran under refused it, and would "
+			    "cancel a grant here: learn with --into POLICY to see which", path, path,
+			    r->hook);
+	if (!l->marks && is(r->rule, "written"))
+		return warn(l, "written", "a file in a place the function may write: nothing it "
+			    "wrote runs unless exec (map) names that place itself, e.g. exec = "
+			    "${scratch}; learn with --into POLICY to have it proposed", path, path,
+			    r->hook);
+	if (path[0] == '/')
+		return add_path(l, path, perms, path, r->hook);
 	/* Only file_open records carry the full path; the others name the dentry. It is placed
 	 * by learn_finish() among the full paths of the log. */
 	e = new_entry(l, E_NAME, path, path, r->hook);
@@ -347,6 +523,10 @@ static int add_inet(struct learn *l, const struct learn_record *r)
 	if (!addr[0] || !bpfence_text_printable(addr))
 		return warn(l, "unsupported", "the record names no destination address", example,
 			    example, r->hook);
+	if (l->policy && policy_allows(l->policy, addr, r->protocol, r->port)) {
+		l->granted++;
+		return 0;
+	}
 	/* A host, never a prefix: the log shows one destination, and a wider grant is a choice
 	 * for a person. Port 0 (a datagram without one) can only be written as any. */
 	if (r->port)
@@ -375,6 +555,11 @@ static int add_socket(struct learn *l, const struct learn_record *r)
 		return warn(l, "socket", "only plain TCP and UDP sockets can be made in inet and "
 			    "inet6 (no raw, ping, SCTP or MPTCP), whatever the policy says", example,
 			    example, r->hook);
+	if (l->policy && policy_family_by_name(fam) >= 0 &&
+	    l->policy->families & (1ULL << policy_family_by_name(fam))) {
+		l->granted++;
+		return 0;
+	}
 	return new_entry(l, E_FAMILY, fam, example, r->hook) ? 0 : -ENOMEM;
 }
 
@@ -389,19 +574,12 @@ static int add_unix(struct learn *l, const struct learn_record *r)
 	if (!bpfence_text_printable(peer))
 		return warn(l, "unprintable", "a control byte or invalid UTF-8 in the socket's name",
 			    peer, peer, r->hook);
-	if (peer[0] == '@')
-		return new_entry(l, E_UNIX, peer, peer, r->hook) ? 0 : -ENOMEM;
-	if (peer[0] == '/')
-		return new_entry(l, E_UNIX, peer, peer, r->hook) ? 0 : -ENOMEM;
+	if (peer[0] == '@' || peer[0] == '/')
+		return add_unix_peer(l, peer, peer, r->hook);
 	return new_entry(l, E_UNIX_NAME, peer, peer, r->hook) ? 0 : -ENOMEM;
 }
 
-static bool is(const char *a, const char *b)
-{
-	return a && !strcmp(a, b);
-}
-
-int learn_add(struct learn *l, const struct learn_record *r)
+static int add_record(struct learn *l, const struct learn_record *r)
 {
 	const char *obj = r->object;
 	const char *what = r->path ? r->path : r->peer ? r->peer : "";
@@ -461,6 +639,17 @@ int learn_add(struct learn *l, const struct learn_record *r)
 		    r->hook ? r->hook : "?", r->hook);
 }
 
+int learn_add(struct learn *l, const struct learn_record *r)
+{
+	int ret;
+
+	/* The record's strings live as long as this call: entries copy what they keep. */
+	l->invocation = r->invocation;
+	ret = add_record(l, r);
+	l->invocation = NULL;
+	return ret;
+}
+
 /* ---- collapsing ---------------------------------------------------------------------------- */
 
 /* The shortest full path seen whose last component is name. */
@@ -496,6 +685,7 @@ static int place_names(struct learn *l)
 
 	for (size_t i = 0; i < n; i++) {
 		struct learn_entry *e = &l->entries[i];
+		char invocation[LEARN_INVOCATION_MAX];
 		const char *full;
 		char *value, *example, *hook;
 		unsigned int perms;
@@ -511,6 +701,8 @@ static int place_names(struct learn *l)
 		hook = e->hook;
 		perms = e->perms;
 		kind = e->kind;
+		memcpy(invocation, e->invocation, sizeof(invocation));
+		l->invocation = invocation;
 		e->gone = true;
 		if (!full)
 			ret = warn(l, "unplaced", kind == E_NAME ?
@@ -522,7 +714,8 @@ static int place_names(struct learn *l)
 		else if (kind == E_NAME)
 			ret = add_path(l, full, perms, example, hook);
 		else
-			ret = new_entry(l, E_UNIX, full, example, hook) ? 0 : -ENOMEM;
+			ret = add_unix_peer(l, full, example, hook);
+		l->invocation = NULL;
 		if (ret)
 			return ret;
 	}
@@ -545,17 +738,28 @@ static int cmp_entry(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Fold b into a (a keeps the earlier example). */
+/* Fold b into a (a keeps the earlier example, and b's note if it has none). */
 static void fold(struct learn_entry *a, struct learn_entry *b)
 {
 	a->count += b->count;
 	if (b->seq < a->seq) {
-		char *t;
+		char inv[LEARN_INVOCATION_MAX], *t;
 
 		t = a->example, a->example = b->example, b->example = t;
 		t = a->hook, a->hook = b->hook, b->hook = t;
+		memcpy(inv, a->invocation, sizeof(inv));
+		memcpy(a->invocation, b->invocation, sizeof(inv));
+		memcpy(b->invocation, inv, sizeof(inv));
 		a->seq = b->seq;
 	}
+	if (!a->note) {
+		char *t = a->cause;
+
+		a->note = b->note;
+		a->cause = b->cause;
+		b->cause = t;
+	}
+	a->pinned |= b->pinned;
 	b->gone = true;
 }
 
@@ -603,8 +807,10 @@ static int collapse(struct learn *l, enum entry_kind kind)
 			for (size_t j = 0; j < l->n_entries; j++) {
 				struct learn_entry *b = &l->entries[j];
 
+				/* A writable place keeps its own grant: one above it
+				 * would be cancelled by the write rule. */
 				if (j != i && !b->gone && b->kind == kind &&
-				    below(b->value, a->value)) {
+				    below(b->value, a->value) && (a->pinned || !b->pinned)) {
 					fold(a, b);
 					changed = true;
 				}
@@ -615,7 +821,7 @@ static int collapse(struct learn *l, enum entry_kind kind)
 			bool shared = false;
 			char *parent;
 
-			if (a->gone || a->kind != kind)
+			if (a->gone || a->kind != kind || a->pinned)
 				continue;
 			parent = parent_of(a->value);
 			if (!parent)
@@ -628,7 +834,7 @@ static int collapse(struct learn *l, enum entry_kind kind)
 				struct learn_entry *b = &l->entries[j];
 				char *pb;
 
-				if (b->gone || b->kind != kind)
+				if (b->gone || b->kind != kind || b->pinned)
 					continue;
 				pb = parent_of(b->value);
 				if (pb && !strcmp(pb, parent)) {
@@ -649,6 +855,22 @@ static int collapse(struct learn *l, enum entry_kind kind)
 	return 0;
 }
 
+/* Whatever may be executed may be mapped executable (install.c): a map line at or below an
+ * exec line adds nothing. */
+static void fold_map_into_exec(struct learn *l)
+{
+	for (size_t i = 0; i < l->n_entries; i++) {
+		struct learn_entry *m = &l->entries[i];
+
+		for (size_t j = 0; m->kind == E_MAP && !m->gone && j < l->n_entries; j++) {
+			struct learn_entry *x = &l->entries[j];
+
+			if (x->kind == E_EXEC && !x->gone && below(m->value, x->value))
+				fold(x, m);
+		}
+	}
+}
+
 static int push_item(struct learn_item **items, size_t *n, const char *section, const char *key,
 		     struct learn_entry *e)
 {
@@ -664,11 +886,14 @@ static int push_item(struct learn_item **items, size_t *n, const char *section, 
 	it->count = e->count;
 	it->kind = e->wkind;
 	it->reason = e->reason;
+	it->note = e->note;
+	memcpy(it->invocation, e->invocation, sizeof(it->invocation));
 	/* Ownership moves to the item. */
 	it->value = e->value;
 	it->example = e->example;
 	it->hook = e->hook;
-	e->value = e->example = e->hook = NULL;
+	it->cause = e->cause;
+	e->value = e->example = e->hook = e->cause = NULL;
 	e->gone = true;
 	return 0;
 }
@@ -690,6 +915,7 @@ int learn_finish(struct learn *l)
 		if (k != E_EXEC)
 			collapse(l, (enum entry_kind)k);
 	}
+	fold_map_into_exec(l);
 	if (l->n_entries) /* qsort(NULL, 0, ...) is undefined */
 		qsort(l->entries, l->n_entries, sizeof(*l->entries), cmp_entry);
 
@@ -710,6 +936,7 @@ int learn_finish(struct learn *l)
 		if (e->seq < fam.seq) {
 			fam.example = e->example;
 			fam.hook = e->hook;
+			memcpy(fam.invocation, e->invocation, sizeof(fam.invocation));
 			fam.seq = e->seq;
 		}
 		fam.count += e->count;
@@ -755,6 +982,7 @@ static void free_items(struct learn_item *it, size_t n)
 		free(it[i].value);
 		free(it[i].example);
 		free(it[i].hook);
+		free(it[i].cause);
 	}
 	free(it);
 }
@@ -765,8 +993,12 @@ void learn_free(struct learn *l)
 		free(l->entries[i].value);
 		free(l->entries[i].example);
 		free(l->entries[i].hook);
+		free(l->entries[i].cause);
 	}
 	free(l->entries);
+	if (l->marks)
+		policy_marks_free(l->marks);
+	free(l->marks);
 	for (size_t i = 0; i < l->n_full; i++)
 		free(l->full_paths[i]);
 	free(l->full_paths);

@@ -124,6 +124,50 @@ int policy_uninstall(const struct bpfence_maps *m, __u64 inv);
 int policy_resolve_report(const struct policy *p, const struct policy_vars *vars,
 			  struct install_report *r);
 
+/* --- [files] read lexically (loader/marks.c) --- */
+
+/* One path that [files] names, with every key naming it: what the kernel keeps per inode. */
+struct policy_mark {
+	char *path;        /* expanded where its ${variable} is bound, else as written */
+	unsigned int perm; /* POLICY_PERM_* of the lines naming it */
+	const struct policy_path *first[5]; /* per key (bit index of its POLICY_PERM_*): the first
+					     * line, for messages */
+};
+struct policy_marks {
+	struct policy_mark *mark; /* sorted by path */
+	size_t n;
+};
+int policy_marks_build(struct policy_marks *m, const struct policy *p,
+		       const struct policy_vars *vars);
+void policy_marks_free(struct policy_marks *m);
+const struct policy_mark *policy_marks_find(const struct policy_marks *m, const char *path);
+/* The first line of key perm (one POLICY_PERM_* bit) naming mk's path, or NULL. */
+const struct policy_path *policy_mark_line(const struct policy_mark *mk, unsigned int perm);
+
+/* The kernel's walk (bpf/bpfence.bpf.c, file_granted) over the paths: from path up, the marks
+ * met add up until they grant want; a deny refuses, and for exec or map a write grant met first
+ * refuses (nothing the function wrote runs). *by: the mark that decided, NULL for no grant. */
+enum policy_verdict {
+	POLICY_GRANTED,
+	POLICY_NO_GRANT,
+	POLICY_DENIED,   /* by a deny */
+	POLICY_WRITABLE, /* exec or map in a place the function may write */
+};
+enum policy_verdict policy_marks_walk(const struct policy_marks *m, const char *path,
+				      unsigned int want, const struct policy_mark **by);
+
+/* What `policy check` warns about, none of which makes a policy invalid: a deny inside no grant
+ * (deny_unused), a grant cancelled by a deny of the same path (deny_same_path), an exec or map
+ * grant inside a write grant (exec_writable). Sorted by line. 0 or -ENOMEM. */
+struct policy_warning {
+	struct policy_loc loc; /* the line at fault */
+	const char *kind;
+	char *message; /* one line, with the paths as written */
+};
+int policy_lint(const struct policy *p, const struct policy_vars *vars,
+		struct policy_warning **out, size_t *n);
+void policy_warnings_free(struct policy_warning *w, size_t n);
+
 /* Tag cgroup `id` as part of invocation inv; flags: BPFENCE_TAG_* (bpf/bpfence.h). */
 int tag_cgroup(const struct bpfence_maps *m, __u64 id, __u64 inv, __u32 flags);
 /* The flags of cgroup `id`'s tag. */

@@ -392,7 +392,8 @@ static void check_policy(const struct policy *p, const struct lines *l, const ch
 		/* Several paths on one line share nothing but the line; each has its own column. */
 		check_loc_order(&prev, pp->loc);
 		CHECK(pp->perm == POLICY_PERM_READ || pp->perm == POLICY_PERM_WRITE ||
-		      pp->perm == POLICY_PERM_EXEC || pp->perm == POLICY_PERM_MAP);
+		      pp->perm == POLICY_PERM_EXEC || pp->perm == POLICY_PERM_MAP ||
+		      pp->perm == POLICY_PERM_DENY);
 		check_path(pp->path, true);
 		/* Paths past the first few add time, not coverage. */
 		if (i >= EXPAND_PATHS)

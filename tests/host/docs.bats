@@ -191,7 +191,7 @@ policy_keys() {
 @test "docs: the parser's sections and keys are read back (the checks below are not empty)" {
 	[ "$(policy_sections | wc -l)" -ge 6 ]
 	policy_sections | grep -qx files
-	[ "$(policy_keys files | tr '\n' ' ')" = "read write exec map " ]
+	[ "$(policy_keys files | tr '\n' ' ')" = "read write exec map deny " ]
 	# Each key the messages name is one the parser accepts in that section.
 	for sec in $(policy_sections); do
 		for key in $(policy_keys "$sec"); do

@@ -165,3 +165,130 @@ assert e["error"].startswith("no denials found: ") and e["error"].endswith(" for
 	[[ "${lines[0]}" == "Usage: bpfence policy learn "* ]]
 	[[ "$output" == *$'Example:\n  '* ]]
 }
+
+# --into: the target policy is a copy of function.policy (as a user merges into their own), so
+# that line numbers in messages are read from the file under test, never written down here.
+into_policy() {
+	cp "$REPO/policies/function.policy" "$BATS_TEST_TMPDIR/fn.policy"
+	cp "$BATS_TEST_TMPDIR/fn.policy" "$BATS_TEST_TMPDIR/fn.policy.orig"
+}
+
+@test "learn --into: the whole policy, lines in their sections (each once), every original line kept" {
+	local_log
+	into_policy
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" \
+		--source "$BATS_TEST_TMPDIR/fn-42" --into "$BATS_TEST_TMPDIR/fn.policy" \
+		"$BATS_TEST_TMPDIR/audit.jsonl"
+	[ "$status" -eq 0 ]
+	echo "$output" > "$BATS_TEST_TMPDIR/merged.policy"
+	cmp "$BATS_TEST_TMPDIR/fn.policy" "$BATS_TEST_TMPDIR/fn.policy.orig"
+	# Only additions: every line of the policy, comments included, in its order.
+	! diff "$BATS_TEST_TMPDIR/fn.policy" "$BATS_TEST_TMPDIR/merged.policy" | grep -q '^[<-]'
+	for sec in files network; do
+		[ "$(grep -c "^\[$sec\]" "$BATS_TEST_TMPDIR/merged.policy")" -eq 1 ]
+	done
+	# Each added line under a comment saying it was learned, from which run and what.
+	grep -A1 -x '# learned from invocation 5c1e0f3a9b7d: 3 denials, e.g. .*/fn-42/__pycache__/main.cpython-311.pyc.140233 (file_open)' \
+		"$BATS_TEST_TMPDIR/merged.policy" | tail -n 1 | grep -qx 'write = ${source}'
+	added=$(diff "$BATS_TEST_TMPDIR/fn.policy" "$BATS_TEST_TMPDIR/merged.policy" | sed -n 's/^> //p')
+	[ "$(grep -c '^[a-z_]* = ' <<<"$added")" -eq "$(grep -c '^# learned from invocation ' <<<"$added")" ]
+	# In its section: the allow line after [network]'s header, before [broker]'s.
+	awk '/^\[/ { sec = $0 } /^allow = 192.0.2.1\/32 tcp 443$/ { print sec }' \
+		"$BATS_TEST_TMPDIR/merged.policy" | grep -qx '\[network\]'
+	[[ "$stderr" == *"bpfence: 4 line(s) learned into $BATS_TEST_TMPDIR/fn.policy;"* ]]
+	run "$BPFENCE" policy check --json --source "$BATS_TEST_TMPDIR/fn-42" "$BATS_TEST_TMPDIR/merged.policy"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["valid"] and p["allow_rules"] == 2 and "netlink" in p["families"] and not p["warnings"], p'
+}
+
+@test "learn --into again with nothing new changes nothing" {
+	local_log
+	into_policy
+	"$BPFENCE" policy learn --invocation "$INV" --source "$BATS_TEST_TMPDIR/fn-42" \
+		--into "$BATS_TEST_TMPDIR/fn.policy" "$BATS_TEST_TMPDIR/audit.jsonl" \
+		> "$BATS_TEST_TMPDIR/once.policy" 2>/dev/null
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" \
+		--source "$BATS_TEST_TMPDIR/fn-42" --into "$BATS_TEST_TMPDIR/once.policy" \
+		"$BATS_TEST_TMPDIR/audit.jsonl"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/once.policy")" ]
+	[[ "$stderr" == *"bpfence: 0 line(s) learned into "* ]]
+	# No denial at all: the policy as it is, and the answer "no" (exit 1).
+	: > "$BATS_TEST_TMPDIR/empty.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn --into "$BATS_TEST_TMPDIR/once.policy" \
+		"$BATS_TEST_TMPDIR/empty.jsonl"
+	[ "$status" -eq 1 ]
+	[ "$output" = "$(cat "$BATS_TEST_TMPDIR/once.policy")" ]
+	[ "$stderr" = "bpfence: no denials found: $BATS_TEST_TMPDIR/empty.jsonl" ]
+}
+
+@test "learn --into: what a deny of the policy refuses is a warning naming that deny, never a line" {
+	into_policy
+	deny=$(grep -n '^deny = /etc/shadow ' "$BATS_TEST_TMPDIR/fn.policy" | cut -d: -f1)
+	[ -n "$deny" ]
+	run --separate-stderr "$BPFENCE" policy learn --invocation "$INV" \
+		--into "$BATS_TEST_TMPDIR/fn.policy" "$LOG"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"bpfence: warning: 1 denial of /etc/shadow (file_open): not proposed: a deny line of the policy refuses it"*"($BATS_TEST_TMPDIR/fn.policy:$deny: deny = /etc/shadow)"* ]]
+	! grep -q '/etc/shadow' <(grep -v '^#' <<<"$output")
+	run --separate-stderr "$BPFENCE" policy learn --json --invocation "$INV" \
+		--into "$BATS_TEST_TMPDIR/fn.policy" "$LOG"
+	[ "$status" -eq 0 ]
+	echo "$output" | DENY=$deny FILE="$BATS_TEST_TMPDIR/fn.policy" python3 -c '
+import json, os, sys
+p = json.load(sys.stdin)
+w = [w for w in p["warnings"] if w["kind"] == "deny"]
+assert len(w) == 1 and w[0]["example"] == "/etc/shadow", p["warnings"]
+assert w[0]["cause"] == "%s:%s: deny = /etc/shadow" % (os.environ["FILE"], os.environ["DENY"]), w
+assert p["into"] == os.environ["FILE"] and p["policy"].startswith("# SPDX"), p["into"]
+lines = p["policy"].split("\n")
+for f in p["files"] + p["network"]:
+    line = lines[f["line"] - 1]
+    assert line.startswith(f["key"] + " = "), (f, line)
+    above = lines[f["line"] - 3:f["line"] - 1]
+    assert any(l.startswith("# learned from invocation 5c1e0f3a9b7d: ") for l in above), f
+assert p["granted"] > 0 and p["files"], p'
+}
+
+@test "learn --into: exec of what the function wrote is proposed for its place, with a NOTE" {
+	mkdir -p "$BATS_TEST_TMPDIR/scratch"
+	printf '[files]\nread = /usr ${scratch}\nexec = /usr\nwrite = ${scratch}\n' > "$BATS_TEST_TMPDIR/c.policy"
+	for f in a.out lib/x.so; do
+		printf '{"event": "denial", "invocation": "%s", "hook": "bprm_check_security", "class": "file", "object": "file", "path": "%s", "access": "%s"}\n' \
+			"$INV" "$BATS_TEST_TMPDIR/scratch/$f" "$([ "$f" = a.out ] && echo exec || echo map)"
+	done > "$BATS_TEST_TMPDIR/wx.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn --scratch "$BATS_TEST_TMPDIR/scratch" \
+		--into "$BATS_TEST_TMPDIR/c.policy" "$BATS_TEST_TMPDIR/wx.jsonl"
+	[ "$status" -eq 0 ]
+	# One line, for the place: a line for the file would be cancelled (or skipped: it does not
+	# exist when the policy is loaded); map folds into exec, which implies it.
+	[ "$(grep -c '^exec = ' <<<"$output")" -eq 2 ]
+	[[ "$output" == *$'\n# NOTE: a place the function may write: with this line it can run what it writes there (nothing it wrote runs otherwise) ('"$BATS_TEST_TMPDIR"$'/c.policy:4: write = ${scratch})\nexec = ${scratch}'* ]]
+	! grep -q '^map = ' <<<"$output"
+	[[ "$stderr" == *'bpfence: warning: exec = ${scratch} for 2 denials of '*'/scratch/a.out (bprm_check_security): a place the function may write'* ]]
+	echo "$output" > "$BATS_TEST_TMPDIR/m.policy"
+	run "$BPFENCE" policy check "$BATS_TEST_TMPDIR/m.policy"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"m.policy:8:8: warning: exec = \${scratch} lies inside write = \${scratch} (line 4): files the function writes there can run"* ]]
+}
+
+@test "learn --into: a missing or invalid policy is an error with file:line:column, exit 1" {
+	run --separate-stderr "$BPFENCE" policy learn --into /nonexistent/x.policy "$LOG"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "bpfence: invalid policy: /nonexistent/x.policy: cannot read: No such file or directory" ]
+	printf '[files]\nread = /usr\ndeny = etc/shadow\n' > "$BATS_TEST_TMPDIR/bad.policy"
+	run --separate-stderr "$BPFENCE" policy learn --into "$BATS_TEST_TMPDIR/bad.policy" "$LOG"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[[ "$stderr" == "bpfence: invalid policy: $BATS_TEST_TMPDIR/bad.policy:3:8: relative path 'etc/shadow' "* ]]
+	run --separate-stderr "$BPFENCE" policy learn --json --into "$BATS_TEST_TMPDIR/bad.policy" "$LOG"
+	[ "$status" -eq 1 ]
+	echo "$stderr" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+assert e["error"].startswith("invalid policy: ") and ":3:8: relative path" in e["error"], e'
+}
