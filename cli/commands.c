@@ -612,7 +612,7 @@ static const char policy_help[] =
 	"                            [FILE|-]\n"
 	"       bpfence policy seccomp [--output FILE] [--log-flag] [--pfc] FILE\n"
 	"check: parse a policy and resolve its paths. Errors name FILE:LINE:COLUMN. Paths that do\n"
-	"not exist grant nothing; they are listed so a typo does not go unnoticed. Warnings, as\n"
+	"not exist grant or deny nothing; they are listed so a typo does not go unnoticed. Warnings, as\n"
 	"FILE:LINE:COLUMN: warning: ..., for a deny inside no grant (it does nothing), a grant\n"
 	"and a deny of one path (the deny wins), an exec or map grant inside a write grant\n"
 	"(what the function writes there can run); paths compared as written.\n"
@@ -854,7 +854,7 @@ int cmd_policy(int argc, char **argv)
 		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_paths, denies, rep.files,
 		       rep.skipped, rep.unbound);
 		if (rep.skipped)
-			printf("%s: note: missing paths grant nothing (first: %s)\n",
+			printf("%s: note: missing paths grant or deny nothing (first: %s)\n",
 			       TEXT(argv[optind]), TEXT(rep.first_skipped));
 		for (size_t i = 0; i < n_warn; i++)
 			printf("%s:%u:%u: warning: %s\n", TEXT(argv[optind]), warn[i].loc.line,
