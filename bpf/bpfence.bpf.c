@@ -508,8 +508,11 @@ __noinline int bpfence_fill_path(struct bpfence_event *e, __u64 dentry_p, __u64 
 		}
 		parent = BPF_CORE_READ(dentry, d_parent);
 		if (parent == dentry) {
-			ps->depth = i;
-			ps->whole = vfsmnt != NULL;
+			/* With a mount, no mount root was reached: a pseudo file (a memfd, shmem
+			 * or anonymous file) or a disconnected dentry. Its own name is all there
+			 * is to say, and the path is not a whole one. */
+			ps->names[i] = vfsmnt ? BPF_CORE_READ(dentry, d_name.name) : NULL;
+			ps->depth = i + 1;
 			break;
 		}
 		ps->names[i] = BPF_CORE_READ(dentry, d_name.name);

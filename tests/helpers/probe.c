@@ -845,18 +845,14 @@ static int act_open(int argc, char **argv)
 	return okf("%zd", n);
 }
 
-static int act_read(int argc, char **argv)
+/* Reads fd to its end (at most READ_CAP) and reports "ok FIRST-LINE". */
+static int report_read(int fd)
 {
 	char line[LINE_MAX_CHARS + 1];
 	size_t len = 0, total = 0;
 	bool line_done = false;
 	char buf[4096];
-	int fd;
 
-	(void)argc;
-	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail("open");
 	while (total < READ_CAP) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		ssize_t i;
@@ -886,6 +882,35 @@ static int act_read(int argc, char **argv)
 	return okf("%s", line);
 }
 
+static int act_read(int argc, char **argv)
+{
+	int fd;
+
+	(void)argc;
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("open");
+	return report_read(fd);
+}
+
+/* An O_PATH fd (which no file_open hook sees) turned into a readable one through its magic link
+ * in /proc/self/fd: the reopen is a new open of the same file, and must be decided as one. */
+static int act_reopen(int argc, char **argv)
+{
+	char link[64];
+	int fd, rfd;
+
+	(void)argc;
+	fd = open(argv[1], O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return fail("open");
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	rfd = open(link, O_RDONLY | O_CLOEXEC);
+	if (rfd < 0)
+		return fail("reopen");
+	return report_read(rfd);
+}
+
 static int write_file(const char *path, int flags, const char *data)
 {
 	int fd = open(path, flags | O_CLOEXEC, 0644);
@@ -910,6 +935,34 @@ static int act_create(int argc, char **argv)
 {
 	(void)argc;
 	return write_file(argv[1], O_WRONLY | O_CREAT | O_TRUNC, argv[2]) ?: ok();
+}
+
+/* What a dropper does: SRC's bytes into a new executable file DST. */
+static int act_copy(int argc, char **argv)
+{
+	char buf[65536];
+	int src, dst;
+	ssize_t n;
+
+	(void)argc;
+	src = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return fail("open");
+	dst = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (dst < 0)
+		return fail("create");
+	while ((n = read(src, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail("read");
+		}
+		if (write_all(dst, buf, (size_t)n, "write"))
+			return 1;
+	}
+	if (close(dst) < 0)
+		return fail("close");
+	return ok();
 }
 
 static int act_getpid_into(int argc, char **argv)
@@ -988,6 +1041,90 @@ static int act_exec(int argc, char **argv)
 	fflush(stdout);
 	execv(argv[1], argv + 1);
 	return fail("exec");
+}
+
+/* An executable mapping of fd: mmap with PROT_EXEC at once, or mapped readable first and then
+ * mprotect'ed to add PROT_EXEC (mmap_file and file_mprotect are different hooks). */
+static int map_exec_fd(int fd, const char *how)
+{
+	void *m;
+
+	if (!strcmp(how, "mmap")) {
+		m = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			return fail("mmap");
+	} else {
+		m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			return fail("mmap");
+		if (mprotect(m, 4096, PROT_READ | PROT_EXEC) < 0)
+			return fail("mprotect");
+	}
+	munmap(m, 4096);
+	return ok();
+}
+
+static const char *map_how(const char *s)
+{
+	if (strcmp(s, "mmap") && strcmp(s, "mprotect"))
+		usage_error("bad mapping '%s' (mmap or mprotect)", s);
+	return s;
+}
+
+static int act_map_exec(int argc, char **argv)
+{
+	const char *how = map_how(argv[2]);
+	int fd;
+
+	(void)argc;
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail("open");
+	return map_exec_fd(fd, how);
+}
+
+#ifndef __NR_execveat
+#define __NR_execveat 322
+#endif
+
+/* Code that never was a file anyone could grant: SRC's bytes copied into a memfd, then executed
+ * (execveat(fd, "", AT_EMPTY_PATH), what fexecve does) or mapped executable. */
+static int act_memfd(int argc, char **argv)
+{
+	const char *what = argv[2];
+	char buf[65536];
+	ssize_t n;
+	int src, fd;
+
+	(void)argc;
+	if (strcmp(what, "exec")) {
+		map_how(what);
+		if (argc > 3)
+			usage_error("memfd SRC %s takes no more arguments", what);
+	} else if (argc < 4)
+		usage_error("memfd SRC exec needs ARG0");
+	src = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return fail("open");
+	fd = memfd_create("probe", MFD_CLOEXEC);
+	if (fd < 0)
+		return fail("memfd_create");
+	while ((n = read(src, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return fail("read");
+		}
+		if (write_all(fd, buf, (size_t)n, "write"))
+			return 1;
+	}
+	close(src);
+	if (strcmp(what, "exec"))
+		return map_exec_fd(fd, what);
+	signal(SIGPIPE, SIG_DFL);
+	fflush(stdout);
+	syscall(__NR_execveat, fd, "", argv + 3, environ, AT_EMPTY_PATH);
+	return fail("execveat");
 }
 
 /* What the grandchild of "daemonize" tells the original process through the pipe. */
@@ -1254,6 +1391,37 @@ static int act_clone3(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	fflush(stdout);
+	pid = syscall(__NR_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return fail("clone3");
+	if (!pid)
+		_exit(0);
+	if (waitpid(pid, &st, 0) < 0)
+		return fail("waitpid");
+	return WIFEXITED(st) && !WEXITSTATUS(st) ? ok() : fail_err(ECHILD, "child");
+}
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* clone3(CLONE_INTO_CGROUP) into DIR, through an O_PATH fd of it: O_PATH opens reach no
+ * file_open hook, and the kernel takes such an fd for the cgroup. */
+static int act_clone_into_cgroup(int argc, char **argv)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+			set_tid, set_tid_size, cgroup;
+	} args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	int st, dfd;
+	long pid;
+
+	(void)argc;
+	dfd = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail("open");
+	args.cgroup = (uint64_t)dfd;
 	fflush(stdout);
 	pid = syscall(__NR_clone3, &args, sizeof(args));
 	if (pid < 0)
@@ -1771,8 +1939,11 @@ static const struct action actions[] = {
 	{ "open", 2, 2, act_open, "PATH r|w|rw|creat|trunc|append|path|dir",
 	  "open (r also reads <= 4096 bytes: ok N)" },
 	{ "read", 1, 1, act_read, "PATH", "read whole file: ok FIRST-LINE" },
+	{ "reopen", 1, 1, act_reopen, "PATH",
+	  "O_PATH open, then read through /proc/self/fd/N: ok FIRST-LINE" },
 	{ "write", 2, 2, act_write, "PATH STRING", "O_WRONLY (no create/trunc) + write" },
 	{ "create", 2, 2, act_create, "PATH STRING", "O_WRONLY|O_CREAT|O_TRUNC 0644 + write" },
+	{ "copy", 2, 2, act_copy, "SRC DST", "SRC's bytes into DST (O_CREAT|O_TRUNC, mode 0755)" },
 	{ "mkdir", 1, 2, act_mkdir, "PATH [OCTAL]", "mkdir (default 0755)" },
 	{ "rmdir", 1, 1, act_rmdir, "PATH", "rmdir" },
 	{ "unlink", 1, 1, act_unlink, "PATH", "unlink" },
@@ -1782,6 +1953,10 @@ static const struct action actions[] = {
 	{ "chmod", 2, 2, act_chmod, "PATH OCTAL", "chmod" },
 	{ "truncate", 2, 2, act_truncate, "PATH LEN", "truncate" },
 	{ "exec", 1, -1, act_exec, "PATH [ARG...]", "execv; its output replaces ours" },
+	{ "map-exec", 2, 2, act_map_exec, "PATH mmap|mprotect",
+	  "map PATH's first page PROT_EXEC (mmap), or readable then mprotect PROT_EXEC" },
+	{ "memfd", 2, -1, act_memfd, "SRC exec ARG0 [ARG...] | SRC mmap|mprotect",
+	  "SRC copied into a memfd, then execveat(AT_EMPTY_PATH) or mapped PROT_EXEC" },
 	{ "getpid-into", 1, 1, act_getpid_into, "FILE", "write own pid into FILE: ok PID" },
 	{ "daemonize", 2, 2, act_daemonize, "PIDFILE SECS",
 	  "double-fork + setsid grandchild sleeping SECS: ok PID" },
@@ -1797,6 +1972,8 @@ static const struct action actions[] = {
 	{ "clone-ns", 1, 1, act_clone_ns, "none|user|mount|net|pid|ipc|uts|cgroup",
 	  "clone(2) with that namespace flag, the child exits 0" },
 	{ "clone3", 0, 0, act_clone3, "", "clone3(2) without flags, the child exits 0" },
+	{ "clone-into-cgroup", 1, 1, act_clone_into_cgroup, "DIR",
+	  "clone3(CLONE_INTO_CGROUP) with an O_PATH fd of DIR, the child exits 0" },
 	{ "abi", 1, 1, act_abi, "i386|x32", "getpid through another ABI: ok PID (or killed)" },
 	{ "perf-open", 1, 1, act_perf_open, "PID", "perf_event_open of a software clock on PID" },
 	{ "tiocsti", 0, 0, act_tiocsti, "", "ioctl(0, TIOCSTI)" },

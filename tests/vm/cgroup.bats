@@ -3,9 +3,19 @@
 #
 # Self-protection: a restricted task cannot leave its cgroup (cgroup.procs, a child cgroup,
 # a cgroupfs fd for clone3(CLONE_INTO_CGROUP)), cannot touch BPF (bpf(), bpffs), and a cgroup
-# created below a tagged one is restricted too. All of these are EPERM, class "system".
+# created below a tagged one is restricted too. All of these are EPERM, class "system". The one
+# opening: a tagged task may read the interface files of its own invocation's cgroup (memory.max,
+# cpu.max, ...), never write them, never open the directory, never another cgroup's
+# (SECURITY.md row 39).
 
 load helpers
+
+LOG=/var/log/bpfence/test-cgroup.jsonl
+
+# The row 39 tests check records (start_fresh_daemon); the others run no daemon.
+teardown() {
+	daemon_teardown
+}
 
 # mk_cgroup NAME: a fresh cgroup directly under the root in $cg, removed in teardown.
 mk_cgroup() {
@@ -158,4 +168,80 @@ EOF
 	assert_probe 1 "EPERM mkdir"
 	assert_denied system=1
 	[[ ! -e $CGROOT/fence-escape2 && ! -e $cg/sub ]]
+}
+
+# The invocation's own cgroup, as its shell names it.
+OWN_CG='/sys/fs/cgroup/bpfence/$BPFENCE_INVOCATION'
+
+@test "row 39: a tagged task reads its own cgroup's interface files as runtimes do to size themselves (memory.max, cpu.max, pids.max, memory.stat, ...), and /proc/self/cgroup, with no denial" {
+	local cg=$OWN_CG
+	run_steps --memory-max 64M --pids-max 77 -- \
+		"probe read $cg/memory.max" "probe read $cg/memory.high" \
+		"probe read $cg/memory.swap.max" "probe read $cg/memory.current" \
+		"probe read $cg/memory.stat" "probe read $cg/cpu.max" "probe read $cg/cpu.weight" \
+		"probe read $cg/cpu.stat" "probe read $cg/pids.max" "probe read $cg/pids.current" \
+		"probe read $cg/cgroup.events" "probe read $cg/cgroup.controllers" \
+		"probe read /proc/self/cgroup" "probe read /proc/self/mountinfo"
+	# The limits bpfence set, as the function's runtime sees them.
+	assert_steps "ok 67108864" "ok max" "ok 0" "ok [1-9]*" "ok anon [0-9]*" "ok max 100000" \
+		"ok 100" "ok usage_usec [0-9]*" "ok 77" "ok [1-9]*" "ok populated 1" "ok *memory*" \
+		"ok 0::/bpfence/$(invocation)" "ok [0-9]*"
+	assert_denied
+}
+
+# cgroupfs_steps OWN SIBLING: what stays shut, one step per line: the membership, process lists
+# and delegation switch of its own cgroup OWN (read), OWN as a directory, writes to OWN's
+# interface files, and the files of the parent cgroup, the root and another invocation SIBLING.
+cgroupfs_steps() {
+	printf '%s\n' "probe read $1/cgroup.procs" "probe read $1/cgroup.threads" \
+		"probe read $1/cgroup.subtree_control" "probe open $1 dir" \
+		"probe write $1/memory.max 100M" "probe open $1/pids.max rw" \
+		"probe read $CGROOT/bpfence/memory.stat" "probe read $CGROOT/memory.stat" \
+		"probe read $2/memory.max"
+}
+
+@test "row 39: the rest of cgroupfs stays shut: cgroup.procs, cgroup.threads, cgroup.subtree_control, its cgroup's directory, writes, the parent's, the root's and another invocation's files are EPERM, class system (untagged: ok)" {
+	local cg ctl steps
+	mk_cgroup fence-sibling
+	run "$BPFENCE" tag --policy "$POLICY" --source "$SOURCE" "$cg"
+	assert_status 0
+	local sibling=$cg
+	start_fresh_daemon
+	mapfile -t steps < <(cgroupfs_steps "$OWN_CG" "$sibling")
+	run_steps -- "${steps[@]}"
+	assert_steps "EPERM open" "EPERM open" "EPERM open" "EPERM open" "EPERM open" "EPERM open" \
+		"EPERM open" "EPERM open" "EPERM open"
+	assert_denied system=9
+	local own
+	own=$CGROOT/bpfence/$(invocation)
+	assert_records "file_open system EPERM read - $own/cgroup.procs" \
+		"file_open system EPERM read - $own/cgroup.threads" \
+		"file_open system EPERM read - $own/cgroup.subtree_control" \
+		"file_open system EPERM read - $own" \
+		"file_open system EPERM write - $own/memory.max" \
+		"file_open system EPERM read,write - $own/pids.max" \
+		"file_open system EPERM read - $CGROOT/bpfence/memory.stat" \
+		"file_open system EPERM read - $CGROOT/memory.stat" \
+		"file_open system EPERM read - $sibling/memory.max"
+	# The control: the same steps in an untagged cgroup of the same shape.
+	mk_cgroup fence-ctl
+	mapfile -t steps < <(cgroupfs_steps "$cg" "$sibling")
+	run_steps_untagged "${steps[@]}"
+	assert_steps "ok" "ok" "ok" "ok" "ok" "ok" "ok anon [0-9]*" "ok anon [0-9]*" "ok max"
+	[[ $(cat "$cg/memory.max") == 104857600 ]]
+}
+
+@test "row 39: clone3(CLONE_INTO_CGROUP) through an O_PATH fd of a cgroup (no open hook sees it) is EPERM by task_alloc, its own cgroup too; ENOSYS from the seccomp layer (untagged: ok)" {
+	start_fresh_daemon
+	run_steps --no-seccomp -- "probe clone-into-cgroup $CGROOT" "probe clone-into-cgroup $OWN_CG"
+	assert_steps "EPERM clone3" "EPERM clone3"
+	assert_denied system=2
+	assert_records "task_alloc system EPERM - - -" "task_alloc system EPERM - - -"
+	run_tagged clone-into-cgroup "$CGROOT"
+	assert_probe 1 "ENOSYS clone3"
+	assert_denied
+	local cg
+	mk_cgroup fence-clone
+	run_untagged clone-into-cgroup "$cg"
+	assert_probe 0 "ok"
 }

@@ -3,15 +3,23 @@
 #
 # [files]: read/write/exec grant subtrees by inode identity. Outside them, opens and path
 # operations fail with EACCES, class "file"; ${source} is readable, ${scratch} writable, and
-# nothing else is (another function's source, /etc/shadow, the rest of /tmp).
+# nothing else is (another function's source, /etc/shadow, the rest of /tmp). A deny line inside
+# a grant holds by inode too, through every alias (SECURITY.md row 38).
 
 load helpers
+
+LOG=/var/log/bpfence/test-files.jsonl
 
 setup() {
 	fence_setup
 	SCRATCH=$BATS_TEST_TMPDIR/scratch
 	OUTSIDE=$BATS_TEST_TMPDIR/outside
 	mkdir "$SCRATCH" "$OUTSIDE"
+}
+
+# The deny tests check records (start_fresh_daemon); the others run no daemon.
+teardown() {
+	daemon_teardown
 }
 
 # assert_ok_prefix DETAIL: the control succeeded (first line of output varies, e.g. file content).
@@ -187,4 +195,109 @@ EOF
 	assert_denied file=1
 	run /usr/bin/true
 	assert_status 0
+}
+
+# A host-independent /etc of the test's own: T/public.conf, T/secret, T/private/key,
+# T/private/pub/cert, T/both, and in T/alias second hard links to T/secret and T/private/key,
+# made before the policy is loaded.
+make_etc() {
+	T=$BATS_TEST_TMPDIR/etc
+	mkdir -p "$T/private/pub" "$T/alias"
+	echo public >"$T/public.conf"
+	echo secret >"$T/secret"
+	echo key >"$T/private/key"
+	echo cert >"$T/private/pub/cert"
+	echo both >"$T/both"
+	ln "$T/secret" "$T/alias/secret2"
+	ln "$T/private/key" "$T/alias/key2"
+}
+
+@test "row 38: a deny inside a grant holds by inode: direct, a symlink, a hard link, .. walks and an O_PATH fd reopened through /proc/self/fd are EACCES, rule deny; a grant below it still reads (untagged: all read)" {
+	make_etc
+	write_policy <<EOF
+[files]
+read = $T $T/private/pub $T/both
+deny = $T/secret $T/private $T/both
+EOF
+	local steps=(
+		"probe read $T/public.conf"
+		"probe read $T/secret"
+		"probe read $T/private/key"
+		"probe read $T/private/pub/cert"
+		"probe read $T/both"
+		"probe symlink $T/secret $SCRATCH/s"
+		"probe read $SCRATCH/s"
+		"probe symlink $T/private $SCRATCH/p"
+		"probe read $SCRATCH/p/key"
+		"probe read $T/alias/secret2"
+		"probe read $T/alias/key2"
+		"probe read $T/private/pub/../key"
+		"probe read $T/alias/../secret"
+		"probe reopen $T/secret"
+		"probe reopen $T/public.conf"
+	)
+	start_fresh_daemon
+	run_steps --scratch "$SCRATCH" -- "${steps[@]}"
+	assert_steps "ok public" "EACCES open" "EACCES open" "ok cert" "EACCES open" \
+		"ok" "EACCES open" "ok" "EACCES open" "EACCES open" "EACCES open" "EACCES open" \
+		"EACCES open" "EACCES reopen" "ok public"
+	assert_denied file=10
+	assert_records "file_open file EACCES read deny $T/secret" \
+		"file_open file EACCES read deny $T/private/key" \
+		"file_open file EACCES read deny $T/both" \
+		"file_open file EACCES read deny $T/secret" \
+		"file_open file EACCES read deny $T/private/key" \
+		"file_open file EACCES read deny $T/alias/secret2" \
+		"file_open file EACCES read deny $T/alias/key2" \
+		"file_open file EACCES read deny $T/private/key" \
+		"file_open file EACCES read deny $T/secret" \
+		"file_open file EACCES read deny $T/secret"
+	rm "$SCRATCH/s" "$SCRATCH/p"
+	run_steps_untagged "${steps[@]}"
+	assert_steps "ok public" "ok secret" "ok key" "ok cert" "ok both" "ok" "ok secret" "ok" \
+		"ok key" "ok secret" "ok key" "ok key" "ok secret" "ok secret" "ok public"
+}
+
+# deny_tree DIR: DIR/keep/secret (denied by name) and DIR/box/private/key (below a denied
+# directory).
+deny_tree() {
+	mkdir -p "$1/keep" "$1/box/private"
+	echo secret >"$1/keep/secret"
+	echo key >"$1/box/private/key"
+}
+
+# deny_tree_steps DIR: one step per line, in an order in which every step also works untagged
+# after the ones before it.
+deny_tree_steps() {
+	printf '%s\n' "probe link $1/keep/secret $1/l" "probe write $1/keep/secret x" \
+		"probe rename $1/box $1/box2" "probe read $1/box2/private/key" \
+		"probe rename $1/keep $1/keep2" "probe read $1/keep2/secret" \
+		"probe rename $1/box2/private/key $1/key" "probe rename $1/keep2/secret $1/moved"
+}
+
+@test "row 38: where the function may write, a denied file cannot be linked, written or renamed, and renaming a directory above it carries the deny along (untagged: all work)" {
+	local s=$SCRATCH ctl=$BATS_TEST_TMPDIR/ctl steps
+	deny_tree "$s"
+	write_policy <<EOF
+[files]
+deny = $s/keep/secret $s/box/private
+EOF
+	start_fresh_daemon
+	mapfile -t steps < <(deny_tree_steps "$s")
+	run_steps --scratch "$s" -- "${steps[@]}"
+	assert_steps "EACCES link" "EACCES open" "ok" "EACCES open" "ok" "EACCES open" \
+		"EACCES rename" "EACCES rename"
+	assert_denied file=6
+	assert_records "path_link file EACCES write deny $s/keep/secret" \
+		"file_open file EACCES write deny $s/keep/secret" \
+		"file_open file EACCES read deny $s/box2/private/key" \
+		"file_open file EACCES read deny $s/keep2/secret" \
+		"path_rename file EACCES write deny $s/box2/private/key" \
+		"path_rename file EACCES write deny $s/keep2/secret"
+	[[ $(cat "$s/keep2/secret") == secret && -f $s/box2/private/key ]]
+	[[ ! -e $s/l && ! -e $s/key && ! -e $s/moved ]]
+	deny_tree "$ctl"
+	mapfile -t steps < <(deny_tree_steps "$ctl")
+	run_steps_untagged "${steps[@]}"
+	assert_steps "ok" "ok" "ok" "ok key" "ok" "ok xecret" "ok" "ok"
 }

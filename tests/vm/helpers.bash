@@ -217,6 +217,52 @@ run_untagged() {
 	RESULT=
 }
 
+# ------------------------------------------------------------------------------ steps
+
+# Several actions in one invocation, each still asserted on its own: starting an invocation
+# costs more under emulation than the actions do.
+
+# steps_script STEP...: a /bin/sh script that runs each STEP (a shell command line in which
+# `probe` is the probe) in turn. The STEPs are expanded by that shell, inside the invocation when
+# tagged: "$TMPDIR" and "$BPFENCE_INVOCATION" name the invocation's own.
+steps_script() {
+	printf 'probe() { %s "$@"; }\n' "$PROBE"
+	printf '%s\n' "$@"
+}
+
+# run_steps [BPFENCE-RUN-OPTIONS...] -- STEP...: the steps in one invocation (see fence_run).
+run_steps() {
+	local opts=()
+	while (($#)) && [[ $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	fence_run "${opts[@]}" -- /bin/sh -c "$(steps_script "$@")"
+}
+
+# run_steps_untagged STEP...: the same steps outside bpfence (the negative control).
+run_steps_untagged() {
+	run --separate-stderr /bin/sh -c "$(steps_script "$@")"
+	RESULT=
+}
+
+# assert_steps WANT...: stdout is one line per WANT, in order, each matching it (a glob pattern,
+# for what varies: 'ok anon *'). The first line that differs is named.
+assert_steps() {
+	local got=() i pattern
+	[[ -z $output ]] || mapfile -t got <<<"$output"
+	for ((i = 0; i < $# || i < ${#got[@]}; i++)); do
+		pattern=${*:i+1:1}
+		# shellcheck disable=SC2053 # a pattern
+		if ((i >= $#)) || ((i >= ${#got[@]})) || [[ ${got[i]} != $pattern ]]; then
+			show_run
+			fail "line $((i + 1)): got '${got[i]-<none>}', expected '${pattern:-<none>}'"
+			return 1
+		fi
+	done
+}
+
 # ------------------------------------------------------------------------------ assertions
 
 show_run() {
@@ -380,10 +426,17 @@ assert_one_record() {
 }
 
 # daemon_setup / daemon_teardown: setup and teardown for files whose every test checks records.
+# Files where only some tests do call start_fresh_daemon in those tests and daemon_teardown in
+# teardown (harmless when no daemon ran).
 daemon_setup() {
 	fence_setup
-	# Denials left in the ring buffer by earlier test files (run with no daemon) are drained
-	# into a log that is thrown away, so this test's log holds only what this test caused.
+	start_fresh_daemon
+}
+
+# start_fresh_daemon: bpfenced on a fresh $LOG that will hold only what this test causes.
+start_fresh_daemon() {
+	# Denials left in the ring buffer by earlier tests run with no daemon are drained into a
+	# log that is thrown away.
 	rm -f "$LOG" "$LOG".*
 	start_daemon
 	stop_daemon
@@ -404,4 +457,38 @@ assert_record() {
 	stop_daemon
 	assert_one_record "$inv" 'event="denial"' "hook=\"$1\"" "class=\"$2\"" "errno=\"$3\"" \
 		'action="denied"'
+}
+
+# record_table INVOCATION: the invocation's denial records in the order they were made, one line
+# each: "hook class errno access rule path", a field the record lacks as "-" (rule is only there
+# when a deny line or the written-place rule refused; task hooks carry no access or path).
+record_table() {
+	local line k v out
+	while IFS= read -r line; do
+		out=
+		for k in hook class errno access rule path; do
+			v=$(json_get "$k" <<<"$line") || v=-
+			v=${v#\"}
+			out+="${out:+ }${v%\"}"
+		done
+		printf '%s\n' "$out"
+	done < <(log_records "$LOG".1 "$LOG" -- "invocation=\"$1\"" 'event="denial"')
+}
+
+# assert_records LINE...: the last invocation's denial records, as record_table lines, match
+# these (glob patterns, as assert_steps's), one for one and in order: one record per denial,
+# each naming its own hook, rule and object.
+assert_records() {
+	local inv got=() i pattern
+	inv=$(invocation) || return 1
+	stop_daemon
+	mapfile -t got < <(record_table "$inv")
+	for ((i = 0; i < $# || i < ${#got[@]}; i++)); do
+		pattern=${*:i+1:1}
+		# shellcheck disable=SC2053 # a pattern
+		if ((i >= $#)) || ((i >= ${#got[@]})) || [[ ${got[i]} != $pattern ]]; then
+			fail "records of $inv:" "${got[@]}" "expected:" "$@"
+			return 1
+		fi
+	done
 }

@@ -5,7 +5,9 @@
 # no registry is reachable), with `bpfence oci-hook` as their createRuntime/poststop hooks, or
 # below a cgroup that `bpfence tag` tagged beforehand. Every container shares the VM's network
 # namespace and has the broker's directory bind-mounted, so the unannotated twin (the negative
-# control) can reach everything the annotated one is denied.
+# control) can reach everything the annotated one is denied. A restricted container reads its
+# own cgroup's interface files, as its runtime would to size itself, and nothing else of
+# cgroupfs (row 39).
 
 load helpers
 
@@ -153,16 +155,22 @@ for line in open(sys.argv[1]):
 EOF
 }
 
+# The container reads its own cgroup's memory.max, as a runtime sizing its heap does (allowed:
+# SECURITY.md row 39), and its cgroup.procs (never). Without a cgroup namespace (runc's default
+# spec has none) runc and crun bind-mount the container's own cgroup on /sys/fs/cgroup.
+CGROUP_PROBES='probe read /sys/fs/cgroup/memory.max; probe read /sys/fs/cgroup/cgroup.procs; '
+
 restricted_by_hook() {
 	local rt=$1 id=oci-$1-$RANDOM
-	bundle "$id" ctr /bin/sh -c "$PROBES"
+	bundle "$id" ctr /bin/sh -c "$CGROUP_PROBES$PROBES"
 	run_container "$rt" "$id"
-	if [[ $status != 0 || $output != "$(restricted_output)" ]]; then
+	if [[ $status != 0 || $output != "$(printf '%s\n' "ok max" "EPERM open" \
+		"$(restricted_output)")" ]]; then
 		show_run
 		fail "$rt: the annotated container was not restricted as expected"
 	fi
 	run records_for "$id"
-	[[ $output == "$(printf '%s\n' "socket_connect connect EPERM ctr" \
+	[[ $output == "$(printf '%s\n' "file_open system EPERM ctr" "socket_connect connect EPERM ctr" \
 		"unix_stream_connect broker EACCES ctr" "file_open file EACCES ctr")" ]] ||
 		fail "records naming $id:" "$output"
 	# poststop removed the tag's policy and the record (teardown checks both).
@@ -171,9 +179,10 @@ restricted_by_hook() {
 
 free_without_annotation() {
 	local rt=$1 id=oci-free-$1-$RANDOM
-	bundle "$id" - /bin/sh -c "$PROBES"
+	bundle "$id" - /bin/sh -c "$CGROUP_PROBES$PROBES"
 	run_container "$rt" "$id"
-	if [[ $status != 0 || $output != "$(free_output)" ]]; then
+	# cgroup.procs: the container's shell, pid 1 in its own pid namespace, comes first.
+	if [[ $status != 0 || $output != "$(printf '%s\n' "ok max" "ok 1" "$(free_output)")" ]]; then
 		show_run
 		fail "$rt: the container without the annotation was restricted"
 	fi
@@ -181,7 +190,7 @@ free_without_annotation() {
 	[[ -z $output ]]
 }
 
-@test "runc: an annotated container is denied network, broker and files (exact errno, records name the container)" {
+@test "runc: an annotated container is denied network, broker and files (exact errno, records name the container); row 39: it reads its own cgroup's memory.max, never its cgroup.procs (EPERM)" {
 	restricted_by_hook runc
 }
 
@@ -189,7 +198,7 @@ free_without_annotation() {
 	free_without_annotation runc
 }
 
-@test "crun: an annotated container is denied network, broker and files (exact errno, records name the container)" {
+@test "crun: an annotated container is denied network, broker and files (exact errno, records name the container); row 39: it reads its own cgroup's memory.max, never its cgroup.procs (EPERM)" {
 	restricted_by_hook crun
 }
 
