@@ -47,10 +47,13 @@ USER_LDLIBS := -Wl,-Bstatic -lbpf -lelf -lz -lseccomp -Wl,-Bdynamic -lm
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(OUTPUT) -Ibpf -MMD -MP
 
 # What each stage needs from Debian; tools/deps installs what is missing (and nothing else).
-BUILD_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libseccomp-dev make pkg-config
+BUILD_PKGS := clang llvm gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev libseccomp-dev make \
+	pkg-config
+# The runtimes and programs of the workload corpus (tests/vm/corpus) come last: nodejs, perl, jq,
+# sqlite3, git and procps (free).
 TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace \
 	runc crun podman containerd systemd yamllint python3-kubernetes bubblewrap logrotate \
-	man-db groff-base
+	man-db groff-base nodejs perl jq sqlite3 git procps
 DEPS_STAMP := $(OUTPUT)/.deps-build
 
 LIB_SRCS := $(wildcard loader/*.c)
@@ -58,8 +61,11 @@ LIB_SRCS := $(filter-out loader/bpfenced.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard cli/*.c))
 BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
+# The compiled functions of the workload corpus (tests/vm/corpus/*.c, installed under /usr in the
+# VM by tests/vm/corpus.bats).
+CORPUS_BINS := $(patsubst tests/vm/corpus/%.c,$(OUTPUT)/tests/corpus/%,$(wildcard tests/vm/corpus/*.c))
 TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/tests/jsonq $(OUTPUT)/bpfence-bench \
-	$(OUTPUT)/bpfence-attack
+	$(OUTPUT)/bpfence-attack $(CORPUS_BINS)
 
 # The kernels every change is proven on (make test), and the whole matrix (make test-matrix):
 # Debian's 6.1 and 6.12 series, generic (-amd64) and cloud (-cloud-amd64) flavours. Each is a
@@ -139,6 +145,13 @@ $(OUTPUT)/tests/probe: tests/helpers/probe.c | $(DEPS_STAMP)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -std=gnu11 $(WARNINGS) -static $< -o $@
+
+# A corpus function is an ordinary program: dynamically linked, so that the ELF interpreter and
+# what libc reads on its behalf (NSS, time zones, gconv modules, locale) run under the policy.
+$(OUTPUT)/tests/corpus/%: tests/vm/corpus/%.c | $(DEPS_STAMP)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -std=gnu11 $(WARNINGS) -pthread $< -o $@
 
 # The hostile function of `bpfence selftest`: static for the same reason as the probe. Like the
 # probe, without $(CPPFLAGS): _FORTIFY_SOURCE's checks would stand in the way of what it attempts

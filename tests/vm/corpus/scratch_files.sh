@@ -1,7 +1,7 @@
 #!/bin/sh
 # Files in TMPDIR from sh builtins alone: redirections, appends, here-documents, reading back,
-# extra file descriptors and an EXIT trap. No cat, mkdir or rm: the shipped policy starts no
-# utilities, only /bin/sh and python3.
+# extra file descriptors and an EXIT trap. No cat, mkdir or rm on purpose: file_tools.sh covers
+# the utilities.
 set -eu
 
 work="$TMPDIR"
