@@ -937,20 +937,13 @@ static int act_create(int argc, char **argv)
 	return write_file(argv[1], O_WRONLY | O_CREAT | O_TRUNC, argv[2]) ?: ok();
 }
 
-/* What a dropper does: SRC's bytes into a new executable file DST. */
-static int act_copy(int argc, char **argv)
+/* All of src's bytes into dst (the steps a dropper and the memfd action share). 0, or 1 after
+ * reporting the failed step. */
+static int copy_fd(int src, int dst)
 {
 	char buf[65536];
-	int src, dst;
 	ssize_t n;
 
-	(void)argc;
-	src = open(argv[1], O_RDONLY | O_CLOEXEC);
-	if (src < 0)
-		return fail("open");
-	dst = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	if (dst < 0)
-		return fail("create");
 	while ((n = read(src, buf, sizeof(buf))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -960,6 +953,23 @@ static int act_copy(int argc, char **argv)
 		if (write_all(dst, buf, (size_t)n, "write"))
 			return 1;
 	}
+	return 0;
+}
+
+/* What a dropper does: SRC's bytes into a new executable file DST. */
+static int act_copy(int argc, char **argv)
+{
+	int src, dst;
+
+	(void)argc;
+	src = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (src < 0)
+		return fail("open");
+	dst = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (dst < 0)
+		return fail("create");
+	if (copy_fd(src, dst))
+		return 1;
 	if (close(dst) < 0)
 		return fail("close");
 	return ok();
@@ -1092,8 +1102,6 @@ static int act_map_exec(int argc, char **argv)
 static int act_memfd(int argc, char **argv)
 {
 	const char *what = argv[2];
-	char buf[65536];
-	ssize_t n;
 	int src, fd;
 
 	(void)argc;
@@ -1109,15 +1117,8 @@ static int act_memfd(int argc, char **argv)
 	fd = memfd_create("probe", MFD_CLOEXEC);
 	if (fd < 0)
 		return fail("memfd_create");
-	while ((n = read(src, buf, sizeof(buf))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return fail("read");
-		}
-		if (write_all(fd, buf, (size_t)n, "write"))
-			return 1;
-	}
+	if (copy_fd(src, fd))
+		return 1;
 	close(src);
 	if (strcmp(what, "exec"))
 		return map_exec_fd(fd, what);
@@ -1381,18 +1382,14 @@ static int act_clone_ns(int argc, char **argv)
 #endif
 
 /* A plain fork through clone3 (no flags, the parent's stack copied). */
-static int act_clone3(int argc, char **argv)
+/* clone3 with these arguments, a child that exits at once, reaped: the step's verdict. */
+static int clone3_reaped(void *args, size_t size)
 {
-	struct {
-		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	} args = { .exit_signal = SIGCHLD };
-	int st;
 	long pid;
+	int st;
 
-	(void)argc;
-	(void)argv;
 	fflush(stdout);
-	pid = syscall(__NR_clone3, &args, sizeof(args));
+	pid = syscall(__NR_clone3, args, size);
 	if (pid < 0)
 		return fail("clone3");
 	if (!pid)
@@ -1400,6 +1397,17 @@ static int act_clone3(int argc, char **argv)
 	if (waitpid(pid, &st, 0) < 0)
 		return fail("waitpid");
 	return WIFEXITED(st) && !WEXITSTATUS(st) ? ok() : fail_err(ECHILD, "child");
+}
+
+static int act_clone3(int argc, char **argv)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} args = { .exit_signal = SIGCHLD };
+
+	(void)argc;
+	(void)argv;
+	return clone3_reaped(&args, sizeof(args));
 }
 
 #ifndef CLONE_INTO_CGROUP
@@ -1414,23 +1422,14 @@ static int act_clone_into_cgroup(int argc, char **argv)
 		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
 			set_tid, set_tid_size, cgroup;
 	} args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
-	int st, dfd;
-	long pid;
+	int dfd;
 
 	(void)argc;
 	dfd = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return fail("open");
 	args.cgroup = (uint64_t)dfd;
-	fflush(stdout);
-	pid = syscall(__NR_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return fail("clone3");
-	if (!pid)
-		_exit(0);
-	if (waitpid(pid, &st, 0) < 0)
-		return fail("waitpid");
-	return WIFEXITED(st) && !WEXITSTATUS(st) ? ok() : fail_err(ECHILD, "child");
+	return clone3_reaped(&args, sizeof(args));
 }
 
 /* getpid through another ABI's entry: i386 (int 0x80, number 20) or x32 (the x32 bit on
