@@ -286,35 +286,6 @@ int cmd_status(int argc, char **argv)
 	return can ? EXIT_OK : EXIT_BPFENCE;
 }
 
-/* Tag (or untag) a cgroup and every descendant that exists now; children made later inherit
- * the tag in the kernel (tp_btf/cgroup_mkdir). */
-int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, bool tag, __u32 flags)
-{
-	struct dirent *de;
-	__u64 id;
-	DIR *d;
-	int r = cgroup_id(path, &id);
-
-	if (r)
-		return r;
-	r = tag ? tag_cgroup(m, id, inv, flags) : untag_cgroup(m, id);
-	if (r)
-		return r;
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) && !r) {
-		char sub[PATH_MAX];
-
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		r = walk_tag(m, sub, inv, tag, flags);
-	}
-	closedir(d);
-	return r;
-}
-
 /* tag --replace: swap the policy of the tagged root `path` (cgroup id `id`). */
 static int replace_policy(const struct bpfence_maps *m, const char *path, __u64 id,
 			  const struct policy *p, const struct policy_vars *vars)
@@ -419,12 +390,14 @@ int cmd_tag(int argc, char **argv)
 	bool replace = false, from_exec = false, strict = false;
 	const char *root_dir = NULL;
 	char rootp[PATH_MAX];
-	char path[PATH_MAX], why[WHY_MAX], err[POLICY_ERR_MAX], src[PATH_MAX], scr[PATH_MAX];
-	struct policy p = {};
-	struct bpfence_maps m;
+	char path[PATH_MAX], src[PATH_MAX], scr[PATH_MAX];
+	struct invocation inv;
+	const struct policy *p = &inv.policy;
+	const struct bpfence_maps *m = &inv.maps;
 	__u64 id, existing;
 	int c, r, status = 1;
 
+	invocation_init(&inv);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		if (c == '?')
@@ -467,18 +440,15 @@ int cmd_tag(int argc, char **argv)
 	}
 	if (refuse_cgroup(path))
 		return 1;
-	if (policy_parse_file(policy_file, &p, err, sizeof(err))) {
-		report_error("invalid policy", "%s", err);
-		return 1;
-	}
-	/* From here on, a failure is bpfence's (125) unless it is a refusal of this request. */
-	status = EXIT_BPFENCE;
-	if (ensure_enforcing(&m))
-		goto out_policy;
+	r = invocation_begin(&inv, policy_file, INVOCATION_NO_SECCOMP);
+	/* A policy that does not parse is a refusal of this request; the rest is bpfence's (125). */
+	status = r == -EINVAL ? 1 : EXIT_BPFENCE;
+	if (r)
+		goto out;
 	r = cgroup_id(path, &id);
 	if (r) {
 		report_error("bad cgroup", "%s: %s", path, strerror(-r));
-		goto out_maps;
+		goto out;
 	}
 	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL, NULL };
 
@@ -490,43 +460,31 @@ int cmd_tag(int argc, char **argv)
 			report_error("bad directory", "--root %s: %s", root_dir,
 				     errno ? strerror(errno) : "not a directory");
 			status = EXIT_USAGE;
-			goto out_maps;
+			goto out;
 		}
 		vars.root = rootp;
 	}
 	char inv_id[BPFENCE_ID_MAX];
 
 	if (replace) {
-		status = replace_policy(&m, path, id, &p, &vars);
-		goto out_maps;
+		status = replace_policy(m, path, id, p, &vars);
+		goto out;
 	}
-	if (!tag_lookup(&m, id, &existing)) {
+	if (!tag_lookup(m, id, &existing)) {
 		report_error("cannot tag", "%s is already tagged (invocation %llu); untag it first, "
 			     "or swap its policy with --replace", path, (unsigned long long)existing);
 		status = EXIT_REFUSED;
-		goto out_maps;
+		goto out;
 	}
 
 	r = invocation_id_new(inv_id);
-	if (!r)
-		r = policy_install(&m, id, inv_id, &p, &vars, NULL, why, sizeof(why));
 	if (r) {
-		report_error("cannot install policy", "%s", why);
-		goto out_maps;
+		report_error("cannot tag", "no random id: %s", strerror(-r));
+		goto out;
 	}
-	r = walk_tag(&m, path, id, true, strict ? 0 : BPFENCE_TAG_FROM_EXEC);
-	if (!r && !from_exec && !strict && (r = bpfence_arm_present(id, why, sizeof(why))) < 0) {
-		walk_tag(&m, path, id, false, 0);
-		policy_uninstall(&m, id);
-		report_error("cannot tag", "%s: %s", path, why);
-		goto out_maps;
-	}
-	if (r < 0) {
-		walk_tag(&m, path, id, false, 0);
-		policy_uninstall(&m, id);
-		report_error("cannot tag", "%s: %s", path, strerror(-r));
-		goto out_maps;
-	}
+	if (invocation_adopt(m, path, id, inv_id, p, &vars, strict ? 0 : BPFENCE_TAG_FROM_EXEC,
+			     from_exec || strict ? 0 : ADOPT_ARM_PRESENT))
+		goto out;
 	if (cli.json) {
 		struct json_writer w;
 
@@ -534,17 +492,15 @@ int cmd_tag(int argc, char **argv)
 		jsonw_start_object(&w);
 		jsonw_string_field(&w, "tagged", path);
 		jsonw_string_field(&w, "invocation", inv_id);
-		jsonw_string_field(&w, "policy", p.name);
+		jsonw_string_field(&w, "policy", p->name);
 		jsonw_end_object(&w);
 	} else {
 		printf("bpfence: tagged %s with policy %s (invocation %s)\n", TEXT(path),
-		       TEXT(p.name), inv_id);
+		       TEXT(p->name), inv_id);
 	}
 	status = 0;
-out_maps:
-	bpfence_maps_close(&m);
-out_policy:
-	policy_free(&p);
+out:
+	invocation_end(&inv);
 	return status;
 }
 
@@ -590,8 +546,7 @@ int cmd_untag(int argc, char **argv)
 		bpfence_maps_close(&m);
 		return 1;
 	}
-	walk_tag(&m, path, id, false, 0);
-	policy_uninstall(&m, id);
+	invocation_release(&m, path, id);
 	bpfence_maps_close(&m);
 	if (cli.json) {
 		struct json_writer w;

@@ -39,14 +39,10 @@ static const struct command commands[] = {
 	{ "selftest", cmd_selftest, "attack this host's enforcement, row by row of SECURITY.md" },
 };
 
-void report_error(const char *what, const char *fmt, ...)
+/* The sink of bpfence_report() (loader/report.c): every error of a command and of the library
+ * steps it runs reads the same. */
+static void render_error(const char *what, const char *why)
 {
-	char why[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
 	if (cli.json) {
 		struct json_writer w;
 		char line[1200];
@@ -62,107 +58,15 @@ void report_error(const char *what, const char *fmt, ...)
 	}
 }
 
-int require_root(void)
+void report_error(const char *what, const char *fmt, ...)
 {
-	if (geteuid() == 0)
-		return 0;
-	report_error("permission denied",
-		     "bpfence must run as root (it loads BPF-LSM programs and manages cgroups)");
-	return -1;
-}
+	char why[1024];
+	va_list ap;
 
-/* How long a run waits for a load in progress. Verifying bpfence's programs takes seconds on real
- * hardware and 80 s on 6.12 under QEMU's emulation (where a 60 s bound ran out): 5 minutes. */
-#define LOAD_WAIT_MS 300000
-
-static int load_lock = -1;
-
-void release_load_lock(void)
-{
-	if (load_lock >= 0)
-		close(load_lock);
-	load_lock = -1;
-}
-
-static void tell_waiting(void)
-{
-	fprintf(stderr, "%s: waiting for a load of the BPF programs in progress (at most %d s)\n",
-		cli.prog, LOAD_WAIT_MS / 1000);
-}
-
-int ensure_enforcing(struct bpfence_maps *m)
-{
-	return enforcing_maps(m, true);
-}
-
-int enforcing_maps(struct bpfence_maps *m, bool may_load)
-{
-	char why[WHY_MAX];
-	int r, lock;
-
-	if (require_root())
-		return -1;
-	r = bpfence_probe(why, sizeof(why));
-
-	if (r) {
-		report_error("this kernel cannot enforce", "%s", why);
-		return -1;
-	}
-	/* A load in progress (bpfenced at boot, a concurrent `bpfence load`) is waited for: mid-load
-	 * the pins are partial, and that is not the broken state refused below (SECURITY.md row
-	 * 35). Under the shared lock no load runs, so what we see is whole. */
-	lock = bpfence_wait_for_load(LOAD_WAIT_MS, tell_waiting);
-	if (lock == -ETIMEDOUT) {
-		report_error("this kernel cannot enforce yet",
-			     "a load of the BPF programs has held " BPFENCE_PIN_DIR "'s file system for "
-			     "%d s; is a 'bpfence load' or bpfenced stuck?", LOAD_WAIT_MS / 1000);
-		return -1;
-	}
-	r = bpfence_loaded();
-	/* A partial set of pins (someone removed a link or a map) is refused, not papered over:
-	 * `bpfence load` repairs it from the programs still attached. */
-	if (r == -ENOENT) {
-		if (lock >= 0)
-			close(lock);
-		report_error("programs or maps are missing",
-			     "some pins under " BPFENCE_PIN_DIR " are gone; run 'bpfence load' to "
-			     "repair (see 'bpfence status')");
-		return -1;
-	}
-	if (r != 1 && !may_load) {
-		if (lock >= 0)
-			close(lock);
-		report_error("this kernel does not enforce yet",
-			     "the BPF programs are not loaded (no pins under " BPFENCE_PIN_DIR "): "
-			     "start bpfenced or run 'bpfence load' first");
-		return -1;
-	}
-	if (r != 1) {
-		/* Not loaded: load (under the exclusive lock, which our shared one would block),
-		 * then hold the shared lock again. */
-		if (lock >= 0)
-			close(lock);
-		r = bpfence_load(why, sizeof(why));
-		if (r < 0) {
-			report_error("this kernel cannot enforce", "%s", why);
-			return -1;
-		}
-		lock = bpfence_wait_for_load(LOAD_WAIT_MS, tell_waiting);
-		if (lock == -ETIMEDOUT) {
-			report_error("this kernel cannot enforce yet", "a load or unload of the BPF "
-				     "programs holds " BPFENCE_PIN_DIR "'s file system");
-			return -1;
-		}
-	}
-	/* Held until the caller has tagged what it tags (release_load_lock): an unload takes the
-	 * exclusive lock, so it cannot count zero tagged cgroups between our check and our tag. */
-	load_lock = lock;
-	r = bpfence_maps_open(m, why, sizeof(why));
-	if (r) {
-		report_error("programs or maps are missing", "%s", why);
-		return -1;
-	}
-	return 0;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	render_error(what, why);
 }
 
 /* Words of s, wrapped to lines of at most `width` columns, each indented by `indent`. */
@@ -217,6 +121,7 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 
+	bpfence_set_report(render_error);
 	/* Global options before the command; the commands accept them too. */
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--json"))

@@ -283,47 +283,6 @@ static bool cgroup_within(const char *inner, const char *outer)
 	return !strncmp(inner, outer, l) && (inner[l] == 0 || inner[l] == '/');
 }
 
-/* The live deny canary, asked from a short-lived child born inside the container's cgroup: it
- * proves the programs are attached and the cgroup is tagged right now. The child never executes
- * anything (it is not armed; the canary answers for the cgroup). */
-static int canary_in(const char *cgroup_dir, char *why, size_t n)
-{
-	struct {
-		__u64 flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
-			set_tid, set_tid_size, cgroup;
-	} ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
-	int dfd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), status;
-	pid_t pid;
-
-	if (dfd < 0) {
-		snprintf(why, n, "cannot open %s: %s", cgroup_dir, strerror(errno));
-		return -1;
-	}
-	ca.cgroup = (__u64)dfd;
-	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == 0) {
-		int fd = socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO);
-
-		_exit(fd < 0 && errno == BPFENCE_CANARY_ERRNO ? 0 : 1);
-	}
-	close(dfd);
-	if (pid < 0) {
-		snprintf(why, n, "cannot start the canary in %s: %s", cgroup_dir, strerror(errno));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			snprintf(why, n, "waiting for the canary: %s", strerror(errno));
-			return -1;
-		}
-	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		snprintf(why, n, "the live deny canary was not denied in %s: the programs do not "
-			 "enforce there", cgroup_dir);
-		return -1;
-	}
-	return 0;
-}
-
 static int write_record(const char *path, const char *id, const char *cgroup, __u64 cgid,
 			const char *inv_id, const char *policy, const char *bundle)
 {
@@ -415,12 +374,9 @@ static void free_record(struct record *rec)
 static void release(const struct bpfence_maps *m, const struct record *rec, const char *root)
 {
 	char dir[PATH_MAX];
-	__u64 id, inv;
 
 	snprintf(dir, sizeof(dir), "%s%s", root, rec->cgroup);
-	if (!cgroup_id(dir, &id) && id == rec->cgid && !tag_lookup(m, id, &inv) && inv == id)
-		walk_tag(m, dir, id, false, 0);
-	policy_uninstall(m, rec->cgid);
+	invocation_release(m, dir, rec->cgid);
 }
 
 /* Collect the records of containers whose cgroup is gone (poststop never ran for them). */
@@ -612,24 +568,8 @@ static int hook_create(const struct create_ctx *c, const char *root, struct bpfe
 		report_error("cannot record the container", "%s: %s", rec_path, strerror(-r));
 		goto out;
 	}
-	r = policy_install(m, cgid, inv_id, &p, &vars, NULL, why, sizeof(why));
-	if (r) {
+	if (invocation_adopt(m, dir, cgid, inv_id, &p, &vars, BPFENCE_TAG_FROM_EXEC, ADOPT_CANARY)) {
 		unlink(rec_path);
-		report_error("cannot install policy", "%s", why);
-		status = EXIT_BPFENCE;
-		goto out;
-	}
-	r = walk_tag(m, dir, cgid, true, BPFENCE_TAG_FROM_EXEC);
-	if (!r && canary_in(dir, why, sizeof(why)))
-		r = -EPERM;
-	else
-		why[0] = 0;
-	if (r) {
-		walk_tag(m, dir, cgid, false, 0);
-		policy_uninstall(m, cgid);
-		unlink(rec_path);
-		report_error("cannot restrict the container", "%s",
-			     why[0] ? why : strerror(-r));
 		status = EXIT_BPFENCE; /* the canary was not denied: enforcement is not active */
 		goto out;
 	}

@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "libbpfence.h"
+#include "sandbox.h"
 
 long long boot_to_realtime_offset(void)
 {
@@ -86,26 +87,19 @@ static void dev_field(struct json_writer *w, __u32 dev)
 static void sandbox_name(const char *id, char *name, size_t n)
 {
 	static char last_id[BPFENCE_ID_MAX], last_name[80];
-	char path[BPFENCE_ID_MAX + 64], line[160];
-	FILE *f;
+	struct sandbox s;
+	int e;
 
 	if (!strcmp(id, last_id)) {
 		snprintf(name, n, "%s", last_name);
 		return;
 	}
 	name[0] = 0;
-	snprintf(path, sizeof(path), "/run/bpfence/sandboxes/%s/meta", id);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "name=", 5)) {
-			line[strcspn(line, "\n")] = 0;
-			snprintf(name, n, "%s", line + 5);
-			break;
-		}
-	}
-	if (!f)
+	e = sandbox_meta_read(id, &s);
+	if (e == -ENOENT)
 		return; /* not cached: the state may appear (a record racing the create) */
-	fclose(f);
+	if (!e)
+		snprintf(name, n, "%s", s.name);
 	snprintf(last_id, sizeof(last_id), "%s", id);
 	snprintf(last_name, sizeof(last_name), "%s", name);
 }

@@ -19,6 +19,27 @@
 
 #define WHY_MAX 512
 
+/* --- errors and the --debug timeline (loader/report.c) --- */
+
+/* Where bpfence_report() goes: what failed, and why (one line, not yet escaped). */
+typedef void (*bpfence_report_fn)(const char *what, const char *why);
+/* NULL: "bpfence: WHAT: WHY" on stderr (the default). */
+void bpfence_set_report(bpfence_report_fn fn);
+/* The one error path of the library's lifecycle steps (STYLE.md 5). */
+void bpfence_report(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* --debug (bpfence_set_debug): bpfence_step() prints where an invocation's time goes, one line
+ * per step (milliseconds since the first step). */
+void bpfence_step(const char *what);
+double bpfence_mono_ms(void);  /* CLOCK_MONOTONIC */
+long long bpfence_real_ms(void); /* CLOCK_REALTIME */
+
+/* --- small state files under /run (loader/statefile.c) --- */
+
+/* Write text to path atomically (path.tmp, then rename), 0600, never through a symlink. */
+int statefile_write(const char *path, const char *text, size_t len);
+/* A small file, NUL-terminated, trailing newline dropped. 0 or -errno. */
+int statefile_read(const char *path, char *buf, size_t n);
+
 /* --- kernel support probe and loading (loader/load.c) --- */
 
 /* Static checks: BTF present, "bpf" in the active LSM list, cgroup v2 mounted, bpffs mountable.
@@ -57,6 +78,7 @@ void bpfence_verifier_reason(const char *log, char *out, size_t n);
 
 /* Route libbpf's messages: shown only when debug is set (STYLE.md 6). */
 void bpfence_set_debug(bool debug);
+bool bpfence_debug(void);
 
 /* Names of the pinned programs/links and maps, for status output. NULL-terminated. */
 extern const char *const bpfence_link_names[];

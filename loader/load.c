@@ -176,6 +176,11 @@ void bpfence_set_debug(bool on)
 	libbpf_set_print(print_libbpf);
 }
 
+bool bpfence_debug(void)
+{
+	return debug;
+}
+
 static int fail(char *why, size_t n, int err, const char *fmt, ...)
 {
 	va_list ap;

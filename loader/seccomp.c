@@ -34,7 +34,7 @@
 
 #include <seccomp.h>
 
-#include "cli.h"
+#include "invocation.h"
 #include "json.h"
 
 #ifndef CLONE_NEWTIME
@@ -148,8 +148,8 @@ void *seccomp_build(const struct policy *p, char *why, size_t n)
 	/* Every refusal of this layer is a kernel audit record (type=1326 SECCOMP, with comm, pid
 	 * and syscall number) where kernel auditing is on (auditd, or audit=1): the denials the
 	 * BPF programs never see are on the record too. Kernels without the flag still enforce. */
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1) && cli.debug)
-		fprintf(stderr, "%s: debug: seccomp: no SECCOMP_FILTER_FLAG_LOG here\n", cli.prog);
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1) && bpfence_debug())
+		fprintf(stderr, "bpfence: debug: seccomp: no SECCOMP_FILTER_FLAG_LOG here\n");
 	for (size_t i = 0; i < LAYER_RULES && !r; i++) {
 		const struct seccomp_rule *rule = &layer[i];
 		int nr = rule_nr(rule);

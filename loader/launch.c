@@ -5,6 +5,8 @@
  * runs unrestricted; then, in the child, a new session, every fd but 0-2 closed, no capabilities
  * (bounding set, ambient, effective), the user drop, no_new_privs, the seccomp layer, the live
  * deny canary and exec. What the child could not do comes back through a close-on-exec pipe.
+ * The canary alone, from a child that execs nothing, proves a cgroup someone else made is
+ * restricted (launch_canary_in: oci-hook).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +22,10 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "invocation.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -225,7 +228,7 @@ pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd)
 	};
 
 	if (pipe2(p, O_CLOEXEC)) {
-		report_error("cannot start", "pipe: %s", strerror(errno));
+		bpfence_report("cannot start", "pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
@@ -235,7 +238,7 @@ pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd)
 	close(p[1]);
 	if (pid < 0) {
 		/* No fallback: a fork followed by a cgroup move would run code untagged. */
-		report_error("cannot start the command",
+		bpfence_report("cannot start the command",
 			     "clone3(CLONE_INTO_CGROUP): %s (needs Linux >= 5.7)", strerror(errno));
 		close(p[0]);
 		return -1;
@@ -257,18 +260,53 @@ int launch_exec_result(int errfd, const char *argv0, int *code)
 		return 0;
 	if (ce.step == STEP_CANARY) {
 		*code = EXIT_BPFENCE;
-		report_error("enforcement is not active for this command",
+		bpfence_report("enforcement is not active for this command",
 			     "the live deny canary was not denied (%s); refusing to run %s",
 			     ce.err ? strerror(ce.err) : "it succeeded", argv0);
 	} else if (ce.step != STEP_EXEC) { /* bpfence could not set the child up */
 		*code = EXIT_BPFENCE;
-		report_error("cannot start the command", "%s: %s",
+		bpfence_report("cannot start the command", "%s: %s",
 			     child_steps[ce.step >= 0 && ce.step < STEP_EXEC ? ce.step : 0],
 			     strerror(ce.err));
 	} else {
 		*code = ce.err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
-		report_error(ce.err == ENOENT ? "command not found" : "cannot execute", "%s: %s",
+		bpfence_report(ce.err == ENOENT ? "command not found" : "cannot execute", "%s: %s",
 			     argv0, strerror(ce.err));
 	}
 	return 1;
+}
+
+int launch_canary_in(const char *cgroup_dir, char *why, size_t n)
+{
+	struct clone3_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
+	int dfd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), status;
+	pid_t pid;
+
+	if (dfd < 0) {
+		snprintf(why, n, "cannot open %s: %s", cgroup_dir, strerror(errno));
+		return -1;
+	}
+	ca.cgroup = (__u64)dfd;
+	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == 0) {
+		int fd = socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO);
+
+		_exit(fd < 0 && errno == BPFENCE_CANARY_ERRNO ? 0 : 1);
+	}
+	close(dfd);
+	if (pid < 0) {
+		snprintf(why, n, "cannot start the canary in %s: %s", cgroup_dir, strerror(errno));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(why, n, "waiting for the canary: %s", strerror(errno));
+			return -1;
+		}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(why, n, "the live deny canary was not denied in %s: the programs do not "
+			 "enforce there", cgroup_dir);
+		return -1;
+	}
+	return 0;
 }

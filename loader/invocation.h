@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One invocation's life, in the order it happens (STYLE.md 17): every front end (`bpfence run`,
+ * `sandbox create|exec|terminate`, `oci-hook`, `tag`) is a sequence of these calls and differs
+ * from the others by parameters, never by a copy of a step.
+ *
+ *   invocation_begin      parse the policy, check the programs enforce, build the seccomp layer
+ *   invocation_cgroup     <cgroup2>/bpfence/<name>, its limits, its id
+ *   invocation_storage    the bounded tmpfs: scratch (HOME, TMPDIR) and shm (/dev/shm)
+ *   invocation_namespaces private mount and IPC namespaces (invocation_bind_shm: /dev/shm)
+ *   invocation_restrict   the policy into the maps under the cgroup's id, then the tag
+ *   invocation_start      clone3 into the tagged cgroup (loader/launch.c), signals as an fd
+ *   invocation_wait       the command's end, a timeout or a signal, as the front end asks
+ *   invocation_end        kill what is left, wait until empty, remove the cgroup, untag,
+ *                         uninstall, unmount: never an untagged leftover (fail closed)
+ *
+ * A cgroup someone else made (a container's, a unit's) is restricted with invocation_adopt and
+ * released with invocation_release. A sandbox (loader/sandbox.c) is an invocation kept across
+ * many invocation_start/invocation_wait pairs, its namespaces held by a keeper process.
+ *
+ * Every step reports its own failure through bpfence_report() (loader/report.c) and returns -1;
+ * what the front end adds is the exit status.
+ */
+#ifndef BPFENCE_INVOCATION_H
+#define BPFENCE_INVOCATION_H
+
+#include <limits.h>
+#include <linux/filter.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "libbpfence.h"
+
+/* --- enforcement (loader/enforce.c) --- */
+
+/* 0 as root; otherwise reports "permission denied" and returns -1. */
+int require_root(void);
+/* Check the programs are loaded (waiting for a load in progress) or load them, and open the
+ * pinned maps. Leaves a shared lock held that keeps `unload` out until release_load_lock(). On
+ * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
+int ensure_enforcing(struct bpfence_maps *m);
+/* The same; with may_load false, programs that are not loaded are an error (a runtime hook must
+ * not be the one to load them, nor go on without them). */
+int enforcing_maps(struct bpfence_maps *m, bool may_load);
+void release_load_lock(void);
+/* The pinned maps if the programs are loaded now, without loading, waiting or reporting (for
+ * teardown and listings). 0 or -1. */
+int maps_if_loaded(struct bpfence_maps *m);
+
+/* --- the seccomp layer (loader/seccomp.c) --- */
+
+/* The seccomp layer for a policy; NULL with why set on failure. */
+void *seccomp_build(const struct policy *p, char *why, size_t n);
+/* The same layer as a BPF program, compiled once per policy content and cached; prog->filter is
+ * malloc'd. flags: what to pass to seccomp(SECCOMP_SET_MODE_FILTER). */
+int seccomp_filter_get(const struct policy *p, struct sock_fprog *prog, unsigned int *flags,
+		       char *why, size_t n);
+/* The same layer as an OCI runtime-spec `linux.seccomp` object, written to out; log_flag adds
+ * "flags": ["SECCOMP_FILTER_FLAG_LOG"] (crun, runc >= 1.2; runc 1.1 refuses any flags).
+ * 0, or a negative errno with why set. */
+int seccomp_oci_profile(const struct policy *p, bool log_flag, FILE *out, char *why, size_t n);
+
+/* --- starting a restricted command (loader/launch.c) --- */
+
+#define ENV_USER_MAX 64 /* --env options */
+#define ENV_MAX (ENV_USER_MAX + 16) /* and bpfence's own */
+
+/* A command's environment: NULL-terminated, each string malloc'd. */
+struct env {
+	char *v[ENV_MAX + 1];
+	int n;
+};
+int env_add(struct env *e, const char *fmt, const char *val);
+void env_free(struct env *e);
+
+/* What the child of launch_start() becomes. */
+struct launch {
+	char **argv;
+	char **env;
+	const char *workdir; /* NULL: bpfence's own */
+	bool drop;           /* set uid and gid (launch_user) */
+	uid_t uid;
+	gid_t gid;
+	const struct sock_fprog *filter; /* the seccomp layer; NULL: none (--no-seccomp) */
+	unsigned int filter_flags;
+	int cap_last;     /* highest capability this kernel has (launch_cap_last) */
+	sigset_t sigmask; /* the child's signal mask */
+};
+
+/* PATH, HOME and TMPDIR=home, LANG, USER and LOGNAME, PYTHONDONTWRITEBYTECODE. */
+int env_defaults(struct env *e, const char *home, const struct launch *l);
+/* USER[:GROUP], names or numbers: sets uid, gid and drop; -ENOENT if unknown. */
+int launch_user(struct launch *l, const char *spec);
+void launch_cap_last(struct launch *l);
+/* clone3 the child into the cgroup open at cgfd; *pidfd its pidfd, *errfd the read end of its
+ * error pipe (for launch_exec_result). The child's pid, or -1 (reported). */
+pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd);
+/* Wait for the child's exec: 0 if it ran; 1 if it did not (reported; *code is the exit status:
+ * 125 bpfence or the canary, 126 not executable, 127 not found). */
+int launch_exec_result(int errfd, const char *argv0, int *code);
+/* The live deny canary, asked from a short-lived child born in cgroup_dir: it proves the programs
+ * are attached and the cgroup is tagged right now. The child never executes anything (it is not
+ * armed; the canary answers for the cgroup). 0, or -1 with why set. */
+int launch_canary_in(const char *cgroup_dir, char *why, size_t n);
+
+/* --- the invocation (loader/invocation.c) --- */
+
+#define INVOCATION_PIDS_MAX 1024 /* the default pids limit: best effort where unavailable */
+#define INVOCATION_DISK_MAX (256ULL << 20)
+#define INVOCATION_DISK_INODES 16384ULL
+#define INVOCATION_KILL_WAIT_MS 10000
+
+struct invocation_limits {
+	long long pids_max, memory_max;           /* 0: none */
+	unsigned long long disk_max, disk_inodes; /* 0: the policy's, else the defaults above */
+	bool pids_limited, memory_limited;        /* what the host's controllers allowed */
+};
+
+struct invocation {
+	/* what the front end sets */
+	char id[BPFENCE_ID_MAX];       /* the invocation id records carry; the cgroup's name */
+	struct invocation_limits lim;
+	struct launch l;               /* what each command becomes */
+	struct env env;                /* --env first (getenv takes the first: it wins) */
+	char source[PATH_MAX];         /* ${source}, "" if none */
+	char scratch[PATH_MAX];        /* ${scratch}, HOME and TMPDIR */
+	char storage[PATH_MAX];        /* the tmpfs mount point */
+
+	/* what the steps made */
+	struct policy policy;
+	struct sock_fprog filter; /* the seccomp layer; filter.filter NULL without one */
+	struct bpfence_maps maps;
+	char cgroup[PATH_MAX];
+	__u64 cgid;
+	bool maps_open, made_cgroup, installed, tagged, made_storage, mounted_storage;
+	bool not_empty; /* the kill did not complete: stays tagged, restricted (fail closed) */
+
+	/* the running command (invocation_start .. invocation_wait) */
+	int cgfd, pidfd, errfd, sigfd;
+	pid_t pid;
+	double started_ms;
+};
+
+/* An invocation with nothing made yet (fds -1). */
+void invocation_init(struct invocation *inv);
+
+/* --user USER[:GROUP], --source DIR and --scratch DIR (each NULL if not given) into inv: the
+ * user resolved to ids, the directories to absolute paths. -1 if one is bad (reported). */
+int invocation_options(struct invocation *inv, const char *user, const char *source,
+		       const char *scratch);
+
+enum invocation_begin_flags {
+	INVOCATION_AUDIT = 1 << 0,      /* mode = audit whatever the policy says */
+	INVOCATION_NO_SECCOMP = 1 << 1, /* no seccomp layer (the runner applies its own) */
+};
+/* Parse policy_file into inv->policy, check this kernel enforces (loading the programs if
+ * needed) and build the seccomp layer. -EINVAL for a policy that does not parse (a refusal of
+ * the request), -1 for anything else (bpfence's failure); both reported. */
+int invocation_begin(struct invocation *inv, const char *policy_file, unsigned int flags);
+
+/* <cgroup2>/bpfence/<inv->id> with the limits of inv->lim (a limit asked for that cannot be set
+ * fails; the default pids limit is best effort), and its id. Resolves inv->lim's disk defaults
+ * from the policy. */
+int invocation_cgroup(struct invocation *inv);
+
+/* Mount the bounded tmpfs on inv->storage (made here, 0700) and make its scratch/ (unless
+ * inv->scratch is set already: --scratch) and shm/, owned by the invocation's user. */
+int invocation_storage(struct invocation *inv);
+
+/* This process into new mount (slave to the host's) and IPC namespaces: 0; or, with join > 0,
+ * into those of process join: 1 (falling back to fresh ones). -errno (not reported: the keeper
+ * has nobody to report to). */
+int invocation_namespaces(pid_t join);
+/* /dev/shm, in this mount namespace, bound to storage's shm/. 0 or -errno. */
+int invocation_bind_shm(const char *storage);
+
+/* Install the policy under the cgroup's id and tag the cgroup. */
+int invocation_restrict(struct invocation *inv);
+
+/* The command's environment (bpfence's own entries after --env): defaults with HOME=scratch,
+ * then `extra` NAME=VALUE pairs whose value is not NULL. l.argv, l.env, l.filter set. */
+int invocation_command(struct invocation *inv, char **argv, const char *const extra[][2]);
+
+/* Start inv->l in the cgroup: signals INT, TERM, HUP and QUIT held for invocation_wait, no core
+ * dumps, clone3. After it, exec_failed and *code tell launch_exec_result's answer. */
+int invocation_start(struct invocation *inv, bool *exec_failed, int *code);
+
+/* What to do when the deadline passes or bpfence is signalled. */
+enum invocation_wait_mode {
+	INVOCATION_WAIT_RUN,  /* stop waiting at either (the caller ends the whole invocation) */
+	INVOCATION_WAIT_EXEC, /* a timeout kills the command's session, a signal is passed on to
+			       * it; waiting goes on until the command ends (sandbox exec) */
+};
+struct invocation_result {
+	bool timed_out;
+	int signal;     /* the signal that stopped bpfence (INVOCATION_WAIT_RUN) */
+	int forwarded;  /* the last signal passed on (INVOCATION_WAIT_EXEC) */
+	long duration_ms;
+};
+/* Wait for the started command (timeout_ms < 0: none). Under INVOCATION_WAIT_EXEC the child is
+ * reaped into *info; under INVOCATION_WAIT_RUN after invocation_end. */
+void invocation_wait(struct invocation *inv, long timeout_ms, enum invocation_wait_mode mode,
+		     struct invocation_result *res, siginfo_t *info);
+
+/* Single use: kill whatever is left in the cgroup, wait until it is empty, reap the child into
+ * *info (may be NULL) and remove the cgroup (its tag goes with it). -1 if it did not empty or
+ * go: then it stays tagged, with its policy (reported). */
+int invocation_kill(struct invocation *inv, siginfo_t *info);
+
+/* Everything invocation_* made that is still there: untag, uninstall, unmount and remove the
+ * storage, close fds and maps, free. -1 if something could not go (reported). */
+int invocation_end(struct invocation *inv);
+
+/* Sum of the counters in c per class (denied + audited). */
+void counters_total(const struct bpfence_counters *c, __u64 total[BPFENCE_CLASS_MAX]);
+
+/* --- restricting cgroups made by others (loader/invocation.c) --- */
+
+/* Tag (or untag) a cgroup and every descendant that exists now; children made later inherit the
+ * tag in the kernel (tp_btf/cgroup_mkdir). 0 or -errno. */
+int walk_tag(const struct bpfence_maps *m, const char *path, __u64 inv, bool tag, __u32 flags);
+
+enum invocation_adopt_flags {
+	ADOPT_ARM_PRESENT = 1 << 0, /* the processes there now are restricted at once */
+	ADOPT_CANARY = 1 << 1,      /* prove a task born there is denied the canary */
+};
+/* Restrict the existing cgroup dir (id cgid) and its descendants with p under invocation id
+ * inv_id: policy installed, every cgroup tagged with tag_flags, then ADOPT_* steps. On any
+ * failure nothing is left (untagged, uninstalled) and the error is reported. */
+int invocation_adopt(const struct bpfence_maps *m, const char *dir, __u64 cgid, const char *inv_id,
+		     const struct policy *p, const struct policy_vars *vars, __u32 tag_flags,
+		     unsigned int flags);
+/* Lift invocation_adopt: untag dir's tree if it is still the tagged root cgid, uninstall. */
+void invocation_release(const struct bpfence_maps *m, const char *dir, __u64 cgid);
+
+#endif
