@@ -60,6 +60,8 @@ LIB_SRCS := $(wildcard loader/*.c)
 LIB_SRCS := $(filter-out loader/bpfenced.c,$(LIB_SRCS))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 CLI_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard cli/*.c))
+# The benchmarks (tools/bench): one file a benchmark, linked into one binary.
+BENCH_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard tools/bench/*.c))
 BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
 # The compiled functions of the workload corpus (tests/vm/corpus/*.c, installed under /usr in the
 # VM by tests/vm/corpus.bats).
@@ -95,7 +97,8 @@ $(OUTPUT)/vmlinux.h: | $(DEPS_STAMP)
 	$(call msg,GEN,$@)
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
 
-$(OUTPUT)/bpfence.bpf.o: bpf/bpfence.bpf.c bpf/bpfence.h $(OUTPUT)/vmlinux.h
+# One object from bpf/bpfence.bpf.c and the domain headers it includes (bpf/*.bpf.h).
+$(OUTPUT)/bpfence.bpf.o: bpf/bpfence.bpf.c $(wildcard bpf/*.bpf.h) bpf/bpfence.h $(OUTPUT)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(OUTPUT)/bpfence.bpf.d -MT $@ -c $< -o $@.full
 	$(Q)llvm-strip -g $@.full -o $@ && rm -f $@.full
@@ -124,7 +127,7 @@ $(OUTPUT)/bpfenced: $(OUTPUT)/loader/bpfenced.o $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
-$(OUTPUT)/bpfence-bench: $(OUTPUT)/tools/bench/bench.o $(OUTPUT)/libbpfence.a
+$(OUTPUT)/bpfence-bench: $(BENCH_OBJS) $(OUTPUT)/libbpfence.a
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
@@ -277,4 +280,4 @@ include tests/fuzz/fuzz.mk
 # Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).
 -include $(wildcard $(OUTPUT)/bpfence.bpf.d $(patsubst %.o,%.d,$(LIB_OBJS) $(CLI_OBJS) \
 	$(OUTPUT)/loader/bpfenced.o $(OUTPUT)/tests/unit/test_policy.o \
-	$(OUTPUT)/tools/bench/bench.o))
+	$(BENCH_OBJS)))

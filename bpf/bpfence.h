@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The one header shared by the BPF programs (bpf/bpfence.bpf.c) and user space (loader/, cli/).
+ * The one header shared by the BPF programs (bpf/bpfence.bpf.c and the domain headers it
+ * includes) and user space (loader/, cli/).
  * Plain types only: every map key/value and the event record are defined here once.
  *
  * Identity model:
@@ -55,7 +56,7 @@
 #define BPFENCE_PERM_MAP 8
 /* file_rules value bit ([files] deny): an exception inside a grant. The walk up from an object
  * stops at the first object carrying a mark: grants found below it count, a deny there refuses
- * whatever is left (bpf/bpfence.bpf.c, file_granted). A deny at the same object as a grant wins. */
+ * whatever is left (bpf/files.bpf.h, file_granted). A deny at the same object as a grant wins. */
 #define BPFENCE_PERM_DENY 16
 /* event.mask flag (file objects): event.path is not the whole path from the root. Either the
  * walk that built it stopped below the root (too deep, or a hook without the mount, where it

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Every program of bpf/bpfence.bpf.c and every hook a decision is recorded under: the one list.
+ * Every program of bpf/bpfence.bpf.c (written in the domain headers it includes) and every hook
+ * a decision is recorded under: the one list.
  * Adding a hook is one row here plus its program. From the list come enum bpfence_hook
  * (bpf/bpfence.h), the names audit records use (loader/names.c), the pins `load` makes and
  * `status` and `unload` check (loader/load.c) and the table of docs/audit.md (tools/docs-tables,
@@ -16,7 +17,7 @@
  * need: REQUIRED (load refuses a kernel without it; `run` needs its pin) or OPTIONAL (for a
  *	hook some kernels lack: loaded and pinned where the kernel has it).
  *
- * Programs named NAME__VARIANT (one per kernel signature of a hook, bpf/bpfence.bpf.c) are
+ * Programs named NAME__VARIANT (one per kernel signature of a hook, bpf/tasks.bpf.h) are
  * rows of NAME: exactly one of them loads, pinned as NAME.
  *
  * The HOOK rows are in enum order, starting at 1: event.hook values of this build. New hooks

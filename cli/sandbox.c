@@ -82,6 +82,21 @@ static int parse_size_opt(const char *opt, const char *v, bool size, unsigned lo
 	return 0;
 }
 
+/* Which sandbox a JSON object is about: its id under key, its name (null without one) and, with
+ * policy, its policy's name. */
+static void json_identity(struct json_writer *w, const char *key, const struct sandbox *s,
+			  bool policy)
+{
+	jsonw_string_field(w, key, s->id);
+	jsonw_name(w, "name");
+	if (s->name[0])
+		jsonw_string(w, s->name);
+	else
+		jsonw_null(w);
+	if (policy)
+		jsonw_string_field(w, "policy", s->policy_name);
+}
+
 static void print_created(const struct sandbox *s)
 {
 	if (cli.json) {
@@ -89,13 +104,7 @@ static void print_created(const struct sandbox *s)
 
 		jsonw_init(&w, stdout);
 		jsonw_start_object(&w);
-		jsonw_string_field(&w, "id", s->id);
-		jsonw_name(&w, "name");
-		if (s->name[0])
-			jsonw_string(&w, s->name);
-		else
-			jsonw_null(&w);
-		jsonw_string_field(&w, "policy", s->policy_name);
+		json_identity(&w, "id", s, true);
 		jsonw_string_field(&w, "cgroup", s->cgroup);
 		{
 			char scratch[PATH_MAX];
@@ -293,13 +302,7 @@ static void print_exec_result(const struct sandbox_exec *x, int status,
 
 		jsonw_init(&w, stderr);
 		jsonw_start_object(&w);
-		jsonw_string_field(&w, "sandbox", s->id);
-		jsonw_name(&w, "name");
-		if (s->name[0])
-			jsonw_string(&w, s->name);
-		else
-			jsonw_null(&w);
-		jsonw_string_field(&w, "policy", s->policy_name);
+		json_identity(&w, "sandbox", s, true);
 		jsonw_uint_field(&w, "exit_code", (unsigned)status);
 		jsonw_name(&w, "signal");
 		if (!exec_failed && info->si_code != CLD_EXITED)
@@ -577,13 +580,7 @@ static int sb_ls(int argc, char **argv)
 		shown++;
 		if (cli.json) {
 			jsonw_start_object(&w);
-			jsonw_string_field(&w, "id", s.id);
-			jsonw_name(&w, "name");
-			if (s.name[0])
-				jsonw_string(&w, s.name);
-			else
-				jsonw_null(&w);
-			jsonw_string_field(&w, "policy", s.policy_name);
+			json_identity(&w, "id", &s, true);
 			jsonw_string_field(&w, "policy_file", s.policy_file);
 			jsonw_float_field(&w, "age_s", age / 1000.0);
 			jsonw_name(&w, "idle_s");
@@ -700,12 +697,7 @@ static int sb_terminate_cmd(int argc, char **argv)
 		sandbox_end_reason(s.id, reason, sizeof(reason));
 		if (cli.json) {
 			jsonw_start_object(&w);
-			jsonw_string_field(&w, "id", s.id);
-			jsonw_name(&w, "name");
-			if (s.name[0])
-				jsonw_string(&w, s.name);
-			else
-				jsonw_null(&w);
+			json_identity(&w, "id", &s, false);
 			jsonw_name(&w, "already_ended");
 			jsonw_bool(&w, r == 1);
 			jsonw_string_field(&w, "reason", reason);

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "invocation.h"
+#include "enforce.h"
 
 int require_root(void)
 {

@@ -31,79 +31,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "enforce.h"
+#include "launch.h"
 #include "libbpfence.h"
-
-/* --- enforcement (loader/enforce.c) --- */
-
-/* 0 as root; otherwise reports "permission denied" and returns -1. */
-int require_root(void);
-/* Check the programs are loaded (waiting for a load in progress) or load them, and open the
- * pinned maps. Leaves a shared lock held that keeps `unload` out until release_load_lock(). On
- * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
-int ensure_enforcing(struct bpfence_maps *m);
-/* The same; with may_load false, programs that are not loaded are an error (a runtime hook must
- * not be the one to load them, nor go on without them). */
-int enforcing_maps(struct bpfence_maps *m, bool may_load);
-void release_load_lock(void);
-/* The pinned maps if the programs are loaded now, without loading, waiting or reporting (for
- * teardown and listings). 0 or -1. */
-int maps_if_loaded(struct bpfence_maps *m);
-
-/* --- the seccomp layer (loader/seccomp.c) --- */
-
-/* The seccomp layer for a policy; NULL with why set on failure. */
-void *seccomp_build(const struct policy *p, char *why, size_t n);
-/* The same layer as a BPF program, compiled once per policy content and cached; prog->filter is
- * malloc'd. flags: what to pass to seccomp(SECCOMP_SET_MODE_FILTER). */
-int seccomp_filter_get(const struct policy *p, struct sock_fprog *prog, unsigned int *flags,
-		       char *why, size_t n);
-/* The same layer as an OCI runtime-spec `linux.seccomp` object, written to out; log_flag adds
- * "flags": ["SECCOMP_FILTER_FLAG_LOG"] (crun, runc >= 1.2; runc 1.1 refuses any flags).
- * 0, or a negative errno with why set. */
-int seccomp_oci_profile(const struct policy *p, bool log_flag, FILE *out, char *why, size_t n);
-
-/* --- starting a restricted command (loader/launch.c) --- */
-
-#define ENV_USER_MAX 64 /* --env options */
-#define ENV_MAX (ENV_USER_MAX + 16) /* and bpfence's own */
-
-/* A command's environment: NULL-terminated, each string malloc'd. */
-struct env {
-	char *v[ENV_MAX + 1];
-	int n;
-};
-int env_add(struct env *e, const char *fmt, const char *val);
-void env_free(struct env *e);
-
-/* What the child of launch_start() becomes. */
-struct launch {
-	char **argv;
-	char **env;
-	const char *workdir; /* NULL: bpfence's own */
-	bool drop;           /* set uid and gid (launch_user) */
-	uid_t uid;
-	gid_t gid;
-	const struct sock_fprog *filter; /* the seccomp layer; NULL: none (--no-seccomp) */
-	unsigned int filter_flags;
-	int cap_last;     /* highest capability this kernel has (launch_cap_last) */
-	sigset_t sigmask; /* the child's signal mask */
-};
-
-/* PATH, HOME and TMPDIR=home, LANG, USER and LOGNAME, PYTHONDONTWRITEBYTECODE. */
-int env_defaults(struct env *e, const char *home, const struct launch *l);
-/* USER[:GROUP], names or numbers: sets uid, gid and drop; -ENOENT if unknown. */
-int launch_user(struct launch *l, const char *spec);
-void launch_cap_last(struct launch *l);
-/* clone3 the child into the cgroup open at cgfd; *pidfd its pidfd, *errfd the read end of its
- * error pipe (for launch_exec_result). The child's pid, or -1 (reported). */
-pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd);
-/* Wait for the child's exec: 0 if it ran; 1 if it did not (reported; *code is the exit status:
- * 125 bpfence or the canary, 126 not executable, 127 not found). */
-int launch_exec_result(int errfd, const char *argv0, int *code);
-/* The live deny canary, asked from a short-lived child born in cgroup_dir: it proves the programs
- * are attached and the cgroup is tagged right now. The child never executes anything (it is not
- * armed; the canary answers for the cgroup). 0, or -1 with why set. */
-int launch_canary_in(const char *cgroup_dir, char *why, size_t n);
+#include "seccomp_layer.h"
 
 /* --- the invocation (loader/invocation.c) --- */
 

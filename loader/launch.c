@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "invocation.h"
+#include "launch.h"
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000

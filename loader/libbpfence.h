@@ -2,8 +2,10 @@
 /*
  * libbpfence: what the bpfence CLI and the bpfenced daemon share. Loading and pinning the
  * programs, the kernel support probe, cgroup v2 plumbing, policy installation into the maps,
- * tagging. Functions return 0 (or a count) on success and a negative errno on failure; where a
- * `why` buffer is passed, a failure also leaves one human-readable line in it.
+ * tagging, audit records. An invocation's life is in invocation.h, sandboxes in sandbox.h;
+ * docs/layout.md maps every file onto the flow policy -> rules -> kernel -> events -> audit.
+ * Functions return 0 (or a count) on success and a negative errno on failure; where a `why`
+ * buffer is passed, a failure also leaves one human-readable line in it.
  */
 #ifndef LIBBPFENCE_H
 #define LIBBPFENCE_H
@@ -166,7 +168,7 @@ const struct policy_mark *policy_marks_find(const struct policy_marks *m, const 
 /* The first line of key perm (one POLICY_PERM_* bit) naming mk's path, or NULL. */
 const struct policy_path *policy_mark_line(const struct policy_mark *mk, unsigned int perm);
 
-/* The kernel's walk (bpf/bpfence.bpf.c, file_granted) over the paths: from path up, the marks
+/* The kernel's walk (bpf/files.bpf.h, file_granted) over the paths: from path up, the marks
  * met add up until they grant want; a deny refuses, and for exec or map a write grant met first
  * refuses (nothing the function wrote runs). *by: the mark that decided, NULL for no grant. */
 enum policy_verdict {

@@ -356,7 +356,7 @@ static int hook_arity(const struct btf *vmlinux, const char *hook)
 }
 
 /* How many hook parameters a program was written for: bpfence_arity_NAME in the object's
- * .rodata (BPFENCE_LSM in bpf/bpfence.bpf.c), or -1 if the object has no such record. */
+ * .rodata (BPFENCE_LSM in bpf/common.bpf.h), or -1 if the object has no such record. */
 static int prog_arity(struct bpf_object *obj, const char *prog)
 {
 	const struct btf_var_secinfo *vs;

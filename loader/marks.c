@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * A policy's [files] lines read lexically: which grant or deny decides for a path, by the rule
- * the kernel applies to inodes (bpf/bpfence.bpf.c, file_granted), applied to the paths as they
+ * the kernel applies to inodes (bpf/files.bpf.h, file_granted), applied to the paths as they
  * are written. For what needs no file system: the warnings of `policy check` and the proposals
  * of `policy learn`, which must never propose a line that a deny or the write rule cancels
  * without saying so. Enforcement is install.c's: it resolves paths to inodes, where a symlink

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Policy files: parsing into plain data. Nothing here touches the kernel; policy_compile.c turns a
+ * Policy files: parsing into plain data. Nothing here touches the kernel; loader/install.c turns a
  * parsed policy plus the per-run bindings (${source}, ${scratch}) into map entries.
  *
  * Format (documented for users in policies/README.md):

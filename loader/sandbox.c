@@ -39,7 +39,8 @@
  *
  * Locks: `lock` is taken shared by an exec while it checks the sandbox is alive and starts its
  * command, exclusive by terminate; so no command starts in a sandbox being torn down.
- */#include <dirent.h>
+ */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -450,7 +451,7 @@ int sandbox_terminate(const struct sandbox *s, const char *reason, bool keeper)
 }
 
 /* A create that failed (or was killed) half way: undo whatever exists. */
-static void sb_discard(const char *id)
+static void discard(const char *id)
 {
 	struct sandbox s;
 	char path[PATH_MAX];
@@ -680,7 +681,7 @@ void sandbox_reap(void)
 			if ((creator > 0 && kill(creator, 0) && errno == ESRCH) ||
 			    (!stat(path, &st) &&
 			     bpfence_real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS))
-				sb_discard(de->d_name);
+				discard(de->d_name);
 			break;
 		}
 		case SB_ENDED:
@@ -948,16 +949,15 @@ out:
 	if (kfd >= 0)
 		close(kfd);
 	/* What the invocation made is the sandbox's now: it ends with `terminate`, or here
-	 * (sb_discard) if the create failed. */
+	 * (discard) if the create failed. */
 	inv->made_cgroup = inv->installed = inv->tagged = false;
 	inv->made_storage = inv->mounted_storage = false;
 	if (status && made) {
 		/* Nothing of a failed create stays: cgroup, rules, storage, name, state. */
 		if (!sandbox_has(s->id, "meta"))
 			sandbox_meta_write(s);
-		sb_discard(s->id);
+		discard(s->id);
 	} else if (status && named) {
-		sandbox_path(path, sizeof(path), s->id, NULL);
 		snprintf(path, sizeof(path), SB_NAMES "/%s", s->name);
 		unlink(path);
 	}

@@ -2223,8 +2223,8 @@ static void test_verifier_log(const char *data)
 
 /* ---- loader/install.c against real maps ------------------------------------------------ */
 
-/* Maps shaped like the pinned ones (bpf/bpfence.bpf.c), created here: the host can make maps
- * even where it refuses LSM programs. file_max bounds file_rules, to make an install fail. */
+/* Maps shaped like the pinned ones (the bpf/ domain headers declare them), created here: the
+ * host can make maps even where it refuses LSM programs. file_max bounds file_rules, to make an install fail. */
 static int make_maps(struct bpfence_maps *m, unsigned int file_max)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, lpm, .map_flags = BPF_F_NO_PREALLOC);

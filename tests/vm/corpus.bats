@@ -124,7 +124,7 @@ corpus_case() {
 	local file=$1 want scratch=$BATS_TEST_TMPDIR/untagged-scratch
 	corpus_cmd "$file" || return 1
 
-	# The control, with the environment cli/launch.c builds for root (PATH, HOME and
+	# The control, with the environment loader/launch.c builds for root (PATH, HOME and
 	# TMPDIR=scratch, LANG, USER, LOGNAME, PYTHONDONTWRITEBYTECODE).
 	mkdir -p "$scratch"
 	cd "$BATS_FILE_TMPDIR/untagged" || return 1

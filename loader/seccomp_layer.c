@@ -34,7 +34,7 @@
 
 #include <seccomp.h>
 
-#include "invocation.h"
+#include "seccomp_layer.h"
 #include "json.h"
 
 #ifndef CLONE_NEWTIME

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Before anything is restricted: this kernel enforces now (loader/enforce.c). */
+#ifndef BPFENCE_ENFORCE_H
+#define BPFENCE_ENFORCE_H
+
+#include <stdbool.h>
+
+#include "libbpfence.h"
+
+/* 0 as root; otherwise reports "permission denied" and returns -1. */
+int require_root(void);
+/* Check the programs are loaded (waiting for a load in progress) or load them, and open the
+ * pinned maps. Leaves a shared lock held that keeps `unload` out until release_load_lock(). On
+ * failure reports the error and returns -1 (exit EXIT_BPFENCE). */
+int ensure_enforcing(struct bpfence_maps *m);
+/* The same; with may_load false, programs that are not loaded are an error (a runtime hook must
+ * not be the one to load them, nor go on without them). */
+int enforcing_maps(struct bpfence_maps *m, bool may_load);
+void release_load_lock(void);
+/* The pinned maps if the programs are loaded now, without loading, waiting or reporting (for
+ * teardown and listings). 0 or -1. */
+int maps_if_loaded(struct bpfence_maps *m);
+
+#endif
