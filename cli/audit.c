@@ -140,12 +140,12 @@ static void emit(struct reading *rd, const char *line, size_t len)
 	}
 	if (r == -EINVAL) {
 		rd->bad++;
-		report_error("audit", "%s:%lu: not a JSON record: %s (column %zu)", rd->log,
-			     rd->line, why, col);
+		bpfence_report("audit", "%s:%lu: not a JSON record: %s (column %zu)", rd->log,
+			       rd->line, why, col);
 		return;
 	}
 	if (r) {
-		report_error("audit", "%s:%lu: %s", rd->log, rd->line, strerror(-r));
+		bpfence_report("audit", "%s:%lu: %s", rd->log, rd->line, strerror(-r));
 		rd->bad++;
 		return;
 	}
@@ -168,14 +168,14 @@ static FILE *open_log(const char *log)
 	FILE *f = fopen(log, "re");
 
 	if (!f) {
-		report_error("cannot read the audit log", "%s: %s (is bpfenced running?)", log,
-			     strerror(errno));
+		bpfence_report("cannot read the audit log", "%s: %s (is bpfenced running?)", log,
+			       strerror(errno));
 		return NULL;
 	}
 	/* A directory opens, and then every read fails: say what is wrong instead. */
 	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
-		report_error("cannot read the audit log", "%s: %s (--log names the log file)", log,
-			     strerror(EISDIR));
+		bpfence_report("cannot read the audit log", "%s: %s (--log names the log file)",
+			       log, strerror(EISDIR));
 		fclose(f);
 		return NULL;
 	}
@@ -225,13 +225,15 @@ int cmd_audit(int argc, char **argv)
 		case OPT_DEBUG:
 			break;
 		default:
-			report_error("usage", "unknown or incomplete option '%s' (see bpfence audit --help)",
-				     argv[optind - 1]);
+			bpfence_report(
+				"usage",
+				"unknown or incomplete option '%s' (see bpfence audit --help)",
+				argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc) {
-		report_error("usage", "audit takes no arguments (see --help)");
+		bpfence_report("usage", "audit takes no arguments (see --help)");
 		return EXIT_USAGE;
 	}
 	rd.log = log;
@@ -258,7 +260,7 @@ int cmd_audit(int argc, char **argv)
 			emit(&rd, line, (size_t)len);
 		}
 		if (ferror(f)) {
-			report_error("cannot read the audit log", "%s: %s", log, strerror(errno));
+			bpfence_report("cannot read the audit log", "%s: %s", log, strerror(errno));
 			rd.bad++;
 			break;
 		}

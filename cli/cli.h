@@ -24,8 +24,8 @@ struct cli {
 
 extern struct cli cli;
 
-/* The one error path: "bpfence: <what>: <why>" or {"error": ...} under --json, on stderr. */
-void report_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The one error path is the library's bpfence_report(): "bpfence: <what>: <why>", or
+ * {"error": ...} under --json, on stderr (cli/main.c renders it). */
 /* s as text a person reads (STYLE.md 16): control bytes, invalid UTF-8 and backslashes
  * escaped (bpfence_text_escape), in a buffer that lives until the end of the enclosing block:
  * printf("%s", TEXT(name)). Longer names are cut. */

@@ -53,14 +53,14 @@ static int common_opt(int c, const char *help)
 		bpfence_set_debug(true);
 		return 0;
 	default:
-		report_error("usage", "unknown option (see --help)");
+		bpfence_report("usage", "unknown option (see --help)");
 		return -1;
 	}
 }
 
 static int bad_option(char **argv)
 {
-	report_error("usage", "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
+	bpfence_report("usage", "unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
 	return EXIT_USAGE;
 }
 
@@ -85,7 +85,7 @@ int cmd_load(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc) {
-		report_error("usage", "load takes no arguments");
+		bpfence_report("usage", "load takes no arguments");
 		return EXIT_USAGE;
 	}
 	if (require_root())
@@ -94,7 +94,7 @@ int cmd_load(int argc, char **argv)
 	if (!r)
 		r = bpfence_load(why, sizeof(why));
 	if (r < 0) {
-		report_error("this kernel cannot enforce", "%s", why);
+		bpfence_report("this kernel cannot enforce", "%s", why);
 		return EXIT_BPFENCE;
 	}
 	if (cli.json) {
@@ -139,7 +139,7 @@ int cmd_unload(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc) {
-		report_error("usage", "unload takes no arguments");
+		bpfence_report("usage", "unload takes no arguments");
 		return EXIT_USAGE;
 	}
 	if (require_root())
@@ -147,7 +147,7 @@ int cmd_unload(int argc, char **argv)
 	r = bpfence_unload(force, why, sizeof(why));
 	if (r) {
 		/* Tagged cgroups are a refusal (untag, or --force); else bpfence failed. */
-		report_error("cannot unload", "%s", why);
+		bpfence_report("cannot unload", "%s", why);
 		return r == -EBUSY ? EXIT_REFUSED : EXIT_BPFENCE;
 	}
 	if (cli.json) {
@@ -202,7 +202,7 @@ int cmd_status(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc) {
-		report_error("usage", "status takes no arguments");
+		bpfence_report("usage", "status takes no arguments");
 		return EXIT_USAGE;
 	}
 	if (geteuid() != 0)
@@ -295,16 +295,19 @@ static int replace_policy(const struct bpfence_maps *m, const char *path, __u64 
 	__u64 inv;
 
 	if (tag_lookup(m, id, &inv)) {
-		report_error("cannot replace", "%s is not tagged; tag it without --replace", path);
+		bpfence_report("cannot replace", "%s is not tagged; tag it without --replace",
+			       path);
 		return 1;
 	}
 	if (inv != id) {
-		report_error("cannot replace", "%s is inside a larger tagged cgroup; replace the "
-			     "policy of its root", path);
+		bpfence_report("cannot replace",
+			       "%s is inside a larger tagged cgroup; replace the "
+			       "policy of its root",
+			       path);
 		return 1;
 	}
 	if (policy_swap(m, id, p, vars, NULL, why, sizeof(why))) {
-		report_error("cannot replace the policy", "%s (the old policy still holds)", why);
+		bpfence_report("cannot replace the policy", "%s (the old policy still holds)", why);
 		return 1;
 	}
 	if (bpf_map_lookup_elem(m->policies, &id, &cur))
@@ -335,8 +338,10 @@ static int refuse_cgroup(const char *path)
 	if (cgroup2_root(root, sizeof(root)))
 		return 0;
 	if (!strcmp(path, root) || (strlen(path) == strlen(root) + 1 && path[strlen(root)] == '/')) {
-		report_error("refused", "%s is the cgroup root: tagging it would restrict the whole "
-			     "host", path);
+		bpfence_report("refused",
+			       "%s is the cgroup root: tagging it would restrict the whole "
+			       "host",
+			       path);
 		return 1;
 	}
 	if (cgroup_of_pid(0, self, sizeof(self)))
@@ -344,8 +349,9 @@ static int refuse_cgroup(const char *path)
 	snprintf(full, sizeof(full), "%s%s", root, strcmp(self, "/") ? self : "");
 	l = strlen(path);
 	if (!strncmp(full, path, l) && (full[l] == 0 || full[l] == '/')) {
-		report_error("refused", "%s holds bpfence itself (%s): tag a cgroup of the workload",
-			     path, full);
+		bpfence_report("refused",
+			       "%s holds bpfence itself (%s): tag a cgroup of the workload", path,
+			       full);
 		return 1;
 	}
 	return 0;
@@ -420,22 +426,23 @@ int cmd_tag(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (!policy_file || optind != argc - 1) {
-		report_error("usage", "tag needs --policy FILE and one CGROUP_PATH (see --help)");
+		bpfence_report("usage", "tag needs --policy FILE and one CGROUP_PATH (see --help)");
 		return EXIT_USAGE;
 	}
 	if (from_exec && strict) {
-		report_error("usage", "--from-exec and --strict exclude each other");
+		bpfence_report("usage", "--from-exec and --strict exclude each other");
 		return EXIT_USAGE;
 	}
 	if ((source && !realpath(source, src)) || (scratch && !realpath(scratch, scr))) {
-		report_error("bad directory", "%s: %s", source && !realpath(source, src) ? source :
-							    scratch, strerror(errno));
+		bpfence_report("bad directory", "%s: %s",
+			       source && !realpath(source, src) ? source : scratch,
+			       strerror(errno));
 		return EXIT_USAGE;
 	}
 	r = cgroup2_resolve(argv[optind], path, sizeof(path));
 	if (r) {
-		report_error("bad cgroup", "%s: %s", argv[optind],
-			     r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
+		bpfence_report("bad cgroup", "%s: %s", argv[optind],
+			       r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
 		return 1;
 	}
 	if (refuse_cgroup(path))
@@ -447,7 +454,7 @@ int cmd_tag(int argc, char **argv)
 		goto out;
 	r = cgroup_id(path, &id);
 	if (r) {
-		report_error("bad cgroup", "%s: %s", path, strerror(-r));
+		bpfence_report("bad cgroup", "%s: %s", path, strerror(-r));
 		goto out;
 	}
 	struct policy_vars vars = { source ? src : NULL, scratch ? scr : NULL, NULL };
@@ -457,8 +464,8 @@ int cmd_tag(int argc, char **argv)
 
 		errno = 0;
 		if (!realpath(root_dir, rootp) || stat(rootp, &st) || !S_ISDIR(st.st_mode)) {
-			report_error("bad directory", "--root %s: %s", root_dir,
-				     errno ? strerror(errno) : "not a directory");
+			bpfence_report("bad directory", "--root %s: %s", root_dir,
+				       errno ? strerror(errno) : "not a directory");
 			status = EXIT_USAGE;
 			goto out;
 		}
@@ -471,15 +478,17 @@ int cmd_tag(int argc, char **argv)
 		goto out;
 	}
 	if (!tag_lookup(m, id, &existing)) {
-		report_error("cannot tag", "%s is already tagged (invocation %llu); untag it first, "
-			     "or swap its policy with --replace", path, (unsigned long long)existing);
+		bpfence_report("cannot tag",
+			       "%s is already tagged (invocation %llu); untag it first, "
+			       "or swap its policy with --replace",
+			       path, (unsigned long long)existing);
 		status = EXIT_REFUSED;
 		goto out;
 	}
 
 	r = invocation_id_new(inv_id);
 	if (r) {
-		report_error("cannot tag", "no random id: %s", strerror(-r));
+		bpfence_report("cannot tag", "no random id: %s", strerror(-r));
 		goto out;
 	}
 	if (invocation_adopt(m, path, id, inv_id, p, &vars, strict ? 0 : BPFENCE_TAG_FROM_EXEC,
@@ -524,25 +533,25 @@ int cmd_untag(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
-		report_error("usage", "untag needs one CGROUP_PATH (see --help)");
+		bpfence_report("usage", "untag needs one CGROUP_PATH (see --help)");
 		return EXIT_USAGE;
 	}
 	r = cgroup2_resolve(argv[optind], path, sizeof(path));
 	if (r) {
-		report_error("bad cgroup", "%s: %s", argv[optind],
-			     r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
+		bpfence_report("bad cgroup", "%s: %s", argv[optind],
+			       r == -EXDEV ? "not inside the cgroup2 hierarchy" : strerror(-r));
 		return 1;
 	}
 	if (bpfence_maps_open(&m, why, sizeof(why))) {
-		report_error("not loaded", "%s", why);
+		bpfence_report("not loaded", "%s", why);
 		return EXIT_BPFENCE;
 	}
 	r = cgroup_id(path, &id);
 	if (!r && tag_lookup(&m, id, &inv))
 		r = -ENOENT;
 	if (r || inv != id) {
-		report_error("cannot untag", "%s: %s", path,
-			     r ? "not tagged" : "part of a larger tagged cgroup; untag its root");
+		bpfence_report("cannot untag", "%s: %s", path,
+			       r ? "not tagged" : "part of a larger tagged cgroup; untag its root");
 		bpfence_maps_close(&m);
 		return 1;
 	}
@@ -628,39 +637,39 @@ static int policy_seccomp(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
-		report_error("usage", "policy seccomp needs one FILE (see --help)");
+		bpfence_report("usage", "policy seccomp needs one FILE (see --help)");
 		return EXIT_USAGE;
 	}
 	if (pfc && (log_flag || (cli.json && !output))) {
-		report_error("usage",
-			     "--pfc prints text: not with --log-flag, nor --json on stdout");
+		bpfence_report("usage",
+			       "--pfc prints text: not with --log-flag, nor --json on stdout");
 		return EXIT_USAGE;
 	}
 	if (policy_parse_file(argv[optind], &p, err, sizeof(err))) {
-		report_error("invalid policy", "%s", err);
+		bpfence_report("invalid policy", "%s", err);
 		return 1;
 	}
 	if (output && !(out = fopen(output, "w"))) {
-		report_error("cannot write the profile", "%s: %s", output, strerror(errno));
+		bpfence_report("cannot write the profile", "%s: %s", output, strerror(errno));
 		goto out_policy;
 	}
 	if (pfc) {
 		ctx = seccomp_build(&p, why, sizeof(why));
 		if (!ctx) {
-			report_error("cannot build the seccomp filter", "%s", why);
+			bpfence_report("cannot build the seccomp filter", "%s", why);
 			goto out_file;
 		}
 		fflush(out);
 		r = seccomp_export_pfc(ctx, fileno(out));
 		seccomp_release(ctx);
 		if (r) {
-			report_error("cannot write the filter", "%s", strerror(-r));
+			bpfence_report("cannot write the filter", "%s", strerror(-r));
 			goto out_file;
 		}
 	} else {
 		r = seccomp_oci_profile(&p, log_flag, out, why, sizeof(why));
 		if (r) {
-			report_error("cannot write the profile", "%s", why);
+			bpfence_report("cannot write the profile", "%s", why);
 			goto out_file;
 		}
 	}
@@ -668,7 +677,8 @@ static int policy_seccomp(int argc, char **argv)
 out_file:
 	if (output) {
 		if (fclose(out) && !status) {
-			report_error("cannot write the profile", "%s: %s", output, strerror(errno));
+			bpfence_report("cannot write the profile", "%s: %s", output,
+				       strerror(errno));
 			status = 1;
 		}
 		/* No half-written profile is left for a runner to pick up. */
@@ -717,8 +727,8 @@ int cmd_policy(int argc, char **argv)
 			fputs(policy_help, stdout);
 			return 0;
 		}
-		report_error("usage",
-			     "policy needs a subcommand: check, learn or seccomp (see --help)");
+		bpfence_report("usage",
+			       "policy needs a subcommand: check, learn or seccomp (see --help)");
 		return EXIT_USAGE;
 	}
 	argc--;
@@ -732,7 +742,7 @@ int cmd_policy(int argc, char **argv)
 			char *dst = c == OPT_SOURCE ? src : scr;
 
 			if (!realpath(optarg, dst)) {
-				report_error("bad directory", "%s: %s", optarg, strerror(errno));
+				bpfence_report("bad directory", "%s: %s", optarg, strerror(errno));
 				return EXIT_USAGE;
 			}
 			if (c == OPT_SOURCE)
@@ -743,18 +753,18 @@ int cmd_policy(int argc, char **argv)
 			return r > 0 ? 0 : EXIT_USAGE;
 	}
 	if (optind != argc - 1) {
-		report_error("usage", "policy check needs one FILE (see --help)");
+		bpfence_report("usage", "policy check needs one FILE (see --help)");
 		return EXIT_USAGE;
 	}
 	if (policy_parse_file(argv[optind], &p, err, sizeof(err))) {
-		report_error("invalid policy", "%s", err);
+		bpfence_report("invalid policy", "%s", err);
 		return 1;
 	}
 	r = policy_resolve_report(&p, &vars, &rep);
 	if (!r)
 		r = policy_lint(&p, &vars, &warn, &n_warn);
 	if (r) {
-		report_error("invalid policy", "%s: %s", argv[optind], strerror(-r));
+		bpfence_report("invalid policy", "%s: %s", argv[optind], strerror(-r));
 		policy_free(&p);
 		return 1;
 	}

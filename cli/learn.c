@@ -225,7 +225,8 @@ static int read_records(FILE *f, const char *name, struct learn *l, const char *
 		if (!line[strspn(line, " \t")])
 			continue;
 		if (strlen(line) != (size_t)len) {
-			report_error("bad audit record", "%s:%lu: NUL byte in the line", name, lineno);
+			bpfence_report("bad audit record", "%s:%lu: NUL byte in the line", name,
+				       lineno);
 			ret = -EINVAL;
 			break;
 		}
@@ -238,21 +239,23 @@ static int read_records(FILE *f, const char *name, struct learn *l, const char *
 			break;
 		}
 		if (ret == -EINVAL) {
-			report_error("bad audit record", "%s:%lu:%zu: %s (each line is one JSON "
-				     "object, as bpfenced writes them)", name, lineno, col, why);
+			bpfence_report("bad audit record",
+				       "%s:%lu:%zu: %s (each line is one JSON "
+				       "object, as bpfenced writes them)",
+				       name, lineno, col, why);
 			break;
 		}
 		if (ret) {
-			report_error("cannot read the audit log", "%s: %s", name, strerror(-ret));
+			bpfence_report("cannot read the audit log", "%s: %s", name, strerror(-ret));
 			break;
 		}
 		ret = take(l, &o, invocation, drops);
 		json_object_free(&o);
 		if (ret)
-			report_error("cannot learn", "%s", strerror(-ret));
+			bpfence_report("cannot learn", "%s", strerror(-ret));
 	}
 	if (!ret && ferror(f)) {
-		report_error("cannot read the audit log", "%s: %s", name, strerror(errno));
+		bpfence_report("cannot read the audit log", "%s: %s", name, strerror(errno));
 		ret = -EIO;
 	}
 	free(line);
@@ -269,7 +272,7 @@ static int read_into(const char *file, struct policy *p, char **text, size_t *le
 	FILE *f;
 
 	if (policy_parse_file(file, p, err, sizeof(err))) {
-		report_error("invalid policy", "%s", err);
+		bpfence_report("invalid policy", "%s", err);
 		return -1;
 	}
 	f = fopen(file, "re");
@@ -277,7 +280,7 @@ static int read_into(const char *file, struct policy *p, char **text, size_t *le
 	if (n < 0 && f && !ferror(f))
 		n = 0; /* an empty file */
 	if (n < 0 || (f && ferror(f))) {
-		report_error("cannot read the policy", "%s: %s", file, strerror(errno));
+		bpfence_report("cannot read the policy", "%s: %s", file, strerror(errno));
 		if (f)
 			fclose(f);
 		free(*text);
@@ -302,12 +305,12 @@ static char *merge(struct learn *l, const char *into, const char *text, size_t l
 	if (m && fclose(m) && !r)
 		r = -ENOMEM;
 	if (r) {
-		report_error("cannot merge", "%s: %s", into, strerror(-r));
+		bpfence_report("cannot merge", "%s: %s", into, strerror(-r));
 		free(merged);
 		return NULL;
 	}
 	if (policy_parse_string(into, merged, &q, err, sizeof(err))) {
-		report_error("cannot merge", "the merged policy does not parse: %s", err);
+		bpfence_report("cannot merge", "the merged policy does not parse: %s", err);
 		free(merged);
 		return NULL;
 	}
@@ -363,7 +366,7 @@ int policy_learn(int argc, char **argv)
 		case OPT_SCRATCH:
 			/* As `run` binds them: absolute, symlinks resolved (so are logged paths). */
 			if (!realpath(optarg, c == OPT_SOURCE ? src : scr)) {
-				report_error("bad directory", "%s: %s", optarg, strerror(errno));
+				bpfence_report("bad directory", "%s: %s", optarg, strerror(errno));
 				return EXIT_USAGE;
 			}
 			if (c == OPT_SOURCE)
@@ -372,17 +375,19 @@ int policy_learn(int argc, char **argv)
 				scratch = scr;
 			break;
 		default:
-			report_error("usage", "unknown or incomplete option '%s' (see bpfence policy "
-				     "learn --help)", argv[optind - 1]);
+			bpfence_report("usage",
+				       "unknown or incomplete option '%s' (see bpfence policy "
+				       "learn --help)",
+				       argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc && input) {
-		report_error("usage", "policy learn takes --log FILE or FILE, not both");
+		bpfence_report("usage", "policy learn takes --log FILE or FILE, not both");
 		return EXIT_USAGE;
 	}
 	if (argc - optind > 1) {
-		report_error("usage", "policy learn takes at most one FILE (see --help)");
+		bpfence_report("usage", "policy learn takes at most one FILE (see --help)");
 		return EXIT_USAGE;
 	}
 	if (optind < argc)
@@ -393,7 +398,7 @@ int policy_learn(int argc, char **argv)
 		return 1;
 	learn_init(&l, source, scratch);
 	if (into && (ret = learn_use_policy(&l, &p))) {
-		report_error("cannot learn", "%s", strerror(-ret));
+		bpfence_report("cannot learn", "%s", strerror(-ret));
 		goto out;
 	}
 	if (!strcmp(input, "-")) {
@@ -402,7 +407,8 @@ int policy_learn(int argc, char **argv)
 	} else {
 		f = fopen(input, "re");
 		if (!f) {
-			report_error("cannot read the audit log", "%s: %s", input, strerror(errno));
+			bpfence_report("cannot read the audit log", "%s: %s", input,
+				       strerror(errno));
 			goto out;
 		}
 	}
@@ -413,7 +419,7 @@ int policy_learn(int argc, char **argv)
 		goto out;
 	ret = learn_finish(&l);
 	if (ret) {
-		report_error("cannot learn", "%s", strerror(-ret));
+		bpfence_report("cannot learn", "%s", strerror(-ret));
 		goto out;
 	}
 	if (into && !(merged = merge(&l, into, text, tlen))) {
@@ -446,8 +452,8 @@ int policy_learn(int argc, char **argv)
 				l.granted);
 	}
 	if (!l.records) {
-		report_error("no denials found", "%s%s%s", input,
-			     invocation ? " for invocation " : "", invocation ? invocation : "");
+		bpfence_report("no denials found", "%s%s%s", input,
+			       invocation ? " for invocation " : "", invocation ? invocation : "");
 		goto out;
 	}
 	status = 0;

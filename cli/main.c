@@ -58,17 +58,6 @@ static void render_error(const char *what, const char *why)
 	}
 }
 
-void report_error(const char *what, const char *fmt, ...)
-{
-	char why[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	render_error(what, why);
-}
-
 /* Words of s, wrapped to lines of at most `width` columns, each indented by `indent`. */
 static void print_wrapped(FILE *f, const char *s, int indent, int width)
 {
@@ -135,7 +124,8 @@ int main(int argc, char **argv)
 			printf("bpfence %s\n", BPFENCE_VERSION);
 			return 0;
 		} else {
-			report_error("usage", "unknown option '%s' (see bpfence --help)", argv[i]);
+			bpfence_report("usage", "unknown option '%s' (see bpfence --help)",
+				       argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -151,6 +141,6 @@ int main(int argc, char **argv)
 			return commands[c].handler(argc - i, argv + i);
 		}
 	}
-	report_error("usage", "unknown command '%s' (see bpfence --help)", argv[i]);
+	bpfence_report("usage", "unknown command '%s' (see bpfence --help)", argv[i]);
 	return EXIT_USAGE;
 }

@@ -110,12 +110,12 @@ int cmd_oci_hook(int argc, char **argv)
 			fputs(oci_help, stdout);
 			return 0;
 		default:
-			report_error("usage", "unknown option (see 'bpfence oci-hook --help')");
+			bpfence_report("usage", "unknown option (see 'bpfence oci-hook --help')");
 			return EXIT_USAGE;
 		}
 	}
 	if (optind != argc - 1) {
-		report_error("usage", "oci-hook needs one STAGE (see --help)");
+		bpfence_report("usage", "oci-hook needs one STAGE (see --help)");
 		return EXIT_USAGE;
 	}
 	stage = argv[optind];
@@ -124,8 +124,8 @@ int cmd_oci_hook(int argc, char **argv)
 	} else if (!strcmp(stage, "poststop")) {
 		create = false;
 	} else {
-		report_error("usage", "unknown stage '%s': createRuntime, prestart or poststop",
-			     stage);
+		bpfence_report("usage", "unknown stage '%s': createRuntime, prestart or poststop",
+			       stage);
 		return EXIT_USAGE;
 	}
 
@@ -140,19 +140,19 @@ int cmd_oci_hook(int argc, char **argv)
 	    !policy_parse_number(json_get(&state, "pid")->value, false, 1, INT_MAX, &num))
 		pid = (long)num;
 	if (!id || !id[0]) {
-		report_error("bad state", "the container state has no id");
+		bpfence_report("bad state", "the container state has no id");
 		goto out;
 	}
 	r = json_get_object(&state, "annotations", &ann);
 	if (r == -EINVAL) {
-		report_error("bad state", "annotations is not an object");
+		bpfence_report("bad state", "annotations is not an object");
 		goto out;
 	}
 	if (!r) {
 		const struct json_field *f = json_get(&ann, ANNOTATION);
 
 		if (f && f->type != JSON_STRING) {
-			report_error("bad annotation", ANNOTATION " must be a string");
+			bpfence_report("bad annotation", ANNOTATION " must be a string");
 			goto out;
 		}
 		name = f ? f->value : NULL;
@@ -164,17 +164,20 @@ int cmd_oci_hook(int argc, char **argv)
 		goto out;
 	}
 	if (create && !oci_plain_name(name)) {
-		report_error("bad annotation", ANNOTATION "='%s' is not a plain policy name "
-			     "(letters, digits, '.', '_', '-'; at most %d)", name, NAME_MAX_LEN);
+		bpfence_report("bad annotation",
+			       ANNOTATION "='%s' is not a plain policy name "
+					  "(letters, digits, '.', '_', '-'; at most %d)",
+			       name, NAME_MAX_LEN);
 		goto out;
 	}
 	if (create && (!bundle || !bundle[0] || pid <= 0)) {
-		report_error("bad state", "the container state needs bundle and pid at %s", stage);
+		bpfence_report("bad state", "the container state needs bundle and pid at %s",
+			       stage);
 		goto out;
 	}
 	r = cgroup2_root(root, sizeof(root));
 	if (r) {
-		report_error("no cgroup v2", "cannot find the cgroup2 mount: %s", strerror(-r));
+		bpfence_report("no cgroup v2", "cannot find the cgroup2 mount: %s", strerror(-r));
 		goto out;
 	}
 	if (create) {

@@ -267,8 +267,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (parse_timeout(optarg, &r->timeout_ms)) {
-				report_error("usage", "bad --timeout '%s' (expected seconds > 0)",
-					     optarg);
+				bpfence_report("usage", "bad --timeout '%s' (expected seconds > 0)",
+					       optarg);
 				return -1;
 			}
 			break;
@@ -283,11 +283,12 @@ static int parse_args(struct run *r, int argc, char **argv)
 			break;
 		case OPT_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				report_error("usage", "bad --env '%s' (expected NAME=VALUE)", optarg);
+				bpfence_report("usage", "bad --env '%s' (expected NAME=VALUE)",
+					       optarg);
 				return -1;
 			}
 			if (r->inv.env.n >= ENV_USER_MAX || env_add(&r->inv.env, "%s", optarg)) {
-				report_error("usage", "too many --env options");
+				bpfence_report("usage", "too many --env options");
 				return -1;
 			}
 			break;
@@ -306,8 +307,8 @@ static int parse_args(struct run *r, int argc, char **argv)
 
 			e = policy_parse_number(optarg, o->size, o->zero ? 0 : o->min, o->max, &v);
 			if (e || (v && v < o->min)) {
-				report_error("usage", "bad %s '%s' (expected %s)", o->name, optarg,
-					     o->expected);
+				bpfence_report("usage", "bad %s '%s' (expected %s)", o->name,
+					       optarg, o->expected);
 				return -1;
 			}
 			if (c == OPT_PIDS_MAX)
@@ -328,17 +329,18 @@ static int parse_args(struct run *r, int argc, char **argv)
 			bpfence_set_debug(true);
 			break;
 		default:
-			report_error("usage", "unknown or incomplete option '%s' (see bpfence run --help)",
-				     argv[optind - 1]);
+			bpfence_report("usage",
+				       "unknown or incomplete option '%s' (see bpfence run --help)",
+				       argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (!r->policy_file) {
-		report_error("usage", "run needs --policy FILE (see bpfence run --help)");
+		bpfence_report("usage", "run needs --policy FILE (see bpfence run --help)");
 		return -1;
 	}
 	if (optind >= argc) {
-		report_error("usage", "run needs a command after -- (see bpfence run --help)");
+		bpfence_report("usage", "run needs a command after -- (see bpfence run --help)");
 		return -1;
 	}
 	r->argv = argv + optind;
@@ -360,7 +362,7 @@ static int prepare(struct run *r)
 		return -1;
 	e = invocation_id_new(inv->id);
 	if (e) {
-		report_error("cannot make an invocation id", "%s", strerror(-e));
+		bpfence_report("cannot make an invocation id", "%s", strerror(-e));
 		return -1;
 	}
 	if (invocation_cgroup(inv))
@@ -369,8 +371,8 @@ static int prepare(struct run *r)
 	 * paths are resolved here, so ${scratch} and a /dev/shm grant name the private tmpfs. */
 	e = invocation_namespaces(0);
 	if (e < 0) {
-		report_error("cannot give the invocation private IPC and storage",
-			     "unshare(CLONE_NEWNS | CLONE_NEWIPC): %s", strerror(-e));
+		bpfence_report("cannot give the invocation private IPC and storage",
+			       "unshare(CLONE_NEWNS | CLONE_NEWIPC): %s", strerror(-e));
 		return -1;
 	}
 	snprintf(inv->storage, sizeof(inv->storage), "%s/bpfence-%s",
@@ -379,8 +381,8 @@ static int prepare(struct run *r)
 		return -1;
 	e = invocation_bind_shm(inv->storage);
 	if (e) {
-		report_error("cannot give the invocation a private /dev/shm", "%s/shm: %s",
-			     inv->storage, strerror(-e));
+		bpfence_report("cannot give the invocation a private /dev/shm", "%s/shm: %s",
+			       inv->storage, strerror(-e));
 		return -1;
 	}
 	if (invocation_restrict(inv))

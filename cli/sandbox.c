@@ -75,8 +75,8 @@ static int parse_size_opt(const char *opt, const char *v, bool size, unsigned lo
 {
 	if (policy_parse_size(v, size, out) || (*out && *out < min) ||
 	    (size && *out > (1ULL << 50))) {
-		report_error("usage", "bad %s '%s' (expected %s)", opt, v,
-			     size ? "a size such as 256M" : "a count");
+		bpfence_report("usage", "bad %s '%s' (expected %s)", opt, v,
+			       size ? "a size such as 256M" : "a count");
 		return -1;
 	}
 	return 0;
@@ -165,7 +165,7 @@ static int sb_create(int argc, char **argv)
 			return 0;
 		case O_POLICY:
 			if (strlen(optarg) >= sizeof(s.policy_file)) {
-				report_error("usage", "--policy path too long");
+				bpfence_report("usage", "--policy path too long");
 				return EXIT_USAGE;
 			}
 			snprintf(s.policy_file, sizeof(s.policy_file), "%s", optarg);
@@ -173,8 +173,9 @@ static int sb_create(int argc, char **argv)
 		case O_TIMEOUT:
 		case O_IDLE:
 			if (parse_seconds(optarg, c == O_TIMEOUT ? &s.timeout_ms : &s.idle_ms, true)) {
-				report_error("usage", "bad %s '%s' (expected seconds >= 0)",
-					     c == O_TIMEOUT ? "--timeout" : "--idle-timeout", optarg);
+				bpfence_report("usage", "bad %s '%s' (expected seconds >= 0)",
+					       c == O_TIMEOUT ? "--timeout" : "--idle-timeout",
+					       optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -183,9 +184,11 @@ static int sb_create(int argc, char **argv)
 			break;
 		case O_NAME:
 			if (!sandbox_valid_name(optarg)) {
-				report_error("usage", "bad --name '%s' (letters, digits, '.', '_', '-'; "
-					     "at most %d; not starting with '-' or '" SB_ID_PREFIX "')",
-					     optarg, SB_NAME_MAX);
+				bpfence_report("usage",
+					       "bad --name '%s' (letters, digits, '.', '_', '-'; "
+					       "at most %d; not starting with '-' or '" SB_ID_PREFIX
+					       "')",
+					       optarg, SB_NAME_MAX);
 				return EXIT_USAGE;
 			}
 			snprintf(s.name, sizeof(s.name), "%s", optarg);
@@ -200,7 +203,7 @@ static int sb_create(int argc, char **argv)
 			break;
 		case O_PIDS:
 			if (parse_size_opt("--pids-max", optarg, false, 0, &v) || v > INT_MAX) {
-				report_error("usage", "bad --pids-max '%s'", optarg);
+				bpfence_report("usage", "bad --pids-max '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			inv.lim.pids_max = (long long)v;
@@ -224,17 +227,19 @@ static int sb_create(int argc, char **argv)
 			bpfence_set_debug(true);
 			break;
 		default:
-			report_error("usage", "unknown or incomplete option '%s' (see bpfence sandbox "
-				     "create --help)", argv[optind - 1]);
+			bpfence_report("usage",
+				       "unknown or incomplete option '%s' (see bpfence sandbox "
+				       "create --help)",
+				       argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (!s.policy_file[0]) {
-		report_error("usage", "sandbox create needs --policy FILE");
+		bpfence_report("usage", "sandbox create needs --policy FILE");
 		return EXIT_USAGE;
 	}
 	if (optind < argc) {
-		report_error("usage", "unexpected argument '%s'", argv[optind]);
+		bpfence_report("usage", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (require_root())
@@ -361,11 +366,12 @@ static int sb_exec(int argc, char **argv)
 			return 0;
 		case O_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				report_error("usage", "bad --env '%s' (expected NAME=VALUE)", optarg);
+				bpfence_report("usage", "bad --env '%s' (expected NAME=VALUE)",
+					       optarg);
 				goto out;
 			}
 			if (x.inv.env.n >= ENV_USER_MAX || env_add(&x.inv.env, "%s", optarg)) {
-				report_error("usage", "too many --env options");
+				bpfence_report("usage", "too many --env options");
 				goto out;
 			}
 			break;
@@ -374,8 +380,8 @@ static int sb_exec(int argc, char **argv)
 			break;
 		case O_TIMEOUT:
 			if (parse_seconds(optarg, &timeout_ms, false)) {
-				report_error("usage", "bad --timeout '%s' (expected seconds > 0)",
-					     optarg);
+				bpfence_report("usage", "bad --timeout '%s' (expected seconds > 0)",
+					       optarg);
 				goto out;
 			}
 			break;
@@ -387,20 +393,22 @@ static int sb_exec(int argc, char **argv)
 			bpfence_set_debug(true);
 			break;
 		default:
-			report_error("usage", "unknown or incomplete option '%s' (see bpfence sandbox "
-				     "exec --help)", argv[optind - 1]);
+			bpfence_report("usage",
+				       "unknown or incomplete option '%s' (see bpfence sandbox "
+				       "exec --help)",
+				       argv[optind - 1]);
 			goto out;
 		}
 	}
 	if (optind >= argc) {
-		report_error("usage", "sandbox exec needs ID|NAME -- CMD (see --help)");
+		bpfence_report("usage", "sandbox exec needs ID|NAME -- CMD (see --help)");
 		goto out;
 	}
 	which = argv[optind++];
 	if (optind < argc && !strcmp(argv[optind], "--"))
 		optind++;
 	if (optind >= argc) {
-		report_error("usage", "sandbox exec needs a command after -- (see --help)");
+		bpfence_report("usage", "sandbox exec needs a command after -- (see --help)");
 		goto out;
 	}
 	if (require_root() ||
@@ -489,19 +497,21 @@ static int sb_cp(int argc, char **argv)
 			cli.json = true;
 			break;
 		default:
-			report_error("usage", "unknown or incomplete option '%s' (see bpfence sandbox "
-				     "cp --help)", argv[optind - 1]);
+			bpfence_report("usage",
+				       "unknown or incomplete option '%s' (see bpfence sandbox "
+				       "cp --help)",
+				       argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 2) {
-		report_error("usage", "sandbox cp needs SRC and DST (see --help)");
+		bpfence_report("usage", "sandbox cp needs SRC and DST (see --help)");
 		return EXIT_USAGE;
 	}
 	in_src = sandbox_side(argv[optind], which_src, sizeof(which_src), &psrc);
 	in_dst = sandbox_side(argv[optind + 1], which_dst, sizeof(which_dst), &pdst);
 	if (in_src == in_dst) {
-		report_error("usage", "exactly one of SRC and DST must be ID|NAME:PATH");
+		bpfence_report("usage", "exactly one of SRC and DST must be ID|NAME:PATH");
 		return EXIT_USAGE;
 	}
 	if (require_root())
@@ -541,8 +551,9 @@ static int sb_ls(int argc, char **argv)
 			fputs(ls_help, stdout);
 			return 0;
 		} else {
-			report_error("usage", "unknown argument '%s' (see bpfence sandbox ls --help)",
-				     argv[i]);
+			bpfence_report("usage",
+				       "unknown argument '%s' (see bpfence sandbox ls --help)",
+				       argv[i]);
 			return EXIT_USAGE;
 		}
 	}
@@ -661,12 +672,12 @@ static int sb_terminate_cmd(int argc, char **argv)
 			cli.json = true;
 			first++;
 		} else if (argv[i][0] == '-') {
-			report_error("usage", "unknown option '%s'", argv[i]);
+			bpfence_report("usage", "unknown option '%s'", argv[i]);
 			return EXIT_USAGE;
 		}
 	}
 	if (argc <= first) {
-		report_error("usage", "sandbox terminate needs ID|NAME (see --help)");
+		bpfence_report("usage", "sandbox terminate needs ID|NAME (see --help)");
 		return EXIT_USAGE;
 	}
 	if (require_root())
@@ -726,7 +737,7 @@ static int sb_reap_cmd(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 1) {
-		report_error("usage", "sandbox reap takes no arguments");
+		bpfence_report("usage", "sandbox reap takes no arguments");
 		return EXIT_USAGE;
 	}
 	if (require_root())
@@ -777,7 +788,8 @@ int cmd_sandbox(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(sandbox_commands) / sizeof(sandbox_commands[0]); i++)
 		if (!strcmp(argv[1], sandbox_commands[i].name))
 			return sandbox_commands[i].handler(argc - 1, argv + 1);
-	report_error("usage", "unknown sandbox command '%s' (see bpfence sandbox --help)", argv[1]);
+	bpfence_report("usage", "unknown sandbox command '%s' (see bpfence sandbox --help)",
+		       argv[1]);
 	return EXIT_USAGE;
 }
 

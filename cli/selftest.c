@@ -302,19 +302,20 @@ static int prepare(struct selftest *s)
 
 	e = find_attack(s);
 	if (e) {
-		report_error("cannot find bpfence-attack",
-			     "not next to this binary, in ../libexec/bpfence, or $BPFENCE_ATTACK: %s",
-			     strerror(-e));
+		bpfence_report(
+			"cannot find bpfence-attack",
+			"not next to this binary, in ../libexec/bpfence, or $BPFENCE_ATTACK: %s",
+			strerror(-e));
 		return -1;
 	}
 	e = cgroup2_root(s->cgroot, sizeof(s->cgroot));
 	if (e) {
-		report_error("no cgroup v2 hierarchy", "%s", strerror(-e));
+		bpfence_report("no cgroup v2 hierarchy", "%s", strerror(-e));
 		return -1;
 	}
 	snprintf(s->tmp, sizeof(s->tmp), "%s/bpfence-selftest.XXXXXX", t && t[0] == '/' ? t : "/tmp");
 	if (!mkdtemp(s->tmp)) {
-		report_error("cannot create a temp dir", "%s: %s", s->tmp, strerror(errno));
+		bpfence_report("cannot create a temp dir", "%s: %s", s->tmp, strerror(errno));
 		s->tmp[0] = 0;
 		return -1;
 	}
@@ -335,7 +336,7 @@ static int prepare(struct selftest *s)
 	if (mkdir(s->src, 0755) || mkdir(s->scratch, 0700) || mkdir(s->other, 0755) ||
 	    write_file(s->granted, "granted file of the bpfence self-test\n", 0644) ||
 	    write_file(s->secret, "bpfence-selftest-SECRET\n", 0600)) {
-		report_error("cannot prepare the self-test", "%s: %s", s->tmp, strerror(errno));
+		bpfence_report("cannot prepare the self-test", "%s: %s", s->tmp, strerror(errno));
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/data", s->other);
@@ -344,7 +345,7 @@ static int prepare(struct selftest *s)
 	if (!e)
 		e = copy_file(s->attack, path, 0755);
 	if (e) {
-		report_error("cannot prepare the self-test", "%s: %s", path, strerror(-e));
+		bpfence_report("cannot prepare the self-test", "%s: %s", path, strerror(-e));
 		return -1;
 	}
 
@@ -356,12 +357,12 @@ static int prepare(struct selftest *s)
 	if (s->broker_fd < 0 || s->abstract_fd < 0 || s->dgram_fd < 0 || s->fdsend_fd < 0 ||
 	    s->tcp_fd < 0 || bind(s->tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) ||
 	    listen(s->tcp_fd, 16) || getsockname(s->tcp_fd, (struct sockaddr *)&sin, &slen)) {
-		report_error("cannot start the self-test listeners", "%s", strerror(errno));
+		bpfence_report("cannot start the self-test listeners", "%s", strerror(errno));
 		return -1;
 	}
 	s->port = ntohs(sin.sin_port);
 	if (symlink(s->broker, s->broker_sym) || link(s->broker, s->broker_hard)) {
-		report_error("cannot alias the broker socket", "%s", strerror(errno));
+		bpfence_report("cannot alias the broker socket", "%s", strerror(errno));
 		return -1;
 	}
 
@@ -390,7 +391,7 @@ static int prepare(struct selftest *s)
 			pause();
 	}
 	if (s->victim < 0 || s->sender < 0 || s->peer < 0) {
-		report_error("cannot start the self-test helpers", "fork: %s", strerror(errno));
+		bpfence_report("cannot start the self-test helpers", "fork: %s", strerror(errno));
 		return -1;
 	}
 	find_host_ip(s);
@@ -410,7 +411,8 @@ static int prepare(struct selftest *s)
 		 s->ovl_merged);
 	e = write_file(s->policy, policy, 0600);
 	if (e) {
-		report_error("cannot write the self-test policy", "%s: %s", s->policy, strerror(-e));
+		bpfence_report("cannot write the self-test policy", "%s: %s", s->policy,
+			       strerror(-e));
 		return -1;
 	}
 	return 0;
@@ -503,7 +505,7 @@ static int run_attack(struct selftest *s, const char *timeout, const char *const
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		report_error("cannot start bpfence run", "fork: %s", strerror(errno));
+		bpfence_report("cannot start bpfence run", "fork: %s", strerror(errno));
 		return -1;
 	}
 	if (pid == 0) {
@@ -570,7 +572,7 @@ static int run_attack(struct selftest *s, const char *timeout, const char *const
 		_exit(EXIT_BPFENCE);
 	}
 	if (waitpid(pid, &status, 0) < 0) {
-		report_error("cannot wait for bpfence run", "%s", strerror(errno));
+		bpfence_report("cannot wait for bpfence run", "%s", strerror(errno));
 		return -1;
 	}
 	res->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -995,13 +997,14 @@ int cmd_selftest(int argc, char **argv)
 			cli.debug = true;
 			break;
 		default:
-			report_error("usage", "unknown option '%s' (see bpfence selftest --help)",
-				     argv[optind - 1]);
+			bpfence_report("usage", "unknown option '%s' (see bpfence selftest --help)",
+				       argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		report_error("usage", "selftest takes no arguments (see bpfence selftest --help)");
+		bpfence_report("usage",
+			       "selftest takes no arguments (see bpfence selftest --help)");
 		return EXIT_USAGE;
 	}
 	s.json = cli.json;
@@ -1017,7 +1020,7 @@ int cmd_selftest(int argc, char **argv)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, &old)) {
-		report_error("selftest", "cannot block signals: %s", strerror(errno));
+		bpfence_report("selftest", "cannot block signals: %s", strerror(errno));
 		return EXIT_BPFENCE;
 	}
 
@@ -1037,7 +1040,7 @@ int cmd_selftest(int argc, char **argv)
 	sigpending(&pending);
 	if (sigismember(&pending, SIGINT) || sigismember(&pending, SIGTERM) ||
 	    sigismember(&pending, SIGHUP)) {
-		report_error("selftest", "interrupted");
+		bpfence_report("selftest", "interrupted");
 		status = EXIT_SIGNAL + (sigismember(&pending, SIGINT) ? SIGINT :
 					sigismember(&pending, SIGTERM) ? SIGTERM : SIGHUP);
 		goto out;

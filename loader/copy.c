@@ -43,7 +43,7 @@ static int open_scratch(const struct sandbox *s, const char *path, const char **
 	if (path[0] == '/') {
 		if (strncmp(path, scratch, sl) || (path[sl] && path[sl] != '/')) {
 			bpfence_report("bad path", "%s is not under the sandbox's scratch %s", path,
-				     scratch);
+				       scratch);
 			return -1;
 		}
 		path += sl;
@@ -54,14 +54,14 @@ static int open_scratch(const struct sandbox *s, const char *path, const char **
 	sfd = open(storage, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sfd < 0) {
 		bpfence_report("cannot open the sandbox's storage", "%s: %s", storage,
-			     strerror(errno));
+			       strerror(errno));
 		return -1;
 	}
 	fd = open_beneath(sfd, "scratch", O_PATH | O_DIRECTORY, 0);
 	close(sfd);
 	if (fd < 0)
 		bpfence_report("cannot open the sandbox's scratch", "%s: %s", scratch,
-			     strerror(errno));
+			       strerror(errno));
 	return fd;
 }
 
@@ -80,8 +80,8 @@ static int copy_fd(int in, int out, unsigned long long max, const char *what)
 		}
 		total += (unsigned long long)got;
 		if (total > max) {
-			bpfence_report("file too large", "%s is larger than --max-size (%llu bytes)",
-				     what, max);
+			bpfence_report("file too large",
+				       "%s is larger than --max-size (%llu bytes)", what, max);
 			return -1;
 		}
 		for (ssize_t off = 0; off < got;) {
@@ -91,7 +91,7 @@ static int copy_fd(int in, int out, unsigned long long max, const char *what)
 				continue;
 			if (w <= 0) {
 				bpfence_report("cannot copy", "writing %s: %s", what,
-					     strerror(w < 0 ? errno : EIO));
+					       strerror(w < 0 ? errno : EIO));
 				return -1;
 			}
 			off += w;
@@ -123,8 +123,8 @@ int sandbox_copy_in(const struct sandbox *s, const char *src, const char *dst,
 			goto out;
 		}
 		if ((unsigned long long)st.st_size > max) {
-			bpfence_report("file too large", "%s is larger than --max-size (%llu bytes)",
-				     src, max);
+			bpfence_report("file too large",
+				       "%s is larger than --max-size (%llu bytes)", src, max);
 			goto out;
 		}
 		mode = st.st_mode & 0777;
@@ -161,8 +161,9 @@ int sandbox_copy_in(const struct sandbox *s, const char *src, const char *dst,
 	dir = open_beneath(scratch, parent[0] ? parent : ".", O_PATH | O_DIRECTORY, 0);
 	if (dir < 0) {
 		bpfence_report("cannot copy", "%s: %s%s", dst, strerror(errno),
-			     errno == ELOOP || errno == EXDEV ?
-				     " (a symlink or a path leaving the sandbox's scratch)" : "");
+			       errno == ELOOP || errno == EXDEV
+				       ? " (a symlink or a path leaving the sandbox's scratch)"
+				       : "");
 		goto out;
 	}
 	snprintf(tmp, sizeof(tmp), ".bpfence-cp-%d", getpid());
@@ -214,8 +215,9 @@ int sandbox_copy_out(const struct sandbox *s, const char *src, const char *dst,
 	in = open_beneath(scratch, rel, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW, 0);
 	if (in < 0) {
 		bpfence_report("cannot copy", "%s: %s%s", src, strerror(errno),
-			     errno == ELOOP || errno == EXDEV ?
-				     " (a symlink or a path leaving the sandbox's scratch)" : "");
+			       errno == ELOOP || errno == EXDEV
+				       ? " (a symlink or a path leaving the sandbox's scratch)"
+				       : "");
 		goto out;
 	}
 	if (fstat(in, &st) || !S_ISREG(st.st_mode)) {

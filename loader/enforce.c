@@ -17,7 +17,7 @@ int require_root(void)
 	if (geteuid() == 0)
 		return 0;
 	bpfence_report("permission denied",
-		     "bpfence must run as root (it loads BPF-LSM programs and manages cgroups)");
+		       "bpfence must run as root (it loads BPF-LSM programs and manages cgroups)");
 	return -1;
 }
 
@@ -64,8 +64,10 @@ int enforcing_maps(struct bpfence_maps *m, bool may_load)
 	lock = bpfence_wait_for_load(LOAD_WAIT_MS, tell_waiting);
 	if (lock == -ETIMEDOUT) {
 		bpfence_report("this kernel cannot enforce yet",
-			     "a load of the BPF programs has held " BPFENCE_PIN_DIR "'s file system for "
-			     "%d s; is a 'bpfence load' or bpfenced stuck?", LOAD_WAIT_MS / 1000);
+			       "a load of the BPF programs has held " BPFENCE_PIN_DIR
+			       "'s file system for "
+			       "%d s; is a 'bpfence load' or bpfenced stuck?",
+			       LOAD_WAIT_MS / 1000);
 		return -1;
 	}
 	r = bpfence_loaded();
@@ -74,17 +76,18 @@ int enforcing_maps(struct bpfence_maps *m, bool may_load)
 	if (r == -ENOENT) {
 		if (lock >= 0)
 			close(lock);
-		bpfence_report("programs or maps are missing",
-			     "some pins under " BPFENCE_PIN_DIR " are gone; run 'bpfence load' to "
-			     "repair (see 'bpfence status')");
+		bpfence_report("programs or maps are missing", "some pins under " BPFENCE_PIN_DIR
+							       " are gone; run 'bpfence load' to "
+							       "repair (see 'bpfence status')");
 		return -1;
 	}
 	if (r != 1 && !may_load) {
 		if (lock >= 0)
 			close(lock);
 		bpfence_report("this kernel does not enforce yet",
-			     "the BPF programs are not loaded (no pins under " BPFENCE_PIN_DIR "): "
-			     "start bpfenced or run 'bpfence load' first");
+			       "the BPF programs are not loaded (no pins under " BPFENCE_PIN_DIR
+			       "): "
+			       "start bpfenced or run 'bpfence load' first");
 		return -1;
 	}
 	if (r != 1) {
@@ -99,8 +102,9 @@ int enforcing_maps(struct bpfence_maps *m, bool may_load)
 		}
 		lock = bpfence_wait_for_load(LOAD_WAIT_MS, tell_waiting);
 		if (lock == -ETIMEDOUT) {
-			bpfence_report("this kernel cannot enforce yet", "a load or unload of the BPF "
-				     "programs holds " BPFENCE_PIN_DIR "'s file system");
+			bpfence_report("this kernel cannot enforce yet",
+				       "a load or unload of the BPF "
+				       "programs holds " BPFENCE_PIN_DIR "'s file system");
 			return -1;
 		}
 	}

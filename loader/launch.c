@@ -239,7 +239,8 @@ pid_t launch_start(const struct launch *l, int cgfd, int *pidfd, int *errfd)
 	if (pid < 0) {
 		/* No fallback: a fork followed by a cgroup move would run code untagged. */
 		bpfence_report("cannot start the command",
-			     "clone3(CLONE_INTO_CGROUP): %s (needs Linux >= 5.7)", strerror(errno));
+			       "clone3(CLONE_INTO_CGROUP): %s (needs Linux >= 5.7)",
+			       strerror(errno));
 		close(p[0]);
 		return -1;
 	}
@@ -261,17 +262,17 @@ int launch_exec_result(int errfd, const char *argv0, int *code)
 	if (ce.step == STEP_CANARY) {
 		*code = EXIT_BPFENCE;
 		bpfence_report("enforcement is not active for this command",
-			     "the live deny canary was not denied (%s); refusing to run %s",
-			     ce.err ? strerror(ce.err) : "it succeeded", argv0);
+			       "the live deny canary was not denied (%s); refusing to run %s",
+			       ce.err ? strerror(ce.err) : "it succeeded", argv0);
 	} else if (ce.step != STEP_EXEC) { /* bpfence could not set the child up */
 		*code = EXIT_BPFENCE;
 		bpfence_report("cannot start the command", "%s: %s",
-			     child_steps[ce.step >= 0 && ce.step < STEP_EXEC ? ce.step : 0],
-			     strerror(ce.err));
+			       child_steps[ce.step >= 0 && ce.step < STEP_EXEC ? ce.step : 0],
+			       strerror(ce.err));
 	} else {
 		*code = ce.err == ENOENT ? EXIT_NOTFOUND : EXIT_NOEXEC;
 		bpfence_report(ce.err == ENOENT ? "command not found" : "cannot execute", "%s: %s",
-			     argv0, strerror(ce.err));
+			       argv0, strerror(ce.err));
 	}
 	return 1;
 }

@@ -440,32 +440,40 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 	struct stat st;
 
 	if (stat(rootfs, &st) || !S_ISDIR(st.st_mode)) {
-		bpfence_report("bad bundle", "the container's root %s is not a directory in its "
-			     "process's mount namespace (%s)", root_path, rootfs);
+		bpfence_report("bad bundle",
+			       "the container's root %s is not a directory in its "
+			       "process's mount namespace (%s)",
+			       root_path, rootfs);
 		goto out;
 	}
 
 	r = cgroup_of_pid(c->pid, pid_path, sizeof(pid_path));
 	if (r) {
-		bpfence_report("bad state", "cannot find the cgroup of the container's process %ld: "
-			     "%s", c->pid, strerror(-r));
+		bpfence_report("bad state",
+			       "cannot find the cgroup of the container's process %ld: "
+			       "%s",
+			       c->pid, strerror(-r));
 		goto out;
 	}
 	r = container_cgroup(pid_path, cgroups_path, cg, sizeof(cg), why, sizeof(why));
 	if (r) {
 		bpfence_report("cannot find the container's cgroup", "%s",
-			     why[0] ? why : strerror(-r));
+			       why[0] ? why : strerror(-r));
 		goto out;
 	}
 	if (!strcmp(cg, "/") || !cg[0]) {
-		bpfence_report("refused", "the container's cgroup is the cgroup root; restricting it "
-			     "would restrict the whole host");
+		bpfence_report("refused",
+			       "the container's cgroup is the cgroup root; restricting it "
+			       "would restrict the whole host");
 		goto out;
 	}
 	if (!cgroup_of_pid(getpid(), self_path, sizeof(self_path)) && cgroup_within(self_path, cg)) {
-		bpfence_report("refused", "the container's cgroup %s holds this hook (%s): is the "
-			     "runtime using cgroup v1? bpfence needs the container in its own cgroup "
-			     "v2 cgroup", cg, self_path);
+		bpfence_report(
+			"refused",
+			"the container's cgroup %s holds this hook (%s): is the "
+			"runtime using cgroup v1? bpfence needs the container in its own cgroup "
+			"v2 cgroup",
+			cg, self_path);
 		goto out;
 	}
 	snprintf(dir, sizeof(dir), "%s%s", root, cg);
@@ -475,11 +483,12 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 		goto out;
 	}
 	if (!tag_lookup(m, cgid, &existing)) {
-		bpfence_report("refused", "cgroup %s is already tagged (invocation %llu, %s): its "
-			     "policy applies; remove the annotation or the other tag", cg,
-			     (unsigned long long)existing,
-			     existing == cgid ? "by another tag of this cgroup" :
-						"inside a tagged parent");
+		bpfence_report("refused",
+			       "cgroup %s is already tagged (invocation %llu, %s): its "
+			       "policy applies; remove the annotation or the other tag",
+			       cg, (unsigned long long)existing,
+			       existing == cgid ? "by another tag of this cgroup"
+						: "inside a tagged parent");
 		goto out;
 	}
 
@@ -502,8 +511,10 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 
 		snprintf(odir, sizeof(odir), "%s%s", root, old.cgroup);
 		if (!cgroup_id(odir, &oid) && oid == old.cgid) {
-			bpfence_report("refused", "a container with id %s is already restricted (cgroup "
-				     "%s)", c->id, old.cgroup);
+			bpfence_report("refused",
+				       "a container with id %s is already restricted (cgroup "
+				       "%s)",
+				       c->id, old.cgroup);
 			free_record(&old);
 			goto out;
 		}

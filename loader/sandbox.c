@@ -244,8 +244,8 @@ int sandbox_lookup(const char *arg, struct sandbox *s, bool quiet_ended)
 			}
 		}
 	} else {
-		bpfence_report("no such sandbox", "'%s' is neither a sandbox id (sb-...) nor a name",
-			     arg);
+		bpfence_report("no such sandbox",
+			       "'%s' is neither a sandbox id (sb-...) nor a name", arg);
 		return -1;
 	}
 	switch (sandbox_state(id)) {
