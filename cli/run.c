@@ -421,12 +421,8 @@ int cmd_run(int argc, char **argv)
 				cli.prog, inv->id, r.timeout_ms / 1000.0);
 	} else if (res.signal) {
 		status = 128 + res.signal;
-	} else if (exec_failed) {
-		status = code;
-	} else if (info.si_code == CLD_EXITED) {
-		status = info.si_status;
 	} else {
-		status = 128 + info.si_status;
+		status = invocation_exit_status(exec_failed, code, &info);
 	}
 	print_summary(&r, status, info.si_code == CLD_EXITED ? 0 : info.si_status, res.timed_out,
 		      (long)(bpfence_mono_ms() - inv->started_ms));

@@ -415,12 +415,7 @@ static int sb_exec(int argc, char **argv)
 	    sandbox_exec_start(&x, which, argv + optind, workdir, &exec_failed, &code))
 		goto out;
 	invocation_wait(&x.inv, timeout_ms ? timeout_ms : -1, INVOCATION_WAIT_EXEC, &res, &info);
-	if (exec_failed)
-		status = code;
-	else if (info.si_code == CLD_EXITED)
-		status = info.si_status;
-	else
-		status = 128 + info.si_status;
+	status = invocation_exit_status(exec_failed, code, &info);
 	if (res.timed_out) {
 		status = EXIT_TIMEOUT;
 		if (!cli.json)

@@ -527,6 +527,15 @@ int invocation_end(struct invocation *inv)
 	return status;
 }
 
+int invocation_exit_status(bool exec_failed, int code, const siginfo_t *info)
+{
+	if (exec_failed)
+		return code;
+	if (info->si_code == CLD_EXITED)
+		return info->si_status;
+	return 128 + info->si_status;
+}
+
 void counters_total(const struct bpfence_counters *c, __u64 total[BPFENCE_CLASS_MAX])
 {
 	for (int i = 0; i < BPFENCE_CLASS_MAX; i++)

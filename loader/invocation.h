@@ -144,6 +144,10 @@ int invocation_kill(struct invocation *inv, siginfo_t *info);
  * storage, close fds and maps, free. -1 if something could not go (reported). */
 int invocation_end(struct invocation *inv);
 
+/* The command's exit status as a shell gives it: the exec's failure code (126, 127, 125), its
+ * own status, or 128 + the signal that killed it. */
+int invocation_exit_status(bool exec_failed, int code, const siginfo_t *info);
+
 /* Sum of the counters in c per class (denied + audited). */
 void counters_total(const struct bpfence_counters *c, __u64 total[BPFENCE_CLASS_MAX]);
 

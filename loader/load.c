@@ -713,6 +713,19 @@ static int load_locked(char *why, size_t n)
 	r = select_programs(skel->obj, why, n);
 	if (r)
 		goto out;
+	/* A repair (state < 0: links still pinned beside lost ones) loads only the programs whose
+	 * link is gone. The attached ones are not touched either way (their pinned link keeps
+	 * them, and the attach loop below skips them), so verifying them again would only cost
+	 * the verifier's time, most of a load. */
+	if (state < 0) {
+		bpf_object__for_each_program(prog, skel->obj) {
+			char lname[LINK_NAME_MAX];
+
+			pin_path(path, sizeof(path), LINK_DIR, link_name(prog, lname));
+			if (bpf_program__autoload(prog) && !access(path, F_OK))
+				bpf_program__set_autoload(prog, false);
+		}
+	}
 	bpf_object__for_each_program(prog, skel->obj) {
 		char lname[LINK_NAME_MAX];
 

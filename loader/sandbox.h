@@ -3,7 +3,8 @@
  * Sandboxes: an invocation (loader/invocation.h) kept across many commands. Its state under
  * /run (meta, locks, the keeper, how it ended) has one writer and one reader, here; `bpfence
  * sandbox` (cli/sandbox.c) parses arguments and prints, and bpfenced's records read a sandbox's
- * name through sandbox_meta_read(). The layout of the state is described in loader/sandbox.c.
+ * name through sandbox_meta_read(). The layout of the state is described in
+ * loader/sandbox_state.c.
  */
 #ifndef BPFENCE_SANDBOX_H
 #define BPFENCE_SANDBOX_H
@@ -46,7 +47,7 @@ struct sandbox {
 
 enum sandbox_state { SB_UNKNOWN, SB_CREATING, SB_LIVE, SB_ENDING, SB_ENDED };
 
-/* --- state (loader/sandbox.c) --- */
+/* --- state (loader/sandbox_state.c) --- */
 
 /* SB_DIR/ID[/file] and SB_STORAGE/ID[/sub]. */
 void sandbox_path(char *buf, size_t n, const char *id, const char *file);
