@@ -441,7 +441,7 @@ int sandbox_create(struct sandbox *s, struct invocation *inv)
 	char path[PATH_MAX], rnd[BPFENCE_ID_MAX], text[SB_NAME_MAX + 32];
 	char *ptext = NULL;
 	size_t ptext_len = 0;
-	bool made = false, named = false;
+	bool made = false;
 	int e, status = -1, kfd = -1, host_mnt = -1;
 
 	e = invocation_begin(inv, s->policy_file, 0);
@@ -484,7 +484,6 @@ int sandbox_create(struct sandbox *s, struct invocation *inv)
 			status = e;
 			goto out;
 		}
-		named = true;
 	}
 
 	/* The cgroup, bounded before anything can run in it; the storage on the host's side,
@@ -556,9 +555,6 @@ out:
 		if (!sandbox_has(s->id, "meta"))
 			sandbox_meta_write(s);
 		discard(s->id);
-	} else if (status && named) {
-		snprintf(path, sizeof(path), SB_NAMES "/%s", s->name);
-		unlink(path);
 	}
 	free(ptext);
 	return status;
