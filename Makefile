@@ -66,8 +66,8 @@ BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
 # The compiled functions of the workload corpus (tests/vm/corpus/*.c, installed under /usr in the
 # VM by tests/vm/corpus.bats).
 CORPUS_BINS := $(patsubst tests/vm/corpus/%.c,$(OUTPUT)/tests/corpus/%,$(wildcard tests/vm/corpus/*.c))
-TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/probe $(OUTPUT)/tests/jsonq $(OUTPUT)/bpfence-bench \
-	$(OUTPUT)/bpfence-attack $(CORPUS_BINS)
+TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/probe \
+	$(OUTPUT)/tests/jsonq $(OUTPUT)/bpfence-bench $(OUTPUT)/bpfence-attack $(CORPUS_BINS)
 
 # The kernels every change is proven on (make test), and the whole matrix (make test-matrix):
 # Debian's 6.1 and 6.12 series, generic (-amd64) and cloud (-cloud-amd64) flavours. Each is a
@@ -136,6 +136,11 @@ $(OUTPUT)/tests/test_policy: $(OUTPUT)/tests/unit/test_policy.o $(OUTPUT)/libbpf
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
+$(OUTPUT)/tests/test_dns: $(OUTPUT)/tests/unit/test_dns.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
+
 # The suites' JSON reader (tests/helpers/jsonq.c): the library's parser, without an interpreter
 # start per query.
 $(OUTPUT)/tests/jsonq: $(OUTPUT)/tests/helpers/jsonq.o $(OUTPUT)/libbpfence.a
@@ -168,8 +173,9 @@ $(OUTPUT)/bpfence-attack: tests/attack/attack.c | $(DEPS_STAMP)
 # uses both cores in bursts), so nothing was saved.
 test: test-host test-fuzz test-asan test-vm
 
-test-unit: $(OUTPUT)/tests/test_policy
+test-unit: $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns
 	$(Q)$(OUTPUT)/tests/test_policy tests/data/policies .
+	$(Q)$(OUTPUT)/tests/test_dns
 
 test-host: all test-unit
 	$(Q)tools/deps $(TEST_PKGS)
@@ -280,4 +286,4 @@ include tests/fuzz/fuzz.mk
 # Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).
 -include $(wildcard $(OUTPUT)/bpfence.bpf.d $(patsubst %.o,%.d,$(LIB_OBJS) $(CLI_OBJS) \
 	$(OUTPUT)/loader/bpfenced.o $(OUTPUT)/tests/unit/test_policy.o \
-	$(BENCH_OBJS)))
+	$(OUTPUT)/tests/unit/test_dns.o $(BENCH_OBJS)))

@@ -95,6 +95,7 @@ struct bpfence_tag {
 /* bpfence_policy.flags */
 #define BPFENCE_POLICY_AUDIT (1u << 0)         /* mode = audit: report, allow */
 #define BPFENCE_POLICY_CONNECT_ALLOW (1u << 1) /* connect = allow */
+#define BPFENCE_POLICY_NAMES (1u << 2)         /* names: DNS only to resolver4, name_grants */
 
 /* policies: key __u64 invocation -> value struct bpfence_policy. A tagged cgroup whose
  * invocation has no policy entry is denied everything. */
@@ -112,6 +113,7 @@ struct bpfence_policy {
 	 * (0.0.0.0, ::) and v4-mapped form, whatever the network rules say. Host addresses are
 	 * added to net_broker by user space. */
 	__u16 broker_local_ports[BPFENCE_BROKER_LOCAL_MAX];
+	__u32 resolver4; /* BPFENCE_POLICY_NAMES: the invocation's resolver, 127.x.y.z (net order) */
 	char name[BPFENCE_NAME_MAX];   /* policy name, for audit records */
 	char id[BPFENCE_ID_MAX];       /* the invocation id users see (bpfence run prints it) */
 };
@@ -136,6 +138,54 @@ struct bpfence_net_port {
 struct bpfence_net_ports {
 	__u32 n;
 	struct bpfence_net_port p[BPFENCE_NET_PORTS_MAX];
+};
+
+/*
+ * Egress by name (loader/resolver.c). Each invocation whose policy names DNS names has its own
+ * resolver on 127.x.y.z:53 (bpfence_policy.resolver4); its /etc/resolv.conf points there, and
+ * DNS to anything else (port 53 or 853, any address) is refused. The resolver grants every
+ * address an allowed name answers in name_grants, under the invocation's rule set, until the
+ * record's TTL (capped) plus a grace has passed; bpf/network.bpf.h consults that map after
+ * net_rules, only for policies with BPFENCE_POLICY_NAMES. An expired entry grants nothing but
+ * still names the name in a denied connect's record.
+ */
+#define BPFENCE_MAX_NAME_GRANTS 65536  /* addresses granted through names, all invocations */
+#define BPFENCE_NAME_GRANTS_MAX 256    /* ... and per invocation (the resolver's bound) */
+#define BPFENCE_DNS_PORT 53
+#define BPFENCE_DOT_PORT 853
+struct bpfence_name_key {
+	__u64 invocation; /* rule set */
+	__u8 addr[16];    /* v4-mapped or v6 */
+};
+struct bpfence_name_grant {
+	__u64 expires_ns; /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) */
+	__u32 n;
+	struct bpfence_net_port p[BPFENCE_NET_PORTS_MAX];
+	char name[BPFENCE_PATH_MAX]; /* the name asked for, for records */
+};
+
+/*
+ * A refused query becomes a record and a count through the kernel, like every other denial:
+ * the resolver (untagged, root) writes a note keyed by its thread id into dns_notes, then calls
+ * socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_DNS_PROTO). socket_create takes the note, counts and
+ * records it under the note's invocation (class dns), deletes it and answers EPERM. Without a
+ * note the call is an ordinary EAFNOSUPPORT. Only root can write the map (it is pinned in bpffs,
+ * which tagged tasks never reach).
+ */
+#define BPFENCE_DNS_PROTO 0x62666e64
+#define BPFENCE_MAX_DNS_NOTES 1024
+/* Why a query was refused (event.mask of BPFENCE_OBJ_DNS records). */
+#define BPFENCE_DNS_UNLISTED 1  /* no allow name matches */
+#define BPFENCE_DNS_DENIED 2    /* a deny name matches the name asked for */
+#define BPFENCE_DNS_CNAME 3     /* the answer's CNAME chain reaches a denied or unlisted name */
+#define BPFENCE_DNS_ADDRESS 4   /* the answer holds an address never granted by name */
+#define BPFENCE_DNS_FULL 5      /* the invocation's set of granted addresses is full */
+struct bpfence_dns_note {
+	__u64 invocation;       /* the tag's invocation (counters, records) */
+	__u16 qtype;
+	__u16 reason;           /* BPFENCE_DNS_* */
+	__u8 addr[16];          /* BPFENCE_DNS_ADDRESS: the address refused */
+	char name[BPFENCE_PATH_MAX]; /* the name asked for (or the chain's offending name) */
 };
 
 /* net_broker: key -> __u32 (unused, 1). Exact broker endpoints: denied even when allowed. */
@@ -188,6 +238,8 @@ enum bpfence_hook {
 	BPFENCE_HOOK_LIST(BPFENCE_HOOK_ENUM_, BPFENCE_HOOK_SKIP_)
 	BPFENCE_HOOK_MAX,
 };
+/* Not a kernel hook: records of queries bpfence's resolver refused (class dns). */
+#define BPFENCE_HOOK_RESOLVER 0xff00
 #undef BPFENCE_HOOK_ENUM_
 #undef BPFENCE_HOOK_SKIP_
 
@@ -202,6 +254,7 @@ enum bpfence_class {
 	BPFENCE_CLASS_TASK,      /* signal or ptrace aimed at a process outside the invocation */
 	BPFENCE_CLASS_NOPOLICY,  /* tagged, but the invocation has no policy: everything denied */
 	BPFENCE_CLASS_IPC,       /* SysV IPC or a POSIX message queue of the host's IPC namespace */
+	BPFENCE_CLASS_DNS,       /* a query bpfence's resolver refused (loader/resolver.c) */
 	BPFENCE_CLASS_MAX,
 };
 
@@ -238,6 +291,8 @@ struct bpfence_counters {
 #define BPFENCE_OBJ_TASK 5   /* ino = target process id, mask = signal (0 for ptrace) */
 #define BPFENCE_OBJ_IPC 6    /* path = "msg", "sem", "shm" or "sysv" (kind not known at the hook);
 			      * ino = the object's key (0 with none), dev = its id */
+#define BPFENCE_OBJ_DNS 7    /* path = name, port = query type, mask = BPFENCE_DNS_*, addr */
+/* An inet object's path, when set: the name the invocation's resolver answered this address for. */
 
 /* One record per denial (or would-be denial under audit) on the events ring buffer. A record that
  * cannot be reserved increments drops[0] instead; the counters above never depend on delivery. */

@@ -4,7 +4,9 @@
  * unix included), where it may connect or send (the destination read from the kernel's sockaddr,
  * decided against net_rules, longest prefix first), where it may listen, and the broker addresses
  * that nothing restricted may reach or squat (net_broker and the policy's loopback broker
- * ports). Owns net_rules and net_broker.
+ * ports). Egress by name: for a policy with BPFENCE_POLICY_NAMES, DNS only to the invocation's
+ * own resolver and the addresses it granted (name_grants); the resolver's refused queries become
+ * records here (dns_notes, socket_create). Owns net_rules, net_broker, name_grants, dns_notes.
  *
  * Leaves to others: unix sockets' peers (unix.bpf.h: connect and sendmsg pass unix sockets on
  * untouched), sockets received over SCM_RIGHTS (files.bpf.h, file_receive), the verdict and the
@@ -41,6 +43,60 @@ struct {
 	__type(value, __u32);
 } net_broker SEC(".maps");
 
+/* Addresses the invocation's resolver answered for an allowed name (bpf/bpfence.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_NAME_GRANTS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct bpfence_name_key);
+	__type(value, struct bpfence_name_grant);
+} name_grants SEC(".maps");
+
+/* A refused query on its way to a record: key the resolver's thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFENCE_MAX_DNS_NOTES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct bpfence_dns_note);
+} dns_notes SEC(".maps");
+
+/*
+ * The record of a query the resolver refused: counted and recorded under the note's invocation
+ * like a denial of that invocation's own (class dns), whatever task the resolver is. The
+ * resolver is untagged: this is the only thing its socket() call does. Without a note the
+ * call goes on to the kernel's EAFNOSUPPORT.
+ */
+static __always_inline int dns_report(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct bpfence_dns_note *n = bpf_map_lookup_elem(&dns_notes, &tid);
+	struct bpfence_tag t = {};
+	struct bpfence_event *e;
+	struct verdict v = {};
+	__u64 inv;
+
+	if (!n)
+		return 0;
+	inv = n->invocation;
+	t.invocation = inv;
+	v.tag = &t;
+	v.cgroup = inv;
+	v.policy = bpf_map_lookup_elem(&policies, &inv);
+	v.rules = v.policy ? v.policy->rules : 0;
+	e = scratch_event();
+	if (e) {
+		e->object = BPFENCE_OBJ_DNS;
+		e->port = n->qtype;
+		e->mask = n->reason;
+		__builtin_memcpy(e->addr, n->addr, sizeof(e->addr));
+		__builtin_memcpy(e->path, n->name, sizeof(e->path));
+	}
+	deny(&v, BPFENCE_HOOK_RESOLVER, BPFENCE_CLASS_DNS, EPERM, false, e);
+	bpf_map_delete_elem(&dns_notes, &tid);
+	return neg_errno(EPERM);
+}
+
 /*
  * Socket creation: the family must be granted; for inet families only plain TCP and UDP exist
  * (no raw, ICMP ping, SCTP, MPTCP, UDP-Lite): connect/sendmsg below understand exactly those.
@@ -54,6 +110,8 @@ BPFENCE_LSM("lsm/socket_create", socket_create, int family, int type, int protoc
 		return ret;
 	if (kern)
 		return 0;
+	if (family == AF_UNSPEC && protocol == BPFENCE_DNS_PROTO)
+		return dns_report();
 	if (!load_tag(&v))
 		return 0;
 	/* The canary answers for the cgroup (programs attached, cgroup tagged), armed or not:
@@ -169,9 +227,51 @@ static __always_inline bool broker_port(const struct verdict *v, __u16 port)
 	return c.hit;
 }
 
+/* Is addr:port the invocation's own resolver (v4-mapped 127.x.y.z, port 53, TCP or UDP)? */
+static __always_inline bool is_resolver(const struct bpfence_policy *p, const __u8 addr[16],
+					__u16 port)
+{
+	__u64 hi;
+	__u32 w2, w3;
+
+	__builtin_memcpy(&hi, addr, 8);
+	__builtin_memcpy(&w2, addr + 8, 4);
+	__builtin_memcpy(&w3, addr + 12, 4);
+	return port == BPFENCE_DNS_PORT && p->resolver4 && w3 == p->resolver4 && hi == 0 &&
+	       w2 == bpf_htonl(0xffff);
+}
+
+/* Did the invocation's resolver grant addr:port/proto through a name, and is the grant still
+ * valid? A grant that no longer applies (expired, another port) names its name in the record. */
+static __always_inline bool name_granted(const struct verdict *v, const __u8 addr[16], __u16 port,
+					 __u8 proto, struct bpfence_event *e)
+{
+	struct bpfence_name_key k = {};
+	struct bpfence_name_grant *g;
+
+	k.invocation = v->rules;
+	__builtin_memcpy(k.addr, addr, 16);
+	g = bpf_map_lookup_elem(&name_grants, &k);
+	if (!g)
+		return false;
+	if (bpf_ktime_get_boot_ns() < g->expires_ns) {
+		for (int i = 0; i < BPFENCE_NET_PORTS_MAX; i++) {
+			if (i >= g->n)
+				break;
+			if ((!g->p[i].proto || g->p[i].proto == proto) &&
+			    (!g->p[i].port || g->p[i].port == port))
+				return true;
+		}
+	}
+	if (e)
+		__builtin_memcpy(e->path, g->name, sizeof(e->path));
+	return false;
+}
+
 /*
  * The decision for an inet destination: broker first (denied even when the network is open),
- * then connect = allow, then the longest matching allow rule.
+ * then connect = allow, then (policies with names) DNS only to the invocation's resolver, then
+ * the longest matching allow rule, then (policies with names) the addresses names answered.
  */
 static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[16], __u16 port,
 				       __u8 proto, int hook, struct bpfence_event *e)
@@ -190,6 +290,14 @@ static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[
 
 	if (p->flags & BPFENCE_POLICY_CONNECT_ALLOW)
 		return 0;
+	/* Names are resolved by bpfence's resolver only: a server of the function's choosing
+	 * would answer what it likes, and DNS itself carries data out. */
+	if ((p->flags & BPFENCE_POLICY_NAMES) &&
+	    (port == BPFENCE_DNS_PORT || port == BPFENCE_DOT_PORT)) {
+		if (is_resolver(p, addr, port))
+			return 0;
+		return deny(v, hook, BPFENCE_CLASS_CONNECT, EPERM, false, e);
+	}
 
 	nk.prefixlen = 64 + 128;
 	__builtin_memcpy(nk.data, &inv, 8);
@@ -204,6 +312,8 @@ static __always_inline int inet_decide(const struct verdict *v, const __u8 addr[
 				return 0;
 		}
 	}
+	if ((p->flags & BPFENCE_POLICY_NAMES) && name_granted(v, addr, port, proto, e))
+		return 0;
 	return deny(v, hook, BPFENCE_CLASS_CONNECT, EPERM, false, e);
 }
 

@@ -781,6 +781,8 @@ int cmd_policy(int argc, char **argv)
 		jsonw_string_field(&w, "mode", p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce");
 		jsonw_string_field(&w, "connect", p.connect_allow ? "allow" : "deny");
 		jsonw_uint_field(&w, "allow_rules", p.n_allow);
+		jsonw_uint_field(&w, "allow_names", p.n_allow_names);
+		jsonw_uint_field(&w, "deny_names", p.n_deny_names);
 		jsonw_uint_field(&w, "broker_unix", p.n_broker_unix);
 		jsonw_uint_field(&w, "broker_tcp", p.n_broker_tcp);
 		jsonw_uint_field(&w, "paths", p.n_paths);
@@ -812,12 +814,18 @@ int cmd_policy(int argc, char **argv)
 		jsonw_end_array(&w);
 		jsonw_end_object(&w);
 	} else {
-		printf("%s: ok: policy '%s', mode %s, connect %s, %zu allow rule(s), %zu path(s) "
+		char names[64] = "";
+
+		/* Only a policy with names says so: every other policy's line stays as it was. */
+		if (p.n_allow_names || p.n_deny_names)
+			snprintf(names, sizeof(names), ", %zu allow name(s), %zu deny name(s)",
+				 p.n_allow_names, p.n_deny_names);
+		printf("%s: ok: policy '%s', mode %s, connect %s, %zu allow rule(s)%s, %zu path(s) "
 		       "of which %zu deny (%u resolved, %u missing, %u need --source/--scratch)\n",
 		       TEXT(argv[optind]), TEXT(p.name),
 		       p.mode == POLICY_MODE_AUDIT ? "audit" : "enforce",
-		       p.connect_allow ? "allow" : "deny", p.n_allow, p.n_paths, denies, rep.files,
-		       rep.skipped, rep.unbound);
+		       p.connect_allow ? "allow" : "deny", p.n_allow, names, p.n_paths, denies,
+		       rep.files, rep.skipped, rep.unbound);
 		if (rep.skipped)
 			printf("%s: note: missing paths grant or deny nothing (first: %s)\n",
 			       TEXT(argv[optind]), TEXT(rep.first_skipped));

@@ -188,6 +188,7 @@ static int take(struct learn *l, const struct json_object *o, const char *invoca
 		.address = json_get_str(o, "address"),
 		.protocol = json_get_str(o, "protocol"),
 		.port = port > 0 && port < 65536 ? (unsigned long)port : 0,
+		.name = json_get_str(o, "name"),
 		.family = json_get_str(o, "family"),
 		.type = num(o, "type", -1),
 		.peer = json_get_str(o, "peer"),

@@ -385,7 +385,7 @@ static int prepare(struct run *r)
 			       inv->storage, strerror(-e));
 		return -1;
 	}
-	if (invocation_restrict(inv))
+	if (invocation_resolver(inv) || invocation_restrict(inv))
 		return -1;
 	return invocation_command(inv, r->argv,
 				  (const char *const[][2]){

@@ -10,6 +10,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "dns.h"
 #include "json.h"
 #include "libbpfence.h"
 #include "sandbox.h"
@@ -164,7 +165,32 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 		jsonw_string_field(&w, "protocol", e->proto == 6 ? "tcp" : "udp");
 		jsonw_string_field(&w, "address", addr);
 		jsonw_uint_field(&w, "port", e->port);
+		/* The name the invocation's resolver answered this address for. */
+		if (e->path[0])
+			kstr_field(&w, "name", e->path);
 		break;
+	case BPFENCE_OBJ_DNS: {
+		static const char *const reasons[] = {
+			[BPFENCE_DNS_UNLISTED] = "unlisted", [BPFENCE_DNS_DENIED] = "denied",
+			[BPFENCE_DNS_CNAME] = "cname",       [BPFENCE_DNS_ADDRESS] = "address",
+			[BPFENCE_DNS_FULL] = "full",
+		};
+		const char *t = dns_type_name(e->port);
+
+		jsonw_string_field(&w, "object", "dns");
+		kstr_field(&w, "name", e->path);
+		if (t)
+			jsonw_string_field(&w, "qtype", t);
+		else
+			jsonw_uint_field(&w, "qtype", e->port);
+		jsonw_string_field(&w, "reason", e->mask < sizeof(reasons) / sizeof(reasons[0]) &&
+							 reasons[e->mask] ? reasons[e->mask] : "unknown");
+		if (e->mask == BPFENCE_DNS_ADDRESS) {
+			bpfence_addr_str(e->addr, addr, sizeof(addr));
+			jsonw_string_field(&w, "address", addr);
+		}
+		break;
+	}
 	case BPFENCE_OBJ_UNIX:
 		jsonw_string_field(&w, "object", "unix");
 		kstr_field(&w, "peer", e->path);
@@ -229,6 +255,9 @@ void bpfence_first_str(const struct bpfence_first *f, char *buf, size_t n)
 		break;
 	case BPFENCE_OBJ_IPC:
 		snprintf(buf, n, "host %.8s key %d", f->name, (int)(__s32)f->ino);
+		break;
+	case BPFENCE_OBJ_DNS:
+		snprintf(buf, n, "name %.*s", (int)sizeof(f->name), f->name);
 		break;
 	default:
 		snprintf(buf, n, "%s", "");

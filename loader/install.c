@@ -824,8 +824,11 @@ int invocation_id_new(char id[BPFENCE_ID_MAX])
 	return 0;
 }
 
-/* The policy entry for p, without its rule set. */
-static void policy_entry(const struct policy *p, const char *id, struct bpfence_policy *bp)
+/* The policy entry for p, without its rule set. A policy that names DNS names needs the
+ * invocation's resolver (vars->resolver4): without one it is refused, never installed with its
+ * names silently ignored. */
+static int policy_entry(const struct policy *p, const struct policy_vars *vars, const char *id,
+			struct bpfence_policy *bp, char *why, size_t n)
 {
 	memset(bp, 0, sizeof(*bp));
 	bp->families = p->families;
@@ -833,8 +836,17 @@ static void policy_entry(const struct policy *p, const char *id, struct bpfence_
 		bp->flags |= BPFENCE_POLICY_AUDIT;
 	if (p->connect_allow)
 		bp->flags |= BPFENCE_POLICY_CONNECT_ALLOW;
+	if (p->n_allow_names || p->n_deny_names) {
+		if (!vars || !vars->resolver4)
+			return fail(why, n, EOPNOTSUPP, "policy '%s' names DNS names, which only "
+				    "the resolver `bpfence run` and `bpfence sandbox` start for an "
+				    "invocation can answer (`tag` and `oci-hook` do not)", p->name);
+		bp->flags |= BPFENCE_POLICY_NAMES;
+		bp->resolver4 = vars->resolver4;
+	}
 	snprintf(bp->name, sizeof(bp->name), "%s", p->name);
 	snprintf(bp->id, sizeof(bp->id), "%s", id);
+	return 0;
 }
 
 /* Every rule of p, compiled (keys without their rule set id; the broker's local ports go into
@@ -880,6 +892,9 @@ static void rules_remove(const struct bpfence_maps *m, __u64 id)
 {
 	struct rules rs;
 
+	/* What the resolver granted is in no record: it came after the install. A walk of a map
+	 * that is empty unless some policy names DNS names. */
+	delete_keyed(m->name_grants, sizeof(struct bpfence_name_key), 0, id);
 	if (!record_read(id, &rs)) {
 		rules_delete(m, &rs);
 		rules_free(&rs);
@@ -938,7 +953,9 @@ int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, cons
 	if (!bpf_map_lookup_elem(m->policies, &inv, &bp))
 		return fail(why, n, EEXIST, "invocation %llu already has a policy",
 			    (unsigned long long)inv);
-	policy_entry(p, id, &bp);
+	r = policy_entry(p, vars, id, &bp, why, n);
+	if (r)
+		return r;
 	bp.rules = inv;
 	r = compile_rules(&rs, p, vars, &bp, rep, why, n);
 	if (r)
@@ -984,7 +1001,9 @@ int policy_swap(const struct bpfence_maps *m, __u64 inv, const struct policy *p,
 			return fail(why, n, errno, "getrandom: %s", strerror(errno));
 		rules |= 1ULL << 63;
 	} while (rules == old.rules);
-	policy_entry(p, old.id, &bp);
+	r = policy_entry(p, vars, old.id, &bp, why, n);
+	if (r)
+		return r;
 	bp.rules = rules;
 	r = compile_rules(&rs, p, vars, &bp, rep, why, n);
 	if (!r)

@@ -293,6 +293,80 @@ int invocation_bind_shm(const char *storage)
 	return 0;
 }
 
+/* One more read grant in p: `path` (the invocation's resolv.conf). */
+static int grant_read(struct policy *p, const char *path)
+{
+	struct policy_path *n = realloc(p->paths, (p->n_paths + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->paths = n;
+	n[p->n_paths] = (struct policy_path){ .path = strdup(path), .perm = POLICY_PERM_READ };
+	if (!n[p->n_paths].path)
+		return -ENOMEM;
+	p->n_paths++;
+	return 0;
+}
+
+int invocation_resolver(struct invocation *inv)
+{
+	char conf[PATH_MAX];
+	struct resolver *r;
+
+	if (!resolver_needed(&inv->policy))
+		return 0;
+	r = inv->resolver = malloc(sizeof(*r));
+	if (!r) {
+		bpfence_report("cannot start the invocation's resolver", "%s", strerror(ENOMEM));
+		return -1;
+	}
+	resolver_init(r);
+	r->policy = &inv->policy;
+	r->audit = inv->policy.mode == POLICY_MODE_AUDIT;
+	r->invocation = r->rules = inv->cgid;
+	r->grants_fd = inv->maps.name_grants;
+	r->notes_fd = inv->maps.dns_notes;
+	snprintf(conf, sizeof(conf), "%s/resolv.conf", inv->storage);
+	if (resolver_upstreams(r, RESOLVER_HOST_CONF) || resolver_open(r) ||
+	    resolver_mount(r, conf) || invocation_resolver_use(inv, r->addr4))
+		return -1;
+	inv->resolver_pid = resolver_spawn(r);
+	if (inv->resolver_pid < 0) {
+		inv->resolver_pid = 0;
+		return -1;
+	}
+	resolver_close(r); /* the child's now */
+	bpfence_step("resolver");
+	return 0;
+}
+
+int invocation_resolver_use(struct invocation *inv, uint32_t addr4)
+{
+	char conf[PATH_MAX];
+
+	snprintf(conf, sizeof(conf), "%s/resolv.conf", inv->storage);
+	if (grant_read(&inv->policy, conf)) {
+		bpfence_report("cannot start the invocation's resolver", "%s", strerror(ENOMEM));
+		return -1;
+	}
+	inv->resolver4 = addr4;
+	return 0;
+}
+
+/* The resolver of invocation_resolver, if any, stopped and gone. */
+static void resolver_end(struct invocation *inv)
+{
+	if (inv->resolver_pid > 0) {
+		kill(inv->resolver_pid, SIGKILL);
+		waitpid(inv->resolver_pid, NULL, 0);
+	}
+	inv->resolver_pid = 0;
+	if (inv->resolver)
+		resolver_close(inv->resolver);
+	free(inv->resolver);
+	inv->resolver = NULL;
+}
+
 int invocation_restrict(struct invocation *inv)
 {
 	struct policy_vars vars = { inv->source[0] ? inv->source : NULL, inv->scratch };
@@ -300,6 +374,7 @@ int invocation_restrict(struct invocation *inv)
 	char why[WHY_MAX];
 	int e;
 
+	vars.resolver4 = inv->resolver4;
 	if (policy_install(&inv->maps, inv->cgid, inv->id, &inv->policy, &vars, &rep, why,
 			   sizeof(why))) {
 		bpfence_report("cannot install policy", "%s", why);
@@ -497,6 +572,7 @@ int invocation_end(struct invocation *inv)
 	close_fd(&inv->errfd);
 	if (remove_cgroup(inv))
 		status = -1;
+	resolver_end(inv);
 	if (inv->tagged)
 		untag_cgroup(&inv->maps, inv->cgid);
 	if (inv->installed)

@@ -8,6 +8,8 @@
  *   invocation_cgroup     <cgroup2>/bpfence/<name>, its limits, its id
  *   invocation_storage    the bounded tmpfs: scratch (HOME, TMPDIR) and shm (/dev/shm)
  *   invocation_namespaces private mount and IPC namespaces (invocation_bind_shm: /dev/shm)
+ *   invocation_resolver   a policy with DNS names: its resolver (loader/resolver.h), and
+ *                         /etc/resolv.conf pointing at it
  *   invocation_restrict   the policy into the maps under the cgroup's id, then the tag
  *   invocation_start      clone3 into the tagged cgroup (loader/launch.c), signals as an fd
  *   invocation_wait       the command's end, a timeout or a signal, as the front end asks
@@ -34,6 +36,7 @@
 #include "enforce.h"
 #include "launch.h"
 #include "libbpfence.h"
+#include "resolver.h"
 #include "seccomp_layer.h"
 
 /* --- the invocation (loader/invocation.c) --- */
@@ -67,6 +70,9 @@ struct invocation {
 	__u64 cgid;
 	bool maps_open, made_cgroup, installed, tagged, made_storage, mounted_storage;
 	bool not_empty; /* the kill did not complete: stays tagged, restricted (fail closed) */
+	struct resolver *resolver; /* a policy with DNS names: its resolver (run) */
+	pid_t resolver_pid;        /* ... serving in this child, 0 if none */
+	uint32_t resolver4;        /* its address, which the policy entry names; 0: none */
 
 	/* the running command (invocation_start .. invocation_wait) */
 	int cgfd, pidfd, errfd, sigfd;
@@ -106,6 +112,14 @@ int invocation_storage(struct invocation *inv);
 int invocation_namespaces(pid_t join);
 /* /dev/shm, in this mount namespace, bound to storage's shm/. 0 or -errno. */
 int invocation_bind_shm(const char *storage);
+
+/* For a policy that names DNS names (nothing to do otherwise): the resolver bound to its
+ * address, the invocation's resolv.conf on the storage bound over /etc/resolv.conf in this mount
+ * namespace (and granted to the function), and a child serving it until invocation_end. */
+int invocation_resolver(struct invocation *inv);
+/* The invocation's names go to the resolver at addr4 (one a sandbox's keeper serves): its
+ * resolv.conf on the storage is granted, and invocation_restrict names the address. */
+int invocation_resolver_use(struct invocation *inv, uint32_t addr4);
 
 /* Install the policy under the cgroup's id and tag the cgroup. */
 int invocation_restrict(struct invocation *inv);

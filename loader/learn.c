@@ -33,6 +33,7 @@ enum entry_kind {
 	E_EXEC,
 	E_MAP,
 	E_ALLOW,
+	E_ALLOW_NAME, /* allow = NAME PROTO PORT: the destination's DNS name, from the resolver */
 	E_FAMILY,
 	E_UNIX,
 	E_WARN,
@@ -512,11 +513,73 @@ static int add_file(struct learn *l, const struct learn_record *r)
 	return 0;
 }
 
+/* Does an allow name of the policy grant name, protocol and port already? */
+static bool policy_allows_name(const struct policy *p, const char *name, const char *protocol,
+			       unsigned long port)
+{
+	const struct policy_net_name *out[POLICY_NAMES_MAX];
+	int proto = protocol && !strcmp(protocol, "udp") ? IPPROTO_UDP : IPPROTO_TCP;
+	size_t n = policy_name_ports(p, name, out, POLICY_NAMES_MAX);
+
+	for (size_t i = 0; i < n; i++) {
+		if ((!out[i]->proto || out[i]->proto == proto) &&
+		    (!out[i]->port || out[i]->port == port))
+			return true;
+	}
+	return false;
+}
+
+/* "FILE:LINE: deny = NAME": the first deny name of the policy that matches name. */
+static int set_name_cause(const struct learn *l, struct learn_entry *e, const char *name)
+{
+	for (size_t i = 0; i < l->policy->n_deny_names; i++) {
+		const struct policy_net_name *d = &l->policy->deny_names[i];
+
+		if (!policy_name_matches(d, name))
+			continue;
+		if (asprintf(&e->cause, "%s:%u: deny = %s%s", l->policy->file, d->loc.line,
+			     d->wildcard ? "*." : "", d->name) < 0) {
+			e->cause = NULL;
+			return -ENOMEM;
+		}
+		break;
+	}
+	return 0;
+}
+
+/*
+ * A destination the invocation's resolver answered for a name (normalised): the name is
+ * proposed, not the address, which changes with the name's records and may serve other names.
+ */
+static int add_inet_name(struct learn *l, const struct learn_record *r, const char *name,
+			 const char *example)
+{
+	const char *proto = r->protocol && !strcmp(r->protocol, "udp") ? "udp" : "tcp";
+	char value[POLICY_DNS_NAME_MAX + 16], ex[384];
+	struct learn_entry *e;
+
+	snprintf(ex, sizeof(ex), "%s %s", name, example);
+	if (l->policy && policy_name_denied(l->policy, name)) {
+		e = warn_entry(l, "deny", "a deny line of the policy names it, and a deny wins "
+			       "over every allow of a name", name, ex, r->hook);
+		return e ? set_name_cause(l, e, name) : -ENOMEM;
+	}
+	if (l->policy && policy_allows_name(l->policy, name, r->protocol, r->port)) {
+		l->granted++;
+		return 0;
+	}
+	if (r->port)
+		snprintf(value, sizeof(value), "%s %s %lu", name, proto, r->port);
+	else
+		snprintf(value, sizeof(value), "%s %s any", name, proto);
+	return new_entry(l, E_ALLOW_NAME, value, ex, r->hook) ? 0 : -ENOMEM;
+}
+
 static int add_inet(struct learn *l, const struct learn_record *r)
 {
 	const char *addr = r->address ? r->address : "";
 	bool v6 = strchr(addr, ':') != NULL;
-	char value[128], example[128];
+	char value[128], example[128], name[POLICY_DNS_NAME_MAX + 1];
 
 	snprintf(example, sizeof(example), v6 ? "%s [%s]:%lu" : "%s %s:%lu",
 		 r->protocol ? r->protocol : "?", addr, r->port);
@@ -527,6 +590,9 @@ static int add_inet(struct learn *l, const struct learn_record *r)
 		l->granted++;
 		return 0;
 	}
+	/* A name no policy line could hold leaves the address, as for a record without one. */
+	if (r->name && !policy_dns_name_normalize(r->name, name))
+		return add_inet_name(l, r, name, example);
 	/* A host, never a prefix: the log shows one destination, and a wider grant is a choice
 	 * for a person. Port 0 (a datagram without one) can only be written as any. */
 	if (r->port)
@@ -600,6 +666,10 @@ static int add_record(struct learn *l, const struct learn_record *r)
 			return warn(l, kind, learn_path_refused(r->path, &kind), r->path, r->path,
 				    r->hook);
 	}
+	/* A query bpfence's resolver refused names no protocol or port, which a line needs: the
+	 * connection a granted name leads to is recorded with the name and proposed from there. */
+	if (is(r->class, "dns"))
+		return 0;
 	if (is(r->class, "broker"))
 		return warn(l, "broker", "the runner's broker: never reachable from a function, "
 			    "whatever [network] says", what, what, r->hook);
@@ -952,7 +1022,7 @@ int learn_finish(struct learn *l)
 			continue;
 		if (e->kind <= E_MAP)
 			ret = push_item(&l->files, &l->n_files, "files", perm_key[e->kind], e);
-		else if (e->kind == E_ALLOW)
+		else if (e->kind == E_ALLOW || e->kind == E_ALLOW_NAME)
 			ret = push_item(&l->network, &l->n_network, "network", "allow", e);
 		else if (e->kind == E_UNIX)
 			ret = push_item(&l->network, &l->n_network, "network", "unix_allow", e);

@@ -89,7 +89,7 @@ extern const char *const bpfence_map_names[];
 /* Descriptors of the pinned maps. */
 struct bpfence_maps {
 	int tags, policies, file_rules, net_rules, net_broker, unix_rules, unix_abstract, counters,
-		events, drops;
+		events, drops, name_grants, dns_notes;
 };
 
 int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n);

@@ -63,7 +63,7 @@ static const char *const optional_link_names[] = {
 const char *const bpfence_map_names[] = {
 	"tags",       "policies", "file_rules", "net_rules", "net_broker",
 	"unix_rules", "unix_abstract", "counters", "events", "drops",
-	"backing_files", "armed_creds", "arm_targets",
+	"name_grants", "dns_notes", "backing_files", "armed_creds", "arm_targets",
 	NULL,
 };
 
@@ -902,13 +902,19 @@ static const struct {
 	{ sizeof(__u64), sizeof(struct bpfence_counters) },
 	{ 0, 0 },
 	{ sizeof(__u32), sizeof(__u64) },
+	{ sizeof(struct bpfence_name_key), sizeof(struct bpfence_name_grant) },
+	{ sizeof(__u32), sizeof(struct bpfence_dns_note) },
 };
+
+/* The fds of m, in bpfence_map_names' order. */
+#define MAP_FDS(m)                                                                          \
+	{ &(m)->tags,       &(m)->policies,    &(m)->file_rules,    &(m)->net_rules,            \
+	  &(m)->net_broker, &(m)->unix_rules,  &(m)->unix_abstract, &(m)->counters,             \
+	  &(m)->events,     &(m)->drops,       &(m)->name_grants,   &(m)->dns_notes }
 
 int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n)
 {
-	int *fds[] = { &m->tags,       &m->policies,      &m->file_rules, &m->net_rules,
-		       &m->net_broker, &m->unix_rules,    &m->unix_abstract, &m->counters,
-		       &m->events,     &m->drops };
+	int *fds[] = MAP_FDS(m);
 	char path[256];
 	size_t i;
 
@@ -978,9 +984,7 @@ out:
 
 void bpfence_maps_close(struct bpfence_maps *m)
 {
-	int *fds[] = { &m->tags,       &m->policies,      &m->file_rules, &m->net_rules,
-		       &m->net_broker, &m->unix_rules,    &m->unix_abstract, &m->counters,
-		       &m->events,     &m->drops };
+	int *fds[] = MAP_FDS(m);
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)

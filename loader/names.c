@@ -15,6 +15,8 @@ static const char *const hook_names[BPFENCE_HOOK_MAX] = {
 
 const char *bpfence_hook_name(unsigned int hook)
 {
+	if (hook == BPFENCE_HOOK_RESOLVER)
+		return "resolver";
 	return hook < BPFENCE_HOOK_MAX && hook_names[hook] ? hook_names[hook] : "unknown";
 }
 
@@ -38,6 +40,7 @@ const char *bpfence_class_name(unsigned int class)
 		[BPFENCE_CLASS_TASK] = "task",
 		[BPFENCE_CLASS_NOPOLICY] = "nopolicy",
 		[BPFENCE_CLASS_IPC] = "ipc",
+		[BPFENCE_CLASS_DNS] = "dns",
 	};
 
 	return class < BPFENCE_CLASS_MAX && names[class] ? names[class] : "unknown";

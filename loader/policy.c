@@ -10,6 +10,7 @@
  * behind.
  */
 #include "policy.h"
+#include "bpfence.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -64,7 +65,9 @@ enum section {
 
 /* The messages that list the sections and a section's keys are made from these two tables, so
  * they cannot name a key the parser lacks or miss one it has; tests/host/docs.bats reads them
- * back to check the documentation (bpfence.policy(5), policies/README.md) against the parser. */
+ * back to check the documentation (bpfence.policy(5), policies/README.md) against the parser.
+ * A key is a name in a section: one name may be a key of several sections, each its own entry
+ * (deny: names in [network], paths in [files]). */
 static const struct {
 	const char *name;
 } sections[SEC_COUNT] = {
@@ -81,6 +84,7 @@ enum key {
 	KEY_MODE,
 	KEY_CONNECT,
 	KEY_ALLOW,
+	KEY_NET_DENY,
 	KEY_FAMILIES,
 	KEY_UNIX,
 	KEY_TCP,
@@ -106,7 +110,9 @@ static const struct {
 		       "one name of 1-63 characters from A-Z a-z 0-9 _ . -" },
 	[KEY_MODE] = { "mode", SEC_POLICY, 1, "enforce or audit" },
 	[KEY_CONNECT] = { "connect", SEC_NETWORK, 1, "deny or allow" },
-	[KEY_ALLOW] = { "allow", SEC_NETWORK, 3, "CIDR [tcp|udp|any] [PORT|any]" },
+	[KEY_ALLOW] = { "allow", SEC_NETWORK, 3, "CIDR|NAME [tcp|udp|any] [PORT|any]" },
+	[KEY_NET_DENY] = { "deny", SEC_NETWORK, 0,
+			   "one or more DNS names or *.NAME wildcards" },
 	[KEY_FAMILIES] = { "families", SEC_NETWORK, 0,
 			   "address family names such as unix inet inet6" },
 	[KEY_UNIX] = { "unix", SEC_BROKER, 1, "one absolute path or @NAME" },
@@ -230,6 +236,7 @@ struct parser {
 	size_t errlen;
 	struct policy p;
 	size_t cap_allow, cap_unix, cap_tcp, cap_paths, cap_unix_allow;
+	size_t cap_allow_names, cap_deny_names;
 	unsigned int line;
 	enum section sec;
 	/* where each scalar was set, 0 if not */
@@ -593,16 +600,201 @@ static int parse_cidr(struct parser *ps, const struct token *t, struct policy_ne
 	return 0;
 }
 
+/*
+ * A DNS name as a policy writes it, checked and folded: one trailing dot dropped, upper case to
+ * lower, labels of 1-63 of [a-z0-9_-] not starting or ending with '-', at most 253 characters,
+ * the last label not all digits (that would be an address, or read as one by some resolver).
+ * With wildcard_ok, a leading "*." makes it a wildcard. The checks go left to right, so *off is
+ * the first byte at fault.
+ */
+enum name_error {
+	NAME_OK,
+	NAME_NON_ASCII,
+	NAME_STAR,         /* a '*' anywhere but a leading "*." */
+	NAME_NOTHING,      /* "*." and nothing after it */
+	NAME_CHAR,
+	NAME_EMPTY_LABEL,
+	NAME_LONG_LABEL,
+	NAME_HYPHEN,
+	NAME_LONG,
+	NAME_DIGITS,
+};
+
+static enum name_error check_name(const char *s, size_t len, bool wildcard_ok,
+				  struct policy_net_name *r, size_t *off)
+{
+	size_t start = 0, label = 0, o = 0;
+	bool digits = true;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)s[i] >= 0x80) {
+			*off = i;
+			return NAME_NON_ASCII;
+		}
+	}
+	r->wildcard = false;
+	if (wildcard_ok && len >= 2 && s[0] == '*' && s[1] == '.') {
+		r->wildcard = true;
+		start = 2;
+	}
+	for (size_t i = start; i < len; i++) {
+		if (s[i] == '*') {
+			*off = i;
+			return NAME_STAR;
+		}
+	}
+	*off = 0;
+	if (start == len)
+		return start ? NAME_NOTHING : NAME_EMPTY_LABEL;
+	if (len - start > 1 && s[len - 1] == '.')
+		len--;
+	for (size_t i = start; i <= len; i++) {
+		char c = i < len ? s[i] : '.';
+
+		*off = i;
+		if (c == '.') {
+			if (!label)
+				return NAME_EMPTY_LABEL;
+			if (s[i - 1] == '-') {
+				*off = i - 1;
+				return NAME_HYPHEN;
+			}
+			if (i == len)
+				break;
+		}
+		if (o >= POLICY_DNS_NAME_MAX)
+			return NAME_LONG;
+		if (c == '.') {
+			label = 0;
+			digits = true;
+			r->name[o++] = c;
+			continue;
+		}
+		if (c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		if (!is_alnum(c) && c != '_' && c != '-')
+			return NAME_CHAR;
+		if (c == '-' && !label)
+			return NAME_HYPHEN;
+		if (++label > 63)
+			return NAME_LONG_LABEL;
+		digits &= is_digit(c);
+		r->name[o++] = c;
+	}
+	r->name[o] = '\0';
+	if (digits) {
+		*off = len - label;
+		return NAME_DIGITS;
+	}
+	return NAME_OK;
+}
+
+/* A token names an address or prefix when it holds '/' or ':' or only digits and dots (so that
+ * 10.0.0.300 stays a bad address, not a name); anything else is a DNS name. */
+static bool is_address(const struct token *t)
+{
+	if (memchr(t->s, '/', t->len) || memchr(t->s, ':', t->len))
+		return true;
+	for (size_t i = 0; i < t->len; i++) {
+		if (!is_digit(t->s[i]) && t->s[i] != '.')
+			return false;
+	}
+	return true;
+}
+
+static int parse_name(struct parser *ps, const struct token *t, struct policy_net_name *r)
+{
+	size_t off;
+	enum name_error e = check_name(t->s, t->len, true, r, &off);
+	unsigned int col = tok_col(t, off);
+
+	r->loc.line = ps->line;
+	r->loc.col = t->col;
+	switch (e) {
+	case NAME_OK:
+		return 0;
+	case NAME_NON_ASCII:
+		return perr(ps, col, "non-ASCII byte in name " ECHO_FMT " (names are ASCII:"
+			    " write an internationalised name in its IDNA \"xn--\" form)",
+			    ECHO(t->s, t->len));
+	case NAME_STAR:
+		return perr(ps, col, "'*' in name " ECHO_FMT " (expected a wildcard as *.NAME, e.g."
+			    " *.example.com: every name below example.com)", ECHO(t->s, t->len));
+	case NAME_NOTHING:
+		return perr(ps, col, "no name after '*.' (expected a wildcard as *.NAME, e.g."
+			    " *.example.com: every name below example.com)");
+	case NAME_CHAR:
+		return perr(ps, col, "bad character '%c' in name " ECHO_FMT " (expected labels of"
+			    " a-z 0-9 _ - separated by dots)", t->s[off], ECHO(t->s, t->len));
+	case NAME_EMPTY_LABEL:
+		return perr(ps, col, "empty label in name " ECHO_FMT " (expected labels of 1-63"
+			    " characters separated by single dots)", ECHO(t->s, t->len));
+	case NAME_LONG_LABEL:
+		return perr(ps, col, "label longer than 63 characters in name " ECHO_FMT,
+			    ECHO(t->s, t->len));
+	case NAME_HYPHEN:
+		return perr(ps, col, "'-' at the start or end of a label in name " ECHO_FMT
+			    " (expected a letter, digit or _ there)", ECHO(t->s, t->len));
+	case NAME_LONG:
+		return perr(ps, col, "name " ECHO_FMT " longer than %d characters",
+			    ECHO(t->s, t->len), POLICY_DNS_NAME_MAX);
+	case NAME_DIGITS:
+		return perr(ps, col, "all-digit last label in name " ECHO_FMT " (expected a name"
+			    " such as api.example.com, or an address of only digits and dots)",
+			    ECHO(t->s, t->len));
+	}
+	return -EINVAL;
+}
+
+static int count_name(struct parser *ps, const struct token *t)
+{
+	if (ps->p.n_allow_names + ps->p.n_deny_names >= POLICY_NAMES_MAX)
+		return perr(ps, t->col, "too many names (max %d, allow and deny lines together)",
+			    POLICY_NAMES_MAX);
+	return 0;
+}
+
+static int add_allow_name(struct parser *ps, struct policy_net_name *r)
+{
+	struct policy *p = &ps->p;
+	const struct token *t = &ps->tok[0];
+	unsigned int same = 0;
+
+	/* The kernel keeps BPFENCE_NET_PORTS_MAX protocol/port pairs for each address a name
+	 * grants: more lines for one name could not all take effect. */
+	for (size_t i = 0; i < p->n_allow_names; i++)
+		same += p->allow_names[i].wildcard == r->wildcard &&
+			!strcmp(p->allow_names[i].name, r->name);
+	if (same >= BPFENCE_NET_PORTS_MAX)
+		return perr(ps, t->col, "too many allow lines for " ECHO_FMT " (max %d for one"
+			    " name: the protocol/port pairs the kernel keeps per address)",
+			    ECHO(t->s, t->len), BPFENCE_NET_PORTS_MAX);
+	if (grow((void **)&p->allow_names, &ps->cap_allow_names, p->n_allow_names,
+		 sizeof(*p->allow_names)))
+		return oom(ps);
+	p->allow_names[p->n_allow_names++] = *r;
+	return 0;
+}
+
 static int add_allow(struct parser *ps)
 {
 	struct policy *p = &ps->p;
-	struct policy_net_rule r = { .loc = { ps->line, ps->tok[0].col } };
+	const struct token *t0 = &ps->tok[0];
+	struct policy_net_rule r = { .loc = { ps->line, t0->col } };
+	struct policy_net_name n = {};
+	bool name = !is_address(t0);
 	uint16_t port;
 	int ret;
 
-	if (p->n_allow >= ALLOW_MAX)
-		return perr(ps, ps->tok[0].col, "too many allow rules (max %d)", ALLOW_MAX);
-	ret = parse_cidr(ps, &ps->tok[0], &r);
+	if (name) {
+		ret = count_name(ps, t0);
+		if (!ret)
+			ret = parse_name(ps, t0, &n);
+	} else if (p->n_allow >= ALLOW_MAX) {
+		return perr(ps, t0->col, "too many allow rules (max %d)", ALLOW_MAX);
+	} else {
+		ret = parse_cidr(ps, t0, &r);
+	}
 	if (ret)
 		return ret;
 	if (ps->ntok > 1) {
@@ -626,9 +818,45 @@ static int add_allow(struct parser *ps)
 			return perr(ps, t->col, "bad port " ECHO_FMT " (expected 1-65535 or any)",
 				    ECHO(t->s, t->len));
 	}
+	if (name) {
+		n.proto = r.proto;
+		n.port = r.port;
+		return add_allow_name(ps, &n);
+	}
 	if (grow((void **)&p->allow, &ps->cap_allow, p->n_allow, sizeof(*p->allow)))
 		return oom(ps);
 	p->allow[p->n_allow++] = r;
+	return 0;
+}
+
+/* [network] deny: names only. An address no allow line covers is denied already, and one an
+ * allow line covers is the policy's choice: there is no address to take back. */
+static int add_deny_names(struct parser *ps)
+{
+	struct policy *p = &ps->p;
+
+	for (size_t i = 0; i < ps->ntok; i++) {
+		const struct token *t = &ps->tok[i];
+		struct policy_net_name n = {};
+		int ret;
+
+		if (is_address(t) && t->len && (t->s[0] == '/' || t->s[0] == '$'))
+			return perr(ps, t->col, "path " ECHO_FMT " in [network] deny (expected DNS"
+				    " names; paths are denied in [files])", ECHO(t->s, t->len));
+		if (is_address(t))
+			return perr(ps, t->col, "address " ECHO_FMT " in deny (expected DNS names"
+				    " such as evil.example.com or *.example.com; an address no"
+				    " allow line covers is denied already)", ECHO(t->s, t->len));
+		ret = count_name(ps, t);
+		if (!ret)
+			ret = parse_name(ps, t, &n);
+		if (ret)
+			return ret;
+		if (grow((void **)&p->deny_names, &ps->cap_deny_names, p->n_deny_names,
+			 sizeof(*p->deny_names)))
+			return oom(ps);
+		p->deny_names[p->n_deny_names++] = n;
+	}
 	return 0;
 }
 
@@ -897,6 +1125,8 @@ static int apply(struct parser *ps, enum key key, unsigned int keycol)
 		return 0;
 	case KEY_ALLOW:
 		return add_allow(ps);
+	case KEY_NET_DENY:
+		return add_deny_names(ps);
 	case KEY_FAMILIES:
 		return add_families(ps);
 	case KEY_UNIX:
@@ -1011,15 +1241,24 @@ static int parse_line(struct parser *ps, const char *s, size_t n)
 			    ECHO(s + k, klen));
 
 	for (key = 0; key < KEY_COUNT; key++) {
-		if (eq(s + k, klen, keys[key].name))
+		if (keys[key].sec == ps->sec && eq(s + k, klen, keys[key].name))
 			break;
 	}
-	if (key == KEY_COUNT || keys[key].sec != ps->sec) {
-		char hint[64] = "", expected[128];
+	if (key == KEY_COUNT) {
+		char hint[128] = "", expected[128];
+		size_t used = 0;
 
-		if (key < KEY_COUNT)
-			snprintf(hint, sizeof(hint), "; %s belongs in [%s]", keys[key].name,
-				 sections[keys[key].sec].name);
+		/* Where the key is one: "; deny belongs in [network] or [files]". */
+		for (int o = 0; o < KEY_COUNT && used < sizeof(hint); o++) {
+			if (!eq(s + k, klen, keys[o].name))
+				continue;
+			if (used)
+				used += snprintf(hint + used, sizeof(hint) - used, " or [%s]",
+						 sections[keys[o].sec].name);
+			else
+				used = snprintf(hint, sizeof(hint), "; %s belongs in [%s]",
+						keys[o].name, sections[keys[o].sec].name);
+		}
 		return perr(ps, k + 1, "unknown key " ECHO_FMT " in [%s] (expected %s%s)",
 			    ECHO(s + k, klen), sections[ps->sec].name,
 			    section_keys(ps->sec, expected, sizeof(expected)), hint);
@@ -1063,6 +1302,24 @@ static int parse_lines(struct parser *ps, const char *text, size_t len)
 		pos = end + 1;
 	}
 	return 0;
+}
+
+/* After the whole file, since connect may come after the names or before them. */
+static int check_names(struct parser *ps)
+{
+	const struct policy *p = &ps->p;
+	const struct policy_loc *first;
+
+	if (!p->connect_allow || (!p->n_allow_names && !p->n_deny_names))
+		return 0;
+	first = p->n_allow_names ? &p->allow_names[0].loc : &p->deny_names[0].loc;
+	if (p->n_allow_names && p->n_deny_names &&
+	    (p->deny_names[0].loc.line < first->line ||
+	     (p->deny_names[0].loc.line == first->line && p->deny_names[0].loc.col < first->col)))
+		first = &p->deny_names[0].loc;
+	ps->line = first->line;
+	return perr(ps, first->col, "names need connect = deny: with connect = allow every address"
+		    " is reachable whatever a name resolves to");
 }
 
 static int default_name(struct parser *ps)
@@ -1112,6 +1369,8 @@ static int parse_buf(const char *file, const char *text, size_t len, struct poli
 		ret = oom(ps);
 	else
 		ret = parse_lines(ps, text, len);
+	if (!ret)
+		ret = check_names(ps);
 	if (!ret && !ps->name_line)
 		ret = default_name(ps);
 	if (ret)
@@ -1215,8 +1474,78 @@ void policy_free(struct policy *p)
 	free(p->unix_allow);
 	free(p->broker_tcp);
 	free(p->allow);
+	free(p->allow_names);
+	free(p->deny_names);
 	free(p->file);
 	memset(p, 0, sizeof(*p));
+}
+
+/* DNS names compare without regard to case (RFC 4343), and a resolver may pass a name as asked,
+ * in mixed case (0x20 randomisation): a deny must not be got around by EVIL.example.com. */
+static bool name_eq(const char *a, const char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char x = a[i] >= 'A' && a[i] <= 'Z' ? a[i] + ('a' - 'A') : a[i];
+
+		if (x != b[i])
+			return false;
+	}
+	return true;
+}
+
+/* Written for lower case without a trailing dot, and tolerant of both for the reason above. */
+bool policy_name_matches(const struct policy_net_name *r, const char *name)
+{
+	size_t n = strlen(name), rn = strlen(r->name);
+
+	if (n && name[n - 1] == '.')
+		n--;
+	if (!r->wildcard)
+		return n == rn && name_eq(name, r->name, n);
+	return n > rn + 1 && name[n - rn - 1] == '.' && name_eq(name + n - rn, r->name, rn);
+}
+
+bool policy_name_denied(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_deny_names; i++) {
+		if (policy_name_matches(&p->deny_names[i], name))
+			return true;
+	}
+	return false;
+}
+
+/* Each pair once (the first line that grants it), so that a name several lines match (its own
+ * line, a wildcard above it) needs no more of the kernel's pairs than it has distinct ones. */
+size_t policy_name_ports(const struct policy *p, const char *name,
+			 struct policy_net_name const **out, size_t max)
+{
+	size_t n = 0;
+
+	if (policy_name_denied(p, name))
+		return 0;
+	for (size_t i = 0; i < p->n_allow_names && n < max; i++) {
+		const struct policy_net_name *r = &p->allow_names[i];
+		size_t j;
+
+		if (!policy_name_matches(r, name))
+			continue;
+		for (j = 0; j < n && (out[j]->proto != r->proto || out[j]->port != r->port); j++)
+			;
+		if (j == n)
+			out[n++] = r;
+	}
+	return n;
+}
+
+int policy_dns_name_normalize(const char *name, char out[POLICY_DNS_NAME_MAX + 1])
+{
+	struct policy_net_name r;
+	size_t off;
+
+	if (check_name(name, strlen(name), false, &r, &off) != NAME_OK)
+		return -EINVAL;
+	memcpy(out, r.name, strlen(r.name) + 1);
+	return 0;
 }
 
 static int put(char *out, size_t outlen, size_t *o, char c)

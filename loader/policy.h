@@ -6,6 +6,9 @@
  * Format (documented for users in policies/README.md):
  *   [policy]  name = WORD            mode = enforce | audit
  *   [network] connect = deny | allow allow = CIDR [tcp|udp|any] [PORT|any]   (repeatable)
+ *             allow = NAME [tcp|udp|any] [PORT|any]  (repeatable: a DNS name, or *.NAME for
+ *                                                     every name below NAME; needs connect = deny)
+ *             deny = NAME...         (repeatable: names no allow line grants, wildcards too)
  *             families = NAME...     (repeatable, accumulates; default: unix)
  *   [broker]  unix = PATH | @ABSTRACT (repeatable)   tcp = ADDR:PORT | [ADDR6]:PORT (repeatable)
  *             unix_allow = PATH|@NAME... (repeatable: host unix sockets the function may reach)
@@ -24,6 +27,8 @@
 
 #define POLICY_NAME_MAX 64
 #define POLICY_ERR_MAX 512
+#define POLICY_DNS_NAME_MAX 253
+#define POLICY_NAMES_MAX 256
 
 enum policy_mode {
 	POLICY_MODE_ENFORCE = 0,
@@ -54,6 +59,15 @@ struct policy_net_rule {
 	uint8_t prefixlen; /* 0..128 */
 	uint8_t proto;     /* IPPROTO_TCP, IPPROTO_UDP, or 0 for any */
 	uint16_t port;     /* host byte order; 0 for any */
+	struct policy_loc loc;
+};
+
+/* [network] allow = NAME ... / deny = NAME: a DNS name, or with `wildcard` every name below it. */
+struct policy_net_name {
+	char name[POLICY_DNS_NAME_MAX + 1]; /* lower case, no trailing dot, without the "*." */
+	bool wildcard;                      /* "*.name": names below name, not name itself */
+	uint8_t proto;                      /* as policy_net_rule; 0 for deny names */
+	uint16_t port;
 	struct policy_loc loc;
 };
 
@@ -90,6 +104,13 @@ struct policy {
 
 	struct policy_net_rule *allow;
 	size_t n_allow;
+	/* [network] allow and deny lines that name DNS names (in file order); the resolver of an
+	 * invocation (loader/resolver.c) grants what they allow. At most POLICY_NAMES_MAX of both
+	 * together, and BPFENCE_NET_PORTS_MAX allow lines for one name or wildcard. */
+	struct policy_net_name *allow_names;
+	size_t n_allow_names;
+	struct policy_net_name *deny_names;
+	size_t n_deny_names;
 	struct policy_broker_unix *broker_unix;
 	size_t n_broker_unix;
 	struct policy_broker_tcp *broker_tcp;
@@ -132,6 +153,9 @@ struct policy_vars {
 	 * sees them (a container's root file system: symlinks and ".." resolve inside it, never
 	 * out of it). NULL: the host's paths. */
 	const char *root;
+	/* The invocation's resolver (127.x.y.z, network order) for a policy that names DNS names
+	 * (loader/resolver.h); 0: none, and such a policy cannot be installed. */
+	uint32_t resolver4;
 };
 
 /*
@@ -152,6 +176,19 @@ void policy_free(struct policy *p);
  */
 int policy_expand(const char *raw, const struct policy_vars *vars, char *out, size_t outlen,
 		  const char **unbound);
+
+/* Does `name` (lower case, no trailing dot) match r: equal to r->name, or with r->wildcard a name
+ * ending in "." + r->name? */
+bool policy_name_matches(const struct policy_net_name *r, const char *name);
+/* Is `name` denied (a deny name matches)? */
+bool policy_name_denied(const struct policy *p, const char *name);
+/* The protocol/port pairs the allow names matching `name` grant, into out (at most max), and their
+ * count; 0 when no allow name matches or a deny name does. */
+size_t policy_name_ports(const struct policy *p, const char *name,
+			 struct policy_net_name const **out, size_t max);
+/* A DNS name as an allow line takes it (no wildcard): upper case folded, one trailing dot dropped,
+ * into out. 0, or -EINVAL when it is not a name such a line accepts. */
+int policy_dns_name_normalize(const char *name, char out[POLICY_DNS_NAME_MAX + 1]);
 
 /* Address family by name ("unix", "inet", "inet6", "netlink", "packet", ...); -1 if unknown.
  * And the reverse, for status and audit output; NULL if the number has no name. */

@@ -31,6 +31,7 @@
  * Locks: `lock` is taken shared by an exec while it checks the sandbox is alive and starts its
  * command, exclusive by terminate; so no command starts in a sandbox being torn down.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -104,7 +105,11 @@ int sandbox_terminate(const struct sandbox *s, const char *reason, bool keeper)
 	if (!keeper) {
 		kpid = sandbox_keeper_pid(s->id, &kfd);
 		if (kpid > 0) {
+			struct pollfd pfd = { .fd = kfd, .events = POLLIN };
+
+			/* Gone before the rules go: its resolver grants nothing after them. */
 			syscall(SYS_pidfd_send_signal, kfd, SIGKILL, NULL, 0);
+			poll(&pfd, 1, INVOCATION_KILL_WAIT_MS);
 			close(kfd);
 		}
 	}
@@ -122,7 +127,7 @@ int sandbox_terminate(const struct sandbox *s, const char *reason, bool keeper)
 	/* What stays is a tombstone (meta and ended), so that later commands can say the sandbox
 	 * ended, and how, rather than that it never was. */
 	for (const char *const *f = (const char *const[]){ "policy", "busy", "activity", "keeper",
-							   "keeper.lock", NULL };
+							   "keeper.lock", "resolver", NULL };
 	     *f; f++) {
 		sandbox_path(path, sizeof(path), s->id, *f);
 		unlink(path);
@@ -204,22 +209,79 @@ static long long next_deadline(const struct sandbox *s)
 }
 
 /* In the keeper: the sandbox's own mount and IPC namespaces (those of `join`, a process still in
- * it, when there is one), with /dev/shm on its tmpfs. */
+ * it, when there is one: 1), fresh ones with /dev/shm on its tmpfs (0), or -errno. */
 static int keeper_namespaces(const struct sandbox *s, pid_t join)
 {
 	char storage[PATH_MAX];
 	int e = invocation_namespaces(join);
 
 	if (e)
-		return e > 0 ? 0 : e;
+		return e;
 	sandbox_storage(storage, sizeof(storage), s->id, NULL);
 	return invocation_bind_shm(storage);
+}
+
+/*
+ * In the keeper: the sandbox's resolver, when its policy names DNS names (loader/resolver.h),
+ * served in the keeper's own loop for as long as the sandbox lives. The first keeper picks the
+ * address and keeps it in SB_DIR/ID/resolver (the policy entry names it); a keeper that comes
+ * back binds the same one. In fresh namespaces the sandbox's /etc/resolv.conf is bound to it.
+ * 0 with *out NULL when there are no names, 0 with *out set, or -errno.
+ */
+static int keeper_resolver(const struct sandbox *s, bool fresh, struct resolver **out)
+{
+	static struct policy policy;
+	static struct resolver r;
+	static struct bpfence_maps maps;
+	char path[PATH_MAX], conf[PATH_MAX], text[32], err[POLICY_ERR_MAX];
+	int e;
+
+	*out = NULL;
+	sandbox_path(path, sizeof(path), s->id, "policy");
+	e = policy_parse_file(path, &policy, err, sizeof(err));
+	if (e)
+		return e;
+	if (!resolver_needed(&policy))
+		return 0;
+	e = maps_if_loaded(&maps);
+	if (e)
+		return e < 0 ? e : -ENOENT;
+	resolver_init(&r);
+	r.policy = &policy;
+	r.audit = policy.mode == POLICY_MODE_AUDIT;
+	r.invocation = r.rules = s->cgid;
+	r.grants_fd = maps.name_grants;
+	r.notes_fd = maps.dns_notes;
+	sandbox_path(path, sizeof(path), s->id, "resolver");
+	if (!statefile_read(path, text, sizeof(text))) {
+		struct in_addr a;
+
+		text[strcspn(text, "\n")] = 0;
+		if (inet_pton(AF_INET, text, &a) != 1)
+			return -EINVAL;
+		r.addr4 = a.s_addr;
+	}
+	if (resolver_upstreams(&r, RESOLVER_HOST_CONF) || resolver_open(&r))
+		return -EADDRNOTAVAIL;
+	if (fresh) {
+		sandbox_storage(conf, sizeof(conf), s->id, "resolv.conf");
+		if (resolver_mount(&r, conf))
+			return -EIO;
+	}
+	inet_ntop(AF_INET, &r.addr4, text, sizeof(text));
+	strcat(text, "\n");
+	e = statefile_write(path, text, strlen(text));
+	if (e)
+		return e;
+	*out = &r;
+	return 0;
 }
 
 static void __attribute__((noreturn)) keeper_main(struct sandbox s, int ready, pid_t join)
 {
 	char path[PATH_MAX], buf[32];
 	int lock, host_mnt, devnull, e;
+	struct resolver *resolver = NULL;
 	const char *why;
 
 	setsid();
@@ -258,8 +320,10 @@ static void __attribute__((noreturn)) keeper_main(struct sandbox s, int ready, p
 	sandbox_path(path, sizeof(path), s.id, "keeper");
 	host_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	e = host_mnt < 0 ? errno : 0;
-	if (!e)
-		e = -keeper_namespaces(&s, join);
+	if (!e) {
+		e = keeper_namespaces(&s, join);
+		e = e < 0 ? -e : -keeper_resolver(&s, e == 0, &resolver);
+	}
 	if (!e)
 		e = -statefile_write(path, buf, strlen(buf));
 	if (write(ready, &e, sizeof(e)) < 0 || e)
@@ -283,8 +347,29 @@ static void __attribute__((noreturn)) keeper_main(struct sandbox s, int ready, p
 		left = next_deadline(&s) - bpfence_real_ms();
 		if (left > SB_KEEPER_TICK_MS || left < 1)
 			left = SB_KEEPER_TICK_MS;
-		poll(NULL, 0, (int)left);
+		if (resolver)
+			resolver_step(resolver, (int)left);
+		else
+			poll(NULL, 0, (int)left);
 	}
+}
+
+/* The address the keeper's resolver listens on, for the policy entry (inv). 0 or -1 (reported). */
+static int keeper_resolver_addr(const struct sandbox *s, struct invocation *inv)
+{
+	char path[PATH_MAX], text[32];
+	struct in_addr a;
+	int e;
+
+	sandbox_path(path, sizeof(path), s->id, "resolver");
+	e = statefile_read(path, text, sizeof(text));
+	text[e ? 0 : strcspn(text, "\n")] = 0;
+	if (e || inet_pton(AF_INET, text, &a) != 1) {
+		bpfence_report("cannot start the sandbox's resolver", "%s: %s", path,
+			       e ? strerror(-e) : "not an address");
+		return -1;
+	}
+	return invocation_resolver_use(inv, a.s_addr);
 }
 
 /* Start a keeper for s (joining the namespaces of `join` if > 0). 0, or -errno. */
@@ -508,6 +593,21 @@ int sandbox_create(struct sandbox *s, struct invocation *inv)
 	 * resolved in it, so a /dev/shm grant names the sandbox's own, never the host's. */
 	s->created_ms = bpfence_real_ms();
 	sandbox_touch(s->id);
+	/* The policy first: a keeper reads its names there. */
+	sandbox_path(path, sizeof(path), s->id, "policy");
+	e = statefile_write(path, ptext, ptext_len);
+	if (e) {
+		bpfence_report("cannot keep the policy", "%s: %s", path, strerror(-e));
+		goto out;
+	}
+	if (resolver_needed(&inv->policy)) {
+		/* What the keeper would fail on, said here where it can be. */
+		struct resolver probe;
+
+		resolver_init(&probe);
+		if (resolver_upstreams(&probe, RESOLVER_HOST_CONF))
+			goto out;
+	}
 	e = sandbox_keeper_spawn(s, 0);
 	if (!e && sandbox_keeper_pid(s->id, &kfd) <= 0)
 		e = -ESRCH;
@@ -520,12 +620,9 @@ int sandbox_create(struct sandbox *s, struct invocation *inv)
 		bpfence_report("cannot enter the sandbox's namespaces", "%s", strerror(errno));
 		goto out;
 	}
-	sandbox_path(path, sizeof(path), s->id, "policy");
-	e = statefile_write(path, ptext, ptext_len);
+	e = resolver_needed(&inv->policy) ? keeper_resolver_addr(s, inv) : 0;
 	if (!e)
 		e = invocation_restrict(inv) ? -1 : 0;
-	else
-		bpfence_report("cannot keep the policy", "%s: %s", path, strerror(-e));
 	/* Back in the host's namespace (teardown unmounts there, and so everywhere). */
 	if (setns(host_mnt, CLONE_NEWNS)) {
 		bpfence_report("cannot leave the sandbox's namespaces", "%s", strerror(errno));

@@ -170,7 +170,7 @@ man_exit_statuses() {
 	if complete_words bpfence run --policy policies/ | grep -q README; then
 		fail_loudly "completion: --policy offers a file that is not a .policy"
 	fi
-	[ "$(complete_words bpfence policy check policies/examples/a)" = policies/examples/audit.policy ]
+	[ "$(complete_words bpfence policy check policies/examples/au)" = policies/examples/audit.policy ]
 	[ -z "$(complete_words bpfence run --policy x -- --p)" ]
 }
 

@@ -292,3 +292,99 @@ import json, sys
 e = json.load(sys.stdin)
 assert e["error"].startswith("invalid policy: ") and ":3:8: relative path" in e["error"], e'
 }
+
+# Records of a function that reaches services by name (docs/audit.md: a connect record carries
+# the name the invocation's resolver answered its address for; class dns is a refused query).
+name_log() {
+	rec() { # ADDRESS PROTOCOL PORT [NAME]
+		printf '{"event": "denial", "invocation": "%s", "hook": "socket_connect", "class": "connect", "action": "audited", "errno": null, "object": "inet", "family": "inet", "protocol": "%s", "address": "%s", "port": %s%s}\n' \
+			"$INV" "$2" "$1" "$3" "${4:+, \"name\": \"$4\"}"
+	}
+	dns() { # NAME REASON
+		printf '{"event": "denial", "invocation": "%s", "hook": "resolver", "class": "dns", "action": "denied", "errno": "EPERM", "object": "dns", "name": "%s", "qtype": "A", "reason": "%s"}\n' \
+			"$INV" "$1" "$2"
+	}
+	{
+		rec 192.0.2.10 tcp 443 api.example.com
+		rec 192.0.2.11 tcp 443 api.example.com # another address of the same name: one line
+		rec 192.0.2.10 tcp 443 API.Example.COM. # as asked: the same name
+		rec 198.51.100.7 tcp 443 raw.githubusercontent.com
+		rec 192.0.2.53 udp 53 ns.example.net
+		rec 203.0.113.9 tcp 8080 # no name: the address, as before
+		rec 203.0.113.10 tcp 80 'bad name!' # no policy line could hold it: the address
+		dns unlisted.example.org unlisted
+		dns evil.example.com denied
+	} > "$BATS_TEST_TMPDIR/names.jsonl"
+}
+
+@test "learn: a connect record with a name proposes allow = NAME PROTO PORT, once; dns records propose nothing and warn nothing" {
+	name_log
+	run --separate-stderr "$BPFENCE" policy learn --json "$BATS_TEST_TMPDIR/names.jsonl"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["records"] == 9 and not p["warnings"] and not p["files"], p
+net = {n["value"]: n for n in p["network"]}
+assert [n["key"] for n in p["network"]] == ["allow"] * 5, p["network"]
+assert set(net) == {"api.example.com tcp 443", "raw.githubusercontent.com tcp 443",
+                    "ns.example.net udp 53", "203.0.113.9/32 tcp 8080",
+                    "203.0.113.10/32 tcp 80"}, net
+assert net["api.example.com tcp 443"]["count"] == 3, net
+assert net["api.example.com tcp 443"]["example"] == "api.example.com tcp 192.0.2.10:443", net'
+	# As text, and pasted after function.policy: a policy that parses, names counted.
+	run --separate-stderr "$BPFENCE" policy learn "$BATS_TEST_TMPDIR/names.jsonl"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "$output" == *$'# 3 denials, e.g. api.example.com tcp 192.0.2.10:443 (socket_connect)\nallow = api.example.com tcp 443\n'* ]]
+	[ "$(grep -c '^allow = api.example.com ' <<<"$output")" -eq 1 ]
+	cat "$REPO/policies/function.policy" - <<<"$output" > "$BATS_TEST_TMPDIR/m.policy"
+	run "$BPFENCE" policy check --json "$BATS_TEST_TMPDIR/m.policy"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["valid"] and p["allow_rules"] == 2 and p["allow_names"] == 3 and p["deny_names"] == 0, p'
+}
+
+@test "learn: only refused queries (class dns) is no error and no warning, and nothing to propose" {
+	name_log
+	grep '"class": "dns"' "$BATS_TEST_TMPDIR/names.jsonl" > "$BATS_TEST_TMPDIR/dns.jsonl"
+	run --separate-stderr "$BPFENCE" policy learn "$BATS_TEST_TMPDIR/dns.jsonl"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[[ "$output" == *"# Nothing to propose"* ]]
+	! grep -q '^allow = ' <<<"$output"
+	run --separate-stderr "$BPFENCE" policy learn --json "$BATS_TEST_TMPDIR/dns.jsonl"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["records"] == 2 and p["network"] == [] and p["warnings"] == [], p'
+}
+
+@test "learn --into: names the policy allows are not proposed again; a name it denies is a warning naming the deny" {
+	name_log
+	cat > "$BATS_TEST_TMPDIR/n.policy" <<'EOP'
+[network]
+connect = deny
+allow = *.example.com tcp 443
+allow = 192.0.2.53 udp 53
+deny = other.example.com *.githubusercontent.com
+families = unix inet
+EOP
+	run --separate-stderr "$BPFENCE" policy learn --into "$BATS_TEST_TMPDIR/n.policy" \
+		"$BATS_TEST_TMPDIR/names.jsonl"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"bpfence: warning: 1 denial of raw.githubusercontent.com tcp 198.51.100.7:443 (socket_connect): not proposed: a deny line of the policy names it, and a deny wins over every allow of a name ($BATS_TEST_TMPDIR/n.policy:5: deny = *.githubusercontent.com)"* ]]
+	[[ "$stderr" == *"bpfence: 2 line(s) learned into $BATS_TEST_TMPDIR/n.policy; 4 access(es) it grants already"* ]]
+	# api.example.com: the wildcard grants it (3 records); ns.example.net: its address is allowed.
+	! grep -q '^allow = .*example\.com' <<<"$output"
+	! grep -q 'ns.example.net' <(grep -v '^#' <<<"$output")
+	grep -qx 'allow = 203.0.113.9/32 tcp 8080' <<<"$output"
+	echo "$output" > "$BATS_TEST_TMPDIR/merged.policy"
+	run "$BPFENCE" policy check "$BATS_TEST_TMPDIR/merged.policy"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *", 3 allow rule(s), 1 allow name(s), 2 deny name(s), 0 path(s) "* ]]
+}

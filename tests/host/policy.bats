@@ -23,6 +23,60 @@ load helpers
 	[[ $output == *"< mode = enforce"* && $output == *"> mode = audit"* ]]
 }
 
+@test "examples/api.policy is function.policy with names in [network]: allow and deny lines, nothing else" {
+	strip() { grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*$' "$1"; }
+	run diff <(strip "$REPO/policies/function.policy") <(strip "$REPO/policies/examples/api.policy")
+	[ "$status" -eq 1 ]
+	[[ $output == *"< name = function"* && $output == *"> name = api"* ]]
+	[ "$(grep -c '^<' <<<"$output")" -eq 1 ]
+	[ "$(grep '^>' <<<"$output" | grep -cv -e '^> name = api$' -e '^> allow = [a-z*]' -e '^> deny = [a-z*]')" -eq 0 ]
+	grep -qx '> allow = api.example.com tcp 443' <<<"$output"
+	grep -qx '> allow = \*.githubusercontent.com tcp 443' <<<"$output"
+	grep -qx '> deny = evil.example.com' <<<"$output"
+}
+
+@test "policy check counts allow and deny names beside the CIDR rules; a policy without names prints as before" {
+	f="$BATS_TEST_TMPDIR/n.policy"
+	printf '[network]\nallow = api.example.com tcp 443\nallow = *.example.org\nallow = 10.0.0.0/8\ndeny = evil.example.com *.ads.example.org\n' > "$f"
+	run --separate-stderr "$BPFENCE" policy check "$f"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$output" = "$f: ok: policy 'n', mode enforce, connect deny, 1 allow rule(s), 2 allow name(s), 2 deny name(s), 0 path(s) of which 0 deny (0 resolved, 0 missing, 0 need --source/--scratch)" ]
+	run --separate-stderr "$BPFENCE" policy check --json "$f"
+	[ "$status" -eq 0 ]
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["valid"] and p["allow_rules"] == 1 and p["allow_names"] == 2 and p["deny_names"] == 2, p'
+	printf '[network]\nallow = 10.0.0.0/8\n' > "$f"
+	run --separate-stderr "$BPFENCE" policy check "$f"
+	[ "$output" = "$f: ok: policy 'n', mode enforce, connect deny, 1 allow rule(s), 0 path(s) of which 0 deny (0 resolved, 0 missing, 0 need --source/--scratch)" ]
+	run --separate-stderr "$BPFENCE" policy check --json "$f"
+	echo "$output" | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+assert p["allow_rules"] == 1 and p["allow_names"] == 0 and p["deny_names"] == 0, p'
+}
+
+@test "policy check: a bad name, and names with connect = allow, are errors at their file:line:column" {
+	f="$BATS_TEST_TMPDIR/bad.policy"
+	printf '[network]\nallow = api.example.com tcp 443\nallow = foo.*.example.com\n' > "$f"
+	run --separate-stderr "$BPFENCE" policy check "$f"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "bpfence: invalid policy: $f:3:13: '*' in name 'foo.*.example.com' (expected a wildcard as *.NAME, e.g. *.example.com: every name below example.com)" ]
+	printf '[network]\nallow = api.example.com tcp 443\n[files]\nread = /usr\n[network]\nconnect = allow\n' > "$f"
+	run --separate-stderr "$BPFENCE" policy check "$f"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "bpfence: invalid policy: $f:2:9: names need connect = deny: with connect = allow every address is reachable whatever a name resolves to" ]
+	run --separate-stderr "$BPFENCE" policy check --json "$f"
+	[ "$status" -eq 1 ]
+	echo "$stderr" | python3 -c '
+import json, sys
+e = json.load(sys.stdin)
+assert e["error"].endswith(":2:9: names need connect = deny: with connect = allow every address is reachable whatever a name resolves to"), e'
+}
+
 @test "policy check --json reports the resolved policy" {
 	run "$BPFENCE" policy check --json --source "$REPO/policies" "$REPO/policies/function.policy"
 	[ "$status" -eq 0 ]

@@ -110,6 +110,27 @@ static void check_invariants(const char *what, const struct policy *p)
 		CHECK(r->proto == 0 || r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP,
 		      "%s: allow %zu proto %u", what, i, r->proto);
 	}
+	for (size_t i = 0; i < p->n_allow_names + p->n_deny_names; i++) {
+		bool deny = i >= p->n_allow_names;
+		const struct policy_net_name *r = deny ? &p->deny_names[i - p->n_allow_names] :
+							 &p->allow_names[i];
+		size_t len = strnlen(r->name, sizeof(r->name));
+		bool lower = true;
+
+		for (size_t k = 0; k < len; k++)
+			lower &= !(r->name[k] >= 'A' && r->name[k] <= 'Z') && r->name[k] != '*';
+		CHECK(len > 0 && len <= POLICY_DNS_NAME_MAX && r->name[len - 1] != '.' && lower,
+		      "%s: name %zu '%.*s' not normalised", what, i, (int)len, r->name);
+		CHECK(r->proto == 0 ||
+			      (!deny && (r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP)),
+		      "%s: name %zu proto %u", what, i, r->proto);
+		CHECK(!deny || !r->port, "%s: deny name %zu has a port", what, i);
+		CHECK(r->loc.line > 0 && r->loc.col > 0, "%s: name %zu has no location", what, i);
+	}
+	CHECK(p->n_allow_names + p->n_deny_names <= POLICY_NAMES_MAX, "%s: %zu names", what,
+	      p->n_allow_names + p->n_deny_names);
+	CHECK(!p->connect_allow || !(p->n_allow_names + p->n_deny_names),
+	      "%s: names with connect = allow", what);
 	for (size_t i = 0; i < p->n_broker_tcp; i++)
 		CHECK(p->broker_tcp[i].port != 0, "%s: broker tcp %zu port 0", what, i);
 	for (size_t i = 0; i < p->n_broker_unix; i++)
@@ -419,7 +440,29 @@ static void check_path(int line, const struct policy *p, size_t i, const char *p
 	      path, pp->loc.line, pp->loc.col, lline, lcol);
 }
 
+static void check_name(int line, const struct policy_net_name *names, size_t n, size_t i,
+		       const char *name, bool wildcard, unsigned int proto, unsigned int port,
+		       unsigned int lline, unsigned int lcol)
+{
+	const struct policy_net_name *r;
+
+	if (!check(i < n, line, "index", "name %zu of %zu", i, n))
+		return;
+	r = &names[i];
+	check(!strcmp(r->name, name) && r->wildcard == wildcard, line, "name",
+	      "'%s'%s, want '%s'%s", r->name, r->wildcard ? " (wildcard)" : "", name,
+	      wildcard ? " (wildcard)" : "");
+	check(r->proto == proto && r->port == port, line, "proto/port", "%s: %u %u, want %u %u",
+	      name, r->proto, r->port, proto, port);
+	check(r->loc.line == lline && r->loc.col == lcol, line, "loc", "%s: %u:%u, want %u:%u",
+	      name, r->loc.line, r->loc.col, lline, lcol);
+}
+
 #define CHECK_RULE(r, ...) check_rule(__LINE__, (r), __VA_ARGS__)
+#define CHECK_ALLOW_NAME(p, ...)                                                                   \
+	check_name(__LINE__, (p)->allow_names, (p)->n_allow_names, __VA_ARGS__)
+#define CHECK_DENY_NAME(p, ...)                                                                    \
+	check_name(__LINE__, (p)->deny_names, (p)->n_deny_names, __VA_ARGS__)
 #define CHECK_PATH(p, ...) check_path(__LINE__, (p), __VA_ARGS__)
 
 #define R POLICY_PERM_READ
@@ -507,6 +550,23 @@ static void test_good_values(const char *data)
 		if (CHECK(p.n_broker_unix == 1, "n_broker_unix %zu", p.n_broker_unix))
 			CHECK(!strcmp(p.broker_unix[0].path, "broker with spaces") &&
 			      p.broker_unix[0].abstract, "abstract '%s'", p.broker_unix[0].path);
+		policy_free(&p);
+	}
+	free(path);
+
+	path = join(data, "good/names.policy");
+	if (CHECK(!policy_parse_file(path, &p, err, sizeof(err)), "%s: %s", path, err)) {
+		CHECK(p.n_allow == 1 && p.n_allow_names == 4 && p.n_deny_names == 3,
+		      "%zu allow, %zu allow names, %zu deny names", p.n_allow, p.n_allow_names,
+		      p.n_deny_names);
+		CHECK_ALLOW_NAME(&p, 0, "api.example.com", false, IPPROTO_TCP, 443, 6, 9);
+		CHECK_ALLOW_NAME(&p, 1, "githubusercontent.com", true, IPPROTO_TCP, 443, 7, 9);
+		CHECK_ALLOW_NAME(&p, 2, "api.example.com", false, IPPROTO_UDP, 53, 8, 9);
+		CHECK_ALLOW_NAME(&p, 3, "xn--bcher-kva.example", false, 0, 0, 10, 9);
+		CHECK_DENY_NAME(&p, 0, "evil.example.com", false, 0, 0, 11, 8);
+		CHECK_DENY_NAME(&p, 1, "ads.example.com", true, 0, 0, 11, 26);
+		CHECK_DENY_NAME(&p, 2, "evil.example.com", false, 0, 0, 12, 8);
+		CHECK_RULE(&p.allow[0], "10.0.0.0", 104, IPPROTO_TCP, 80, 9, 9);
 		policy_free(&p);
 	}
 	free(path);
@@ -788,7 +848,7 @@ static void test_mem_errors(void)
 	PARSE_BAD("[files]\nread\n", "2:5: expected '=' after key 'read'");
 	PARSE_BAD("[files]\nread: /x\n", "2:5: expected '=' after key 'read'");
 	PARSE_BAD("[network]\nconect = deny\n", "2:1: unknown key 'conect' in [network]"
-		  " (expected connect, allow, families, unix_allow)");
+		  " (expected connect, allow, deny, families, unix_allow)");
 	PARSE_BAD("[policy]\nConnect = deny\n", "2:1: unknown key 'Connect' in [policy]"
 		  " (expected name, mode)");
 	PARSE_BAD("[policy]\nconnect = deny\n", "2:1: unknown key 'connect' in [policy]"
@@ -798,7 +858,8 @@ static void test_mem_errors(void)
 	PARSE_BAD("[files]\nunix = /x\n", "2:1: unknown key 'unix' in [files]"
 		  " (expected read, write, exec, map, deny; unix belongs in [broker])");
 	PARSE_BAD("[network]\nmode = audit\n", "2:1: unknown key 'mode' in [network]"
-		  " (expected connect, allow, families, unix_allow; mode belongs in [policy])");
+		  " (expected connect, allow, deny, families, unix_allow;"
+		  " mode belongs in [policy])");
 
 	/* Values and tokens. */
 	PARSE_BAD("[files]\nread =\n", "2:1: missing value for 'read'"
@@ -810,7 +871,7 @@ static void test_mem_errors(void)
 	PARSE_BAD("[network]\nfamilies =\n", "2:1: missing value for 'families'"
 		  " (expected address family names such as unix inet inet6)");
 	PARSE_BAD("[network]\nallow = #\n", "2:1: missing value for 'allow'"
-		  " (expected CIDR [tcp|udp|any] [PORT|any])");
+		  " (expected CIDR|NAME [tcp|udp|any] [PORT|any])");
 	PARSE_BAD("[broker]\ntcp =\n", "2:1: missing value for 'tcp'"
 		  " (expected one ADDR:PORT or [IPV6]:PORT)");
 	PARSE_BAD("[broker]\nunix =\n", "2:1: missing value for 'unix'"
@@ -822,7 +883,7 @@ static void test_mem_errors(void)
 	PARSE_BAD("[broker]\nunix = /a b\n", "2:11: extra value 'b' for 'unix'"
 		  " (expected one absolute path or @NAME)");
 	PARSE_BAD("[network]\nallow = 10.0.0.0/8 tcp 80 90\n", "2:27: extra value '90' for"
-		  " 'allow' (expected CIDR [tcp|udp|any] [PORT|any])");
+		  " 'allow' (expected CIDR|NAME [tcp|udp|any] [PORT|any])");
 	PARSE_BAD("[files]\nread = \"/a b\n", "2:8: unterminated quoted value"
 		  " (expected a closing '\"')");
 	PARSE_BAD("[files]\nread = \"/a b\\\"\n", "2:8: unterminated quoted value"
@@ -883,7 +944,8 @@ static void test_mem_errors(void)
 	PARSE_BAD("[network]\nallow = 10.0.0.256/8\n", "2:9: bad address '10.0.0.256/8'"
 		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
 		  " 2001:db8::/32)");
-	PARSE_BAD("[network]\nallow = example.com tcp 443\n", "2:9: bad address 'example.com'"
+	/* Only digits and dots is an address, however wrong: never a name. */
+	PARSE_BAD("[network]\nallow = 10.0.0.300 tcp 443\n", "2:9: bad address '10.0.0.300'"
 		  " (expected an IPv4 or IPv6 address or CIDR such as 10.0.0.0/8 or"
 		  " 2001:db8::/32)");
 	PARSE_BAD("[network]\nallow = 010.0.0.0/8\n", "2:9: bad address '010.0.0.0/8'"
@@ -1388,6 +1450,280 @@ static const char *reaches_secret(const struct policy *p)
 	return hit;
 }
 
+/* ---- [network] names ---------------------------------------------------------------------- */
+
+#define NAME_STAR_HINT " (expected a wildcard as *.NAME, e.g. *.example.com: every name below" \
+		       " example.com)"
+#define NAME_LABEL_HINT " (expected labels of 1-63 characters separated by single dots)"
+#define NAMES_NEED_DENY "names need connect = deny: with connect = allow every address is" \
+			" reachable whatever a name resolves to"
+
+/* "[network]\nallow = TOKEN\n" refused with "2:COL: message". */
+static void name_bad(int line, const char *token, const char *expect)
+{
+	char *text = xprintf("[network]\nallow = %s\n", token);
+
+	parse_bad(line, text, expect);
+	free(text);
+}
+
+#define NAME_BAD(token, expect) name_bad(__LINE__, (token), (expect))
+
+static void test_names(void)
+{
+	char long_label[64], name253[254], name254[255], *buf, *want;
+	size_t cap = 64 * 1024, len;
+	struct policy p;
+
+	/* Names and addresses side by side; one-label names, _ and - inside labels. */
+	if (PARSE_OK("[network]\nallow = localhost\nallow = _srv._tcp.example.com udp any\n"
+		     "allow = a-b.c_d.e1 any 8443\nallow = 10.0.0.1\nallow = ::1 tcp 1\n"
+		     "allow = \"quoted.example\" tcp\n", &p)) {
+		CHECK(p.n_allow == 2 && p.n_allow_names == 4, "%zu allow, %zu names", p.n_allow,
+		      p.n_allow_names);
+		CHECK_ALLOW_NAME(&p, 0, "localhost", false, 0, 0, 2, 9);
+		CHECK_ALLOW_NAME(&p, 1, "_srv._tcp.example.com", false, IPPROTO_UDP, 0, 3, 9);
+		CHECK_ALLOW_NAME(&p, 2, "a-b.c_d.e1", false, 0, 8443, 4, 9);
+		CHECK_ALLOW_NAME(&p, 3, "quoted.example", false, IPPROTO_TCP, 0, 7, 9);
+		CHECK(!p.connect_allow, "connect");
+		policy_free(&p);
+	}
+	/* Case folded, one trailing dot dropped, the wildcard kept apart from its name. */
+	if (PARSE_OK("[network]\nallow = WWW.Example.COM. tcp 443\nallow = *.CDN.example.net.\n"
+		     "deny = Evil.Example.com. *.Ads.EXAMPLE.com\n", &p)) {
+		CHECK_ALLOW_NAME(&p, 0, "www.example.com", false, IPPROTO_TCP, 443, 2, 9);
+		CHECK_ALLOW_NAME(&p, 1, "cdn.example.net", true, 0, 0, 3, 9);
+		CHECK_DENY_NAME(&p, 0, "evil.example.com", false, 0, 0, 4, 8);
+		CHECK_DENY_NAME(&p, 1, "ads.example.com", true, 0, 0, 4, 26);
+		policy_free(&p);
+	}
+	/* deny on its own, with the same name twice: no allow needed, no dedup needed. */
+	if (PARSE_OK("[network]\ndeny = a.example a.example\ndeny = a.example\n", &p)) {
+		CHECK(p.n_deny_names == 3 && !p.n_allow_names, "%zu deny names", p.n_deny_names);
+		policy_free(&p);
+	}
+
+	/* Label and name lengths: 63 and 253 fit (253 with a trailing dot too, and after "*."). */
+	memset(long_label, 'a', 63);
+	long_label[63] = '\0';
+	memset(name253, 'b', 253);
+	for (int i = 63; i < 253; i += 64)
+		name253[i] = '.';
+	name253[253] = '\0';
+	memcpy(name254, name253, 253);
+	memcpy(name254 + 253, "c", 2);
+	buf = xprintf("[network]\nallow = %s.com\nallow = %s\nallow = %s.\nallow = *.%s\n",
+		      long_label, name253, name253, name253);
+	if (PARSE_OK(buf, &p)) {
+		CHECK(strlen(p.allow_names[0].name) == 67, "63-character label");
+		CHECK(!strcmp(p.allow_names[1].name, name253) &&
+		      !strcmp(p.allow_names[2].name, name253) &&
+		      !strcmp(p.allow_names[3].name, name253) && p.allow_names[3].wildcard,
+		      "253-character names");
+		policy_free(&p);
+	}
+	free(buf);
+	buf = xprintf("a%s.com", long_label);
+	want = xprintf("2:72: label longer than 63 characters in name 'a%s...'", long_label);
+	NAME_BAD(buf, want);
+	free(want);
+	free(buf);
+	want = xprintf("2:262: name '%.64s...' longer than 253 characters", name254);
+	NAME_BAD(name254, want);
+	free(want);
+	buf = xprintf("%s.", name254);
+	NAME_BAD(buf, want = xprintf("2:262: name '%.64s...' longer than 253 characters", buf));
+	free(want);
+	free(buf);
+
+	/* Wildcards: exactly "*." and a name; the column is the '*'. */
+	NAME_BAD("*", "2:9: '*' in name '*'" NAME_STAR_HINT);
+	NAME_BAD("*foo.com", "2:9: '*' in name '*foo.com'" NAME_STAR_HINT);
+	NAME_BAD("foo.*.com", "2:13: '*' in name 'foo.*.com'" NAME_STAR_HINT);
+	NAME_BAD("**.com", "2:9: '*' in name '**.com'" NAME_STAR_HINT);
+	NAME_BAD("*.*.com", "2:11: '*' in name '*.*.com'" NAME_STAR_HINT);
+	NAME_BAD("a.com*", "2:14: '*' in name 'a.com*'" NAME_STAR_HINT);
+	NAME_BAD("*.", "2:9: no name after '*.'" NAME_STAR_HINT);
+	PARSE_BAD("[network]\ndeny = a.com *x.com\n", "2:14: '*' in name '*x.com'" NAME_STAR_HINT);
+
+	/* Characters, labels, the last label. */
+	NAME_BAD("b\xc3\xbc" "cher.example", "2:10: non-ASCII byte in name 'b\xc3\xbc"
+		 "cher.example' (names are ASCII: write an internationalised name in its IDNA"
+		 " \"xn--\" form)");
+	NAME_BAD("api!.example.com", "2:12: bad character '!' in name 'api!.example.com'"
+		 " (expected labels of a-z 0-9 _ - separated by dots)");
+	NAME_BAD("a%b", "2:10: bad character '%' in name 'a%b' (expected labels of a-z 0-9 _ -"
+		 " separated by dots)");
+	/* In a quoted token the column is the character's place in the line, escapes counted. */
+	NAME_BAD("\"a\\\\b.com\"", "2:11: bad character '\\' in name 'a\\b.com' (expected"
+		 " labels of a-z 0-9 _ - separated by dots)");
+	NAME_BAD(".example.com", "2:9: empty label in name '.example.com'" NAME_LABEL_HINT);
+	NAME_BAD("a..example.com", "2:11: empty label in name 'a..example.com'" NAME_LABEL_HINT);
+	NAME_BAD("example.com..", "2:21: empty label in name 'example.com..'" NAME_LABEL_HINT);
+	NAME_BAD("*..com", "2:11: empty label in name '*..com'" NAME_LABEL_HINT);
+	NAME_BAD("-api.example.com", "2:9: '-' at the start or end of a label in name"
+		 " '-api.example.com' (expected a letter, digit or _ there)");
+	NAME_BAD("api-.example.com", "2:12: '-' at the start or end of a label in name"
+		 " 'api-.example.com' (expected a letter, digit or _ there)");
+	NAME_BAD("api.example-", "2:20: '-' at the start or end of a label in name"
+		 " 'api.example-' (expected a letter, digit or _ there)");
+	NAME_BAD("host.123", "2:14: all-digit last label in name 'host.123' (expected a name"
+		 " such as api.example.com, or an address of only digits and dots)");
+	NAME_BAD("host.123.", "2:14: all-digit last label in name 'host.123.' (expected a name"
+		 " such as api.example.com, or an address of only digits and dots)");
+	/* Only digits and dots, '/' or ':': an address, with the address's messages. */
+	NAME_BAD("1.2.3.4.5", "2:9: bad address '1.2.3.4.5' (expected an IPv4 or IPv6 address"
+		 " or CIDR such as 10.0.0.0/8 or 2001:db8::/32)");
+	NAME_BAD("example.com/24", "2:9: bad address 'example.com/24' (expected an IPv4 or IPv6"
+		 " address or CIDR such as 10.0.0.0/8 or 2001:db8::/32)");
+	NAME_BAD("example.com:443", "2:9: bad address 'example.com:443' (expected an IPv4 or IPv6"
+		 " address or CIDR such as 10.0.0.0/8 or 2001:db8::/32)");
+	/* Protocol and port as for addresses. */
+	NAME_BAD("example.com 443", "2:21: bad protocol '443' (expected tcp, udp or any; the port"
+		 " comes after the protocol)");
+	NAME_BAD("example.com tcp 0", "2:25: bad port '0' (expected 1-65535 or any)");
+	NAME_BAD("example.com tcp 1 2", "2:27: extra value '2' for 'allow' (expected"
+		 " CIDR|NAME [tcp|udp|any] [PORT|any])");
+
+	/* deny: names only, as many as a line holds. */
+	PARSE_BAD("[network]\ndeny =\n", "2:1: missing value for 'deny' (expected one or more DNS"
+		  " names or *.NAME wildcards)");
+	PARSE_BAD("[network]\ndeny = a.com 10.0.0.1\n", "2:14: address '10.0.0.1' in deny (expected"
+		  " DNS names such as evil.example.com or *.example.com; an address no allow line"
+		  " covers is denied already)");
+	PARSE_BAD("[network]\ndeny = 2001:db8::/32\n", "2:8: address '2001:db8::/32' in deny"
+		  " (expected DNS names such as evil.example.com or *.example.com; an address no"
+		  " allow line covers is denied already)");
+	PARSE_BAD("[network]\ndeny = ${source}/x\n", "2:8: path '${source}/x' in [network] deny"
+		  " (expected DNS names; paths are denied in [files])");
+	PARSE_BAD("[network]\ndeny = a.com b..com\n", "2:16: empty label in name 'b..com'"
+		  NAME_LABEL_HINT);
+
+	/* connect = allow: refused after the whole file, at the first name, in either order. */
+	PARSE_BAD("[network]\nconnect = allow\nallow = a.example.com tcp 443\n",
+		  "3:9: " NAMES_NEED_DENY);
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8\nallow = a.example.com tcp 443\n"
+		  "deny = b.example.com\nconnect = allow\n", "3:9: " NAMES_NEED_DENY);
+	PARSE_BAD("[network]\nallow = 10.0.0.0/8\ndeny = b.example.com\nallow = a.example.com\n"
+		  "[files]\nread = /x\n[network]\nconnect = allow\n", "3:8: " NAMES_NEED_DENY);
+	PARSE_BAD("[network]\ndeny = b.example.com\nconnect = allow\n", "2:8: " NAMES_NEED_DENY);
+	/* ...and an address with connect = allow stays as it was. */
+	if (PARSE_OK("[network]\nconnect = allow\nallow = 10.0.0.0/8\n", &p))
+		policy_free(&p);
+
+	/* 256 names in a policy, allow and deny together; the 257th is refused where it is. */
+	buf = malloc(cap);
+	if (!buf)
+		exit(2);
+	len = sprintf(buf, "[network]\n");
+	for (int i = 0; i < 200; i++)
+		len += sprintf(buf + len, "allow = h%d.example.com tcp 443\n", i);
+	len += sprintf(buf + len, "deny =");
+	for (int i = 0; i < 56; i++)
+		len += sprintf(buf + len, " d%02d.example.com", i);
+	len += sprintf(buf + len, "\n");
+	if (PARSE_OK(buf, &p)) {
+		CHECK(p.n_allow_names == 200 && p.n_deny_names == 56, "%zu + %zu names",
+		      p.n_allow_names, p.n_deny_names);
+		CHECK_DENY_NAME(&p, 55, "d55.example.com", false, 0, 0, 202, 8 + 55 * 16);
+		policy_free(&p);
+	}
+	/* Addresses do not count toward it. */
+	sprintf(buf + len, "allow = 10.0.0.1 tcp 1\n");
+	if (PARSE_OK(buf, &p))
+		policy_free(&p);
+	sprintf(buf + len, "allow = one.more tcp 1\n");
+	PARSE_BAD(buf, "203:9: too many names (max 256, allow and deny lines together)");
+	sprintf(buf + len - 1, " one.more\n");
+	PARSE_BAD(buf, "202:904: too many names (max 256, allow and deny lines together)");
+
+	/* 16 allow lines for one name or wildcard (the kernel's pairs per address); the 17th is
+	 * refused, however it spells the name. Another pattern has 16 of its own. */
+	len = sprintf(buf, "[network]\n");
+	for (int i = 0; i < 16; i++)
+		len += sprintf(buf + len, "allow = api.example.com tcp %d\n", 8000 + i);
+	for (int i = 0; i < 16; i++)
+		len += sprintf(buf + len, "allow = *.api.example.com tcp %d\n", 8000 + i);
+	len += sprintf(buf + len, "allow = example.com tcp 1\n");
+	if (PARSE_OK(buf, &p)) {
+		CHECK(p.n_allow_names == 33, "%zu names", p.n_allow_names);
+		policy_free(&p);
+	}
+	sprintf(buf + len, "allow = API.example.com. udp 53\n");
+	PARSE_BAD(buf, "35:9: too many allow lines for 'API.example.com.' (max 16 for one name:"
+		  " the protocol/port pairs the kernel keeps per address)");
+	sprintf(buf + len, "allow = *.api.example.com\n");
+	PARSE_BAD(buf, "35:9: too many allow lines for '*.api.example.com' (max 16 for one name:"
+		  " the protocol/port pairs the kernel keeps per address)");
+	free(buf);
+}
+
+static void test_name_matching(void)
+{
+	const struct policy_net_name *out[8];
+	struct policy_net_name exact = { .name = "example.com" };
+	struct policy_net_name wild = { .name = "example.com", .wildcard = true };
+	char norm[POLICY_DNS_NAME_MAX + 1];
+	struct policy p;
+
+	CHECK(policy_name_matches(&exact, "example.com"), "exact");
+	CHECK(!policy_name_matches(&exact, "a.example.com"), "exact matched below");
+	CHECK(!policy_name_matches(&exact, "xexample.com"), "exact matched xexample.com");
+	CHECK(!policy_name_matches(&exact, "example.co"), "exact matched a prefix");
+	CHECK(!policy_name_matches(&exact, "example.com.evil"), "exact matched longer");
+	CHECK(!policy_name_matches(&exact, ""), "exact matched the empty name");
+	CHECK(policy_name_matches(&wild, "a.example.com"), "wildcard one below");
+	CHECK(policy_name_matches(&wild, "a.b.example.com"), "wildcard two below");
+	CHECK(!policy_name_matches(&wild, "example.com"), "wildcard matched its apex");
+	CHECK(!policy_name_matches(&wild, "xexample.com"), "wildcard matched xexample.com");
+	CHECK(!policy_name_matches(&wild, ".example.com"), "wildcard matched an empty label");
+	CHECK(!policy_name_matches(&wild, "a.example.com.evil"), "wildcard matched longer");
+	CHECK(!policy_name_matches(&wild, "com"), "wildcard matched a suffix of its name");
+	/* DNS is case-blind and a name may be asked for with a trailing dot: the same name. */
+	CHECK(policy_name_matches(&exact, "EXAMPLE.Com.") &&
+		      policy_name_matches(&wild, "A.Example.COM"),
+	      "case or trailing dot");
+
+	/* Deny wins over every allow, exact or wildcard; a wildcard deny leaves its apex. */
+	if (PARSE_OK("[network]\nallow = *.example.com tcp 443\nallow = evil.example.com tcp 80\n"
+		     "allow = api.example.com tcp 443\nallow = api.example.com udp 53\n"
+		     "allow = bad.example.com any\ndeny = evil.example.com *.bad.example.com\n",
+		     &p)) {
+		CHECK(policy_name_denied(&p, "evil.example.com"), "evil not denied");
+		CHECK(policy_name_denied(&p, "EVIL.example.com."), "EVIL. not denied");
+		CHECK(policy_name_ports(&p, "evil.example.com", out, 8) == 0, "evil granted");
+		CHECK(policy_name_ports(&p, "Evil.Example.Com", out, 8) == 0, "Evil granted");
+		CHECK(policy_name_ports(&p, "x.bad.example.com", out, 8) == 0, "x.bad granted");
+		CHECK(!policy_name_denied(&p, "bad.example.com"), "wildcard deny took its apex");
+		CHECK(policy_name_ports(&p, "bad.example.com", out, 8) == 2 && out[0]->proto ==
+		      IPPROTO_TCP && out[0]->port == 443 && out[1]->proto == 0 && !out[1]->port,
+		      "bad.example.com: its line and the wildcard's");
+		CHECK(policy_name_ports(&p, "www.example.com", out, 8) == 1 &&
+		      out[0]->wildcard && out[0]->port == 443, "wildcard grant");
+		CHECK(policy_name_ports(&p, "example.com", out, 8) == 0, "apex granted");
+		CHECK(policy_name_ports(&p, "xexample.com", out, 8) == 0, "xexample.com granted");
+		CHECK(policy_name_ports(&p, "example.org", out, 8) == 0, "unlisted granted");
+		/* tcp 443 from the wildcard and api's own line once; udp 53 besides. */
+		CHECK(policy_name_ports(&p, "api.example.com", out, 8) == 2 &&
+		      out[0]->proto == IPPROTO_TCP && out[0]->port == 443 &&
+		      out[1]->proto == IPPROTO_UDP && out[1]->port == 53, "api.example.com pairs");
+		CHECK(policy_name_ports(&p, "api.example.com", out, 1) == 1, "max not kept");
+		CHECK(policy_name_ports(&p, "api.example.com", out, 0) == 0, "max 0 not kept");
+		policy_free(&p);
+	}
+
+	CHECK(!policy_dns_name_normalize("API.Example.COM.", norm) &&
+	      !strcmp(norm, "api.example.com"), "normalize: %s", norm);
+	CHECK(!policy_dns_name_normalize("localhost", norm) && !strcmp(norm, "localhost"),
+	      "normalize one label");
+	CHECK(policy_dns_name_normalize("*.example.com", norm) == -EINVAL, "normalize wildcard");
+	CHECK(policy_dns_name_normalize("b\xc3\xbc" "cher.de", norm) == -EINVAL, "non-ASCII");
+	CHECK(policy_dns_name_normalize("", norm) == -EINVAL, "normalize empty");
+	CHECK(policy_dns_name_normalize(".", norm) == -EINVAL, "normalize root");
+	CHECK(policy_dns_name_normalize("1.2.3.4", norm) == -EINVAL, "normalize address");
+	CHECK(policy_dns_name_normalize("a b.com", norm) == -EINVAL, "normalize space");
+}
+
 static void test_repo_policies(const char *root)
 {
 	char *path = join(root, "policies/function.policy");
@@ -1823,8 +2159,13 @@ static void test_deny(void)
 		  " (expected a path without . or .. components)");
 	PARSE_BAD("[files]\ndeny =\n", "2:1: missing value for 'deny' (expected one or more"
 		  " absolute paths)");
-	PARSE_BAD("[network]\ndeny = /x\n", "2:1: unknown key 'deny' in [network] (expected"
-		  " connect, allow, families, unix_allow; deny belongs in [files])");
+	/* In [network], deny takes names (test_names); a path there is pointed to [files]. */
+	PARSE_BAD("[network]\ndeny = /x\n", "2:8: path '/x' in [network] deny (expected DNS"
+		  " names; paths are denied in [files])");
+	PARSE_BAD("[policy]\ndeny = /x\n", "2:1: unknown key 'deny' in [policy] (expected"
+		  " name, mode; deny belongs in [network] or [files])");
+	PARSE_BAD("[broker]\nread = /x\n", "2:1: unknown key 'read' in [broker] (expected"
+		  " unix, tcp; read belongs in [files])");
 	/* A deny counts toward the paths a policy may have. */
 	{
 		size_t cap = 200000, len;
@@ -2425,6 +2766,8 @@ int main(int argc, char **argv)
 	test_files();
 	test_expand();
 	test_families();
+	test_names();
+	test_name_matching();
 	test_event_json();
 	test_json();
 	test_json_writer();
