@@ -53,7 +53,7 @@ BUILD_PKGS := clang llvm gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev 
 # sqlite3, git and procps (free).
 TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace \
 	runc crun podman containerd systemd yamllint python3-kubernetes bubblewrap logrotate \
-	man-db groff-base nodejs perl jq sqlite3 git procps
+	man-db groff-base nodejs perl jq sqlite3 git procps dnsmasq-base
 DEPS_STAMP := $(OUTPUT)/.deps-build
 
 LIB_SRCS := $(wildcard loader/*.c)

@@ -95,7 +95,7 @@ struct bpfence_tag {
 /* bpfence_policy.flags */
 #define BPFENCE_POLICY_AUDIT (1u << 0)         /* mode = audit: report, allow */
 #define BPFENCE_POLICY_CONNECT_ALLOW (1u << 1) /* connect = allow */
-#define BPFENCE_POLICY_NAMES (1u << 2)         /* names: DNS only to resolver4, name_grants */
+#define BPFENCE_POLICY_NAMES	     (1u << 2) /* names: DNS only to resolver4, name_grants */
 
 /* policies: key __u64 invocation -> value struct bpfence_policy. A tagged cgroup whose
  * invocation has no policy entry is denied everything. */
@@ -113,7 +113,8 @@ struct bpfence_policy {
 	 * (0.0.0.0, ::) and v4-mapped form, whatever the network rules say. Host addresses are
 	 * added to net_broker by user space. */
 	__u16 broker_local_ports[BPFENCE_BROKER_LOCAL_MAX];
-	__u32 resolver4; /* BPFENCE_POLICY_NAMES: the invocation's resolver, 127.x.y.z (net order) */
+	__u32 resolver4; /* BPFENCE_POLICY_NAMES: the invocation's resolver, 127.x.y.z (net order)
+			  */
 	char name[BPFENCE_NAME_MAX];   /* policy name, for audit records */
 	char id[BPFENCE_ID_MAX];       /* the invocation id users see (bpfence run prints it) */
 };
@@ -149,13 +150,13 @@ struct bpfence_net_ports {
  * net_rules, only for policies with BPFENCE_POLICY_NAMES. An expired entry grants nothing but
  * still names the name in a denied connect's record.
  */
-#define BPFENCE_MAX_NAME_GRANTS 65536  /* addresses granted through names, all invocations */
-#define BPFENCE_NAME_GRANTS_MAX 256    /* ... and per invocation (the resolver's bound) */
-#define BPFENCE_DNS_PORT 53
-#define BPFENCE_DOT_PORT 853
+#define BPFENCE_MAX_NAME_GRANTS 65536 /* addresses granted through names, all invocations */
+#define BPFENCE_NAME_GRANTS_MAX 256   /* ... and per invocation (the resolver's bound) */
+#define BPFENCE_DNS_PORT	53
+#define BPFENCE_DOT_PORT	853
 struct bpfence_name_key {
 	__u64 invocation; /* rule set */
-	__u8 addr[16];    /* v4-mapped or v6 */
+	__u8 addr[16];	  /* v4-mapped or v6 */
 };
 struct bpfence_name_grant {
 	__u64 expires_ns; /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) */
@@ -172,19 +173,19 @@ struct bpfence_name_grant {
  * note the call is an ordinary EAFNOSUPPORT. Only root can write the map (it is pinned in bpffs,
  * which tagged tasks never reach).
  */
-#define BPFENCE_DNS_PROTO 0x62666e64
+#define BPFENCE_DNS_PROTO     0x62666e64
 #define BPFENCE_MAX_DNS_NOTES 1024
 /* Why a query was refused (event.mask of BPFENCE_OBJ_DNS records). */
-#define BPFENCE_DNS_UNLISTED 1  /* no allow name matches */
-#define BPFENCE_DNS_DENIED 2    /* a deny name matches the name asked for */
-#define BPFENCE_DNS_CNAME 3     /* the answer's CNAME chain reaches a denied or unlisted name */
-#define BPFENCE_DNS_ADDRESS 4   /* the answer holds an address never granted by name */
-#define BPFENCE_DNS_FULL 5      /* the invocation's set of granted addresses is full */
+#define BPFENCE_DNS_UNLISTED 1 /* no allow name matches */
+#define BPFENCE_DNS_DENIED   2 /* a deny name matches the name asked for */
+#define BPFENCE_DNS_CNAME    3 /* the answer's CNAME chain reaches a denied or unlisted name */
+#define BPFENCE_DNS_ADDRESS  4 /* the answer holds an address never granted by name */
+#define BPFENCE_DNS_FULL     5 /* the invocation's set of granted addresses is full */
 struct bpfence_dns_note {
-	__u64 invocation;       /* the tag's invocation (counters, records) */
+	__u64 invocation; /* the tag's invocation (counters, records) */
 	__u16 qtype;
-	__u16 reason;           /* BPFENCE_DNS_* */
-	__u8 addr[16];          /* BPFENCE_DNS_ADDRESS: the address refused */
+	__u16 reason;		     /* BPFENCE_DNS_* */
+	__u8 addr[16];		     /* BPFENCE_DNS_ADDRESS: the address refused */
 	char name[BPFENCE_PATH_MAX]; /* the name asked for (or the chain's offending name) */
 };
 
@@ -245,16 +246,16 @@ enum bpfence_hook {
 
 /* What kind of denial; indexes bpfence_counters. Keep bpfence_class_name() in step. */
 enum bpfence_class {
-	BPFENCE_CLASS_FILE = 0,  /* file open / path operation outside the policy */
-	BPFENCE_CLASS_CONNECT,   /* inet connect/sendmsg to a destination the policy does not allow */
-	BPFENCE_CLASS_BROKER,    /* the broker, by any alias */
-	BPFENCE_CLASS_UNIX,      /* another unix socket outside the invocation */
-	BPFENCE_CLASS_SOCKET,    /* socket family/type/protocol not granted */
-	BPFENCE_CLASS_SYSTEM,    /* cgroupfs, bpffs, securityfs, bpf(), clone into another cgroup */
-	BPFENCE_CLASS_TASK,      /* signal or ptrace aimed at a process outside the invocation */
-	BPFENCE_CLASS_NOPOLICY,  /* tagged, but the invocation has no policy: everything denied */
-	BPFENCE_CLASS_IPC,       /* SysV IPC or a POSIX message queue of the host's IPC namespace */
-	BPFENCE_CLASS_DNS,       /* a query bpfence's resolver refused (loader/resolver.c) */
+	BPFENCE_CLASS_FILE = 0, /* file open / path operation outside the policy */
+	BPFENCE_CLASS_CONNECT, /* inet connect/sendmsg to a destination the policy does not allow */
+	BPFENCE_CLASS_BROKER,  /* the broker, by any alias */
+	BPFENCE_CLASS_UNIX,    /* another unix socket outside the invocation */
+	BPFENCE_CLASS_SOCKET,  /* socket family/type/protocol not granted */
+	BPFENCE_CLASS_SYSTEM,  /* cgroupfs, bpffs, securityfs, bpf(), clone into another cgroup */
+	BPFENCE_CLASS_TASK,    /* signal or ptrace aimed at a process outside the invocation */
+	BPFENCE_CLASS_NOPOLICY, /* tagged, but the invocation has no policy: everything denied */
+	BPFENCE_CLASS_IPC,	/* SysV IPC or a POSIX message queue of the host's IPC namespace */
+	BPFENCE_CLASS_DNS,	/* a query bpfence's resolver refused (loader/resolver.c) */
 	BPFENCE_CLASS_MAX,
 };
 

@@ -172,7 +172,7 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 	case BPFENCE_OBJ_DNS: {
 		static const char *const reasons[] = {
 			[BPFENCE_DNS_UNLISTED] = "unlisted", [BPFENCE_DNS_DENIED] = "denied",
-			[BPFENCE_DNS_CNAME] = "cname",       [BPFENCE_DNS_ADDRESS] = "address",
+			[BPFENCE_DNS_CNAME] = "cname",	     [BPFENCE_DNS_ADDRESS] = "address",
 			[BPFENCE_DNS_FULL] = "full",
 		};
 		const char *t = dns_type_name(e->port);
@@ -183,8 +183,11 @@ int bpfence_event_json(const struct bpfence_event *e, long long offset, char *bu
 			jsonw_string_field(&w, "qtype", t);
 		else
 			jsonw_uint_field(&w, "qtype", e->port);
-		jsonw_string_field(&w, "reason", e->mask < sizeof(reasons) / sizeof(reasons[0]) &&
-							 reasons[e->mask] ? reasons[e->mask] : "unknown");
+		jsonw_string_field(&w, "reason",
+				   e->mask < sizeof(reasons) / sizeof(reasons[0]) &&
+						   reasons[e->mask]
+					   ? reasons[e->mask]
+					   : "unknown");
 		if (e->mask == BPFENCE_DNS_ADDRESS) {
 			bpfence_addr_str(e->addr, addr, sizeof(addr));
 			jsonw_string_field(&w, "address", addr);

@@ -301,7 +301,7 @@ static int grant_read(struct policy *p, const char *path)
 	if (!n)
 		return -ENOMEM;
 	p->paths = n;
-	n[p->n_paths] = (struct policy_path){ .path = strdup(path), .perm = POLICY_PERM_READ };
+	n[p->n_paths] = (struct policy_path){.path = strdup(path), .perm = POLICY_PERM_READ};
 	if (!n[p->n_paths].path)
 		return -ENOMEM;
 	p->n_paths++;

@@ -71,8 +71,8 @@ struct invocation {
 	bool maps_open, made_cgroup, installed, tagged, made_storage, mounted_storage;
 	bool not_empty; /* the kill did not complete: stays tagged, restricted (fail closed) */
 	struct resolver *resolver; /* a policy with DNS names: its resolver (run) */
-	pid_t resolver_pid;        /* ... serving in this child, 0 if none */
-	uint32_t resolver4;        /* its address, which the policy entry names; 0: none */
+	pid_t resolver_pid;	   /* ... serving in this child, 0 if none */
+	uint32_t resolver4;	   /* its address, which the policy entry names; 0: none */
 
 	/* the running command (invocation_start .. invocation_wait) */
 	int cgfd, pidfd, errfd, sigfd;

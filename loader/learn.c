@@ -37,7 +37,7 @@ enum entry_kind {
 	E_FAMILY,
 	E_UNIX,
 	E_WARN,
-	E_NAME,      /* a bare file name (hooks other than file_open name only the dentry) */
+	E_NAME,	     /* a bare file name (hooks other than file_open name only the dentry) */
 	E_UNIX_NAME, /* a unix socket's bare name */
 };
 
@@ -560,8 +560,10 @@ static int add_inet_name(struct learn *l, const struct learn_record *r, const ch
 
 	snprintf(ex, sizeof(ex), "%s %s", name, example);
 	if (l->policy && policy_name_denied(l->policy, name)) {
-		e = warn_entry(l, "deny", "a deny line of the policy names it, and a deny wins "
-			       "over every allow of a name", name, ex, r->hook);
+		e = warn_entry(l, "deny",
+			       "a deny line of the policy names it, and a deny wins "
+			       "over every allow of a name",
+			       name, ex, r->hook);
 		return e ? set_name_cause(l, e, name) : -ENOMEM;
 	}
 	if (l->policy && policy_allows_name(l->policy, name, r->protocol, r->port)) {

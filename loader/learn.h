@@ -27,7 +27,7 @@ struct learn_record {
 	const char *path, *access;                  /* object file */
 	const char *address, *protocol;             /* object inet */
 	unsigned long port;
-	const char *name;                           /* object inet: the DNS name the invocation's
+	const char *name;			    /* object inet: the DNS name the invocation's
 						     * resolver answered the address for */
 	const char *family;                         /* object inet, socket */
 	long type;                                  /* object socket; -1 when absent */
@@ -41,7 +41,7 @@ struct learn_record {
 struct learn_item {
 	const char *section; /* "files" or "network"; NULL for warnings */
 	const char *key;     /* read, write, exec, map, allow, families, unix_allow */
-	char *value;         /* a path (unquoted) or the rule text (allow: CIDR or NAME first) */
+	char *value;	     /* a path (unquoted) or the rule text (allow: CIDR or NAME first) */
 	unsigned long count; /* denial records behind it */
 	char *example;       /* the first record's object: a full path, "tcp ADDR:PORT", ... */
 	char *hook;          /* the first record's hook */

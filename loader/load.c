@@ -61,10 +61,9 @@ static const char *const optional_link_names[] = {
  * the programs still attached from the first one. The per-CPU event scratch map holds nothing
  * across calls and is not pinned. */
 const char *const bpfence_map_names[] = {
-	"tags",       "policies", "file_rules", "net_rules", "net_broker",
-	"unix_rules", "unix_abstract", "counters", "events", "drops",
-	"name_grants", "dns_notes", "backing_files", "armed_creds", "arm_targets",
-	NULL,
+	"tags",		 "policies",	"file_rules",  "net_rules", "net_broker",  "unix_rules",
+	"unix_abstract", "counters",	"events",      "drops",	    "name_grants", "dns_notes",
+	"backing_files", "armed_creds", "arm_targets", NULL,
 };
 
 static bool debug;
@@ -892,25 +891,27 @@ static int unload_locked(bool force, char *why, size_t n)
 static const struct {
 	__u32 key, value;
 } map_sizes[] = {
-	{ sizeof(__u64), sizeof(struct bpfence_tag) },
-	{ sizeof(__u64), sizeof(struct bpfence_policy) },
-	{ sizeof(struct bpfence_file_key), sizeof(__u32) },
-	{ sizeof(struct bpfence_net_key), sizeof(struct bpfence_net_ports) },
-	{ sizeof(struct bpfence_broker_key), sizeof(__u32) },
-	{ sizeof(struct bpfence_unix_key), sizeof(__u32) },
-	{ sizeof(struct bpfence_unix_abstract_key), sizeof(__u32) },
-	{ sizeof(__u64), sizeof(struct bpfence_counters) },
-	{ 0, 0 },
-	{ sizeof(__u32), sizeof(__u64) },
-	{ sizeof(struct bpfence_name_key), sizeof(struct bpfence_name_grant) },
-	{ sizeof(__u32), sizeof(struct bpfence_dns_note) },
+	{sizeof(__u64), sizeof(struct bpfence_tag)},
+	{sizeof(__u64), sizeof(struct bpfence_policy)},
+	{sizeof(struct bpfence_file_key), sizeof(__u32)},
+	{sizeof(struct bpfence_net_key), sizeof(struct bpfence_net_ports)},
+	{sizeof(struct bpfence_broker_key), sizeof(__u32)},
+	{sizeof(struct bpfence_unix_key), sizeof(__u32)},
+	{sizeof(struct bpfence_unix_abstract_key), sizeof(__u32)},
+	{sizeof(__u64), sizeof(struct bpfence_counters)},
+	{0, 0},
+	{sizeof(__u32), sizeof(__u64)},
+	{sizeof(struct bpfence_name_key), sizeof(struct bpfence_name_grant)},
+	{sizeof(__u32), sizeof(struct bpfence_dns_note)},
 };
 
 /* The fds of m, in bpfence_map_names' order. */
-#define MAP_FDS(m)                                                                          \
-	{ &(m)->tags,       &(m)->policies,    &(m)->file_rules,    &(m)->net_rules,            \
-	  &(m)->net_broker, &(m)->unix_rules,  &(m)->unix_abstract, &(m)->counters,             \
-	  &(m)->events,     &(m)->drops,       &(m)->name_grants,   &(m)->dns_notes }
+#define MAP_FDS(m)                                                                                 \
+	{                                                                                          \
+		&(m)->tags, &(m)->policies, &(m)->file_rules, &(m)->net_rules, &(m)->net_broker,   \
+			&(m)->unix_rules, &(m)->unix_abstract, &(m)->counters, &(m)->events,       \
+			&(m)->drops, &(m)->name_grants, &(m)->dns_notes                            \
+	}
 
 int bpfence_maps_open(struct bpfence_maps *m, char *why, size_t n)
 {

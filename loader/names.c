@@ -31,16 +31,11 @@ const struct bpfence_program bpfence_programs[] = {
 const char *bpfence_class_name(unsigned int class)
 {
 	static const char *const names[BPFENCE_CLASS_MAX] = {
-		[BPFENCE_CLASS_FILE] = "file",
-		[BPFENCE_CLASS_CONNECT] = "connect",
-		[BPFENCE_CLASS_BROKER] = "broker",
-		[BPFENCE_CLASS_UNIX] = "unix",
-		[BPFENCE_CLASS_SOCKET] = "socket",
-		[BPFENCE_CLASS_SYSTEM] = "system",
-		[BPFENCE_CLASS_TASK] = "task",
-		[BPFENCE_CLASS_NOPOLICY] = "nopolicy",
-		[BPFENCE_CLASS_IPC] = "ipc",
-		[BPFENCE_CLASS_DNS] = "dns",
+		[BPFENCE_CLASS_FILE] = "file",	   [BPFENCE_CLASS_CONNECT] = "connect",
+		[BPFENCE_CLASS_BROKER] = "broker", [BPFENCE_CLASS_UNIX] = "unix",
+		[BPFENCE_CLASS_SOCKET] = "socket", [BPFENCE_CLASS_SYSTEM] = "system",
+		[BPFENCE_CLASS_TASK] = "task",	   [BPFENCE_CLASS_NOPOLICY] = "nopolicy",
+		[BPFENCE_CLASS_IPC] = "ipc",	   [BPFENCE_CLASS_DNS] = "dns",
 	};
 
 	return class < BPFENCE_CLASS_MAX && names[class] ? names[class] : "unknown";

@@ -106,28 +106,26 @@ static const struct {
 	unsigned int max_values; /* 0: any number */
 	const char *usage;       /* what a value looks like, for messages */
 } keys[KEY_COUNT] = {
-	[KEY_NAME] = { "name", SEC_POLICY, 1,
-		       "one name of 1-63 characters from A-Z a-z 0-9 _ . -" },
-	[KEY_MODE] = { "mode", SEC_POLICY, 1, "enforce or audit" },
-	[KEY_CONNECT] = { "connect", SEC_NETWORK, 1, "deny or allow" },
-	[KEY_ALLOW] = { "allow", SEC_NETWORK, 3, "CIDR|NAME [tcp|udp|any] [PORT|any]" },
-	[KEY_NET_DENY] = { "deny", SEC_NETWORK, 0,
-			   "one or more DNS names or *.NAME wildcards" },
-	[KEY_FAMILIES] = { "families", SEC_NETWORK, 0,
-			   "address family names such as unix inet inet6" },
-	[KEY_UNIX] = { "unix", SEC_BROKER, 1, "one absolute path or @NAME" },
-	[KEY_TCP] = { "tcp", SEC_BROKER, 1, "one ADDR:PORT or [IPV6]:PORT" },
-	[KEY_READ] = { "read", SEC_FILES, 0, "one or more absolute paths" },
-	[KEY_WRITE] = { "write", SEC_FILES, 0, "one or more absolute paths" },
-	[KEY_EXEC] = { "exec", SEC_FILES, 0, "one or more absolute paths" },
-	[KEY_MAP] = { "map", SEC_FILES, 0, "one or more absolute paths" },
-	[KEY_DENY] = { "deny", SEC_FILES, 0, "one or more absolute paths" },
-	[KEY_UNIX_ALLOW] = { "unix_allow", SEC_NETWORK, 0,
-			     "one or more absolute socket paths or @NAMEs" },
-	[KEY_PERMIT] = { "permit", SEC_SYSCALLS, 0,
-			 "io_uring, ptrace, perf_event_open, userfaultfd, keyctl" },
-	[KEY_DISK_MAX] = { "disk_max", SEC_LIMITS, 1, "a size such as 256M or 1G (at least 1M)" },
-	[KEY_DISK_INODES] = { "disk_inodes", SEC_LIMITS, 1, "a count of at least 64" },
+	[KEY_NAME] = {"name", SEC_POLICY, 1, "one name of 1-63 characters from A-Z a-z 0-9 _ . -"},
+	[KEY_MODE] = {"mode", SEC_POLICY, 1, "enforce or audit"},
+	[KEY_CONNECT] = {"connect", SEC_NETWORK, 1, "deny or allow"},
+	[KEY_ALLOW] = {"allow", SEC_NETWORK, 3, "CIDR|NAME [tcp|udp|any] [PORT|any]"},
+	[KEY_NET_DENY] = {"deny", SEC_NETWORK, 0, "one or more DNS names or *.NAME wildcards"},
+	[KEY_FAMILIES] = {"families", SEC_NETWORK, 0,
+			  "address family names such as unix inet inet6"},
+	[KEY_UNIX] = {"unix", SEC_BROKER, 1, "one absolute path or @NAME"},
+	[KEY_TCP] = {"tcp", SEC_BROKER, 1, "one ADDR:PORT or [IPV6]:PORT"},
+	[KEY_READ] = {"read", SEC_FILES, 0, "one or more absolute paths"},
+	[KEY_WRITE] = {"write", SEC_FILES, 0, "one or more absolute paths"},
+	[KEY_EXEC] = {"exec", SEC_FILES, 0, "one or more absolute paths"},
+	[KEY_MAP] = {"map", SEC_FILES, 0, "one or more absolute paths"},
+	[KEY_DENY] = {"deny", SEC_FILES, 0, "one or more absolute paths"},
+	[KEY_UNIX_ALLOW] = {"unix_allow", SEC_NETWORK, 0,
+			    "one or more absolute socket paths or @NAMEs"},
+	[KEY_PERMIT] = {"permit", SEC_SYSCALLS, 0,
+			"io_uring, ptrace, perf_event_open, userfaultfd, keyctl"},
+	[KEY_DISK_MAX] = {"disk_max", SEC_LIMITS, 1, "a size such as 256M or 1G (at least 1M)"},
+	[KEY_DISK_INODES] = {"disk_inodes", SEC_LIMITS, 1, "a count of at least 64"},
 };
 
 /* "name, mode": the keys of a section, in table order, for "unknown key" messages. */
@@ -610,8 +608,8 @@ static int parse_cidr(struct parser *ps, const struct token *t, struct policy_ne
 enum name_error {
 	NAME_OK,
 	NAME_NON_ASCII,
-	NAME_STAR,         /* a '*' anywhere but a leading "*." */
-	NAME_NOTHING,      /* "*." and nothing after it */
+	NAME_STAR,    /* a '*' anywhere but a leading "*." */
+	NAME_NOTHING, /* "*." and nothing after it */
 	NAME_CHAR,
 	NAME_EMPTY_LABEL,
 	NAME_LONG_LABEL,
@@ -714,32 +712,43 @@ static int parse_name(struct parser *ps, const struct token *t, struct policy_ne
 	case NAME_OK:
 		return 0;
 	case NAME_NON_ASCII:
-		return perr(ps, col, "non-ASCII byte in name " ECHO_FMT " (names are ASCII:"
+		return perr(ps, col,
+			    "non-ASCII byte in name " ECHO_FMT " (names are ASCII:"
 			    " write an internationalised name in its IDNA \"xn--\" form)",
 			    ECHO(t->s, t->len));
 	case NAME_STAR:
-		return perr(ps, col, "'*' in name " ECHO_FMT " (expected a wildcard as *.NAME, e.g."
-			    " *.example.com: every name below example.com)", ECHO(t->s, t->len));
+		return perr(ps, col,
+			    "'*' in name " ECHO_FMT " (expected a wildcard as *.NAME, e.g."
+			    " *.example.com: every name below example.com)",
+			    ECHO(t->s, t->len));
 	case NAME_NOTHING:
-		return perr(ps, col, "no name after '*.' (expected a wildcard as *.NAME, e.g."
+		return perr(ps, col,
+			    "no name after '*.' (expected a wildcard as *.NAME, e.g."
 			    " *.example.com: every name below example.com)");
 	case NAME_CHAR:
-		return perr(ps, col, "bad character '%c' in name " ECHO_FMT " (expected labels of"
-			    " a-z 0-9 _ - separated by dots)", t->s[off], ECHO(t->s, t->len));
+		return perr(ps, col,
+			    "bad character '%c' in name " ECHO_FMT " (expected labels of"
+			    " a-z 0-9 _ - separated by dots)",
+			    t->s[off], ECHO(t->s, t->len));
 	case NAME_EMPTY_LABEL:
-		return perr(ps, col, "empty label in name " ECHO_FMT " (expected labels of 1-63"
-			    " characters separated by single dots)", ECHO(t->s, t->len));
+		return perr(ps, col,
+			    "empty label in name " ECHO_FMT " (expected labels of 1-63"
+			    " characters separated by single dots)",
+			    ECHO(t->s, t->len));
 	case NAME_LONG_LABEL:
 		return perr(ps, col, "label longer than 63 characters in name " ECHO_FMT,
 			    ECHO(t->s, t->len));
 	case NAME_HYPHEN:
-		return perr(ps, col, "'-' at the start or end of a label in name " ECHO_FMT
-			    " (expected a letter, digit or _ there)", ECHO(t->s, t->len));
+		return perr(ps, col,
+			    "'-' at the start or end of a label in name " ECHO_FMT
+			    " (expected a letter, digit or _ there)",
+			    ECHO(t->s, t->len));
 	case NAME_LONG:
 		return perr(ps, col, "name " ECHO_FMT " longer than %d characters",
 			    ECHO(t->s, t->len), POLICY_DNS_NAME_MAX);
 	case NAME_DIGITS:
-		return perr(ps, col, "all-digit last label in name " ECHO_FMT " (expected a name"
+		return perr(ps, col,
+			    "all-digit last label in name " ECHO_FMT " (expected a name"
 			    " such as api.example.com, or an address of only digits and dots)",
 			    ECHO(t->s, t->len));
 	}
@@ -766,7 +775,8 @@ static int add_allow_name(struct parser *ps, struct policy_net_name *r)
 		same += p->allow_names[i].wildcard == r->wildcard &&
 			!strcmp(p->allow_names[i].name, r->name);
 	if (same >= BPFENCE_NET_PORTS_MAX)
-		return perr(ps, t->col, "too many allow lines for " ECHO_FMT " (max %d for one"
+		return perr(ps, t->col,
+			    "too many allow lines for " ECHO_FMT " (max %d for one"
 			    " name: the protocol/port pairs the kernel keeps per address)",
 			    ECHO(t->s, t->len), BPFENCE_NET_PORTS_MAX);
 	if (grow((void **)&p->allow_names, &ps->cap_allow_names, p->n_allow_names,
@@ -780,7 +790,7 @@ static int add_allow(struct parser *ps)
 {
 	struct policy *p = &ps->p;
 	const struct token *t0 = &ps->tok[0];
-	struct policy_net_rule r = { .loc = { ps->line, t0->col } };
+	struct policy_net_rule r = {.loc = {ps->line, t0->col}};
 	struct policy_net_name n = {};
 	bool name = !is_address(t0);
 	uint16_t port;
@@ -841,12 +851,16 @@ static int add_deny_names(struct parser *ps)
 		int ret;
 
 		if (is_address(t) && t->len && (t->s[0] == '/' || t->s[0] == '$'))
-			return perr(ps, t->col, "path " ECHO_FMT " in [network] deny (expected DNS"
-				    " names; paths are denied in [files])", ECHO(t->s, t->len));
+			return perr(ps, t->col,
+				    "path " ECHO_FMT " in [network] deny (expected DNS"
+				    " names; paths are denied in [files])",
+				    ECHO(t->s, t->len));
 		if (is_address(t))
-			return perr(ps, t->col, "address " ECHO_FMT " in deny (expected DNS names"
+			return perr(ps, t->col,
+				    "address " ECHO_FMT " in deny (expected DNS names"
 				    " such as evil.example.com or *.example.com; an address no"
-				    " allow line covers is denied already)", ECHO(t->s, t->len));
+				    " allow line covers is denied already)",
+				    ECHO(t->s, t->len));
 		ret = count_name(ps, t);
 		if (!ret)
 			ret = parse_name(ps, t, &n);
@@ -1318,7 +1332,8 @@ static int check_names(struct parser *ps)
 	     (p->deny_names[0].loc.line == first->line && p->deny_names[0].loc.col < first->col)))
 		first = &p->deny_names[0].loc;
 	ps->line = first->line;
-	return perr(ps, first->col, "names need connect = deny: with connect = allow every address"
+	return perr(ps, first->col,
+		    "names need connect = deny: with connect = allow every address"
 		    " is reachable whatever a name resolves to");
 }
 

@@ -28,7 +28,7 @@
 #define POLICY_NAME_MAX 64
 #define POLICY_ERR_MAX 512
 #define POLICY_DNS_NAME_MAX 253
-#define POLICY_NAMES_MAX 256
+#define POLICY_NAMES_MAX    256
 
 enum policy_mode {
 	POLICY_MODE_ENFORCE = 0,
@@ -65,8 +65,8 @@ struct policy_net_rule {
 /* [network] allow = NAME ... / deny = NAME: a DNS name, or with `wildcard` every name below it. */
 struct policy_net_name {
 	char name[POLICY_DNS_NAME_MAX + 1]; /* lower case, no trailing dot, without the "*." */
-	bool wildcard;                      /* "*.name": names below name, not name itself */
-	uint8_t proto;                      /* as policy_net_rule; 0 for deny names */
+	bool wildcard;			    /* "*.name": names below name, not name itself */
+	uint8_t proto;			    /* as policy_net_rule; 0 for deny names */
 	uint16_t port;
 	struct policy_loc loc;
 };

@@ -24,7 +24,7 @@
 #include "dns.h"
 #include "resolver.h"
 
-#define MSG_MAX 65535
+#define MSG_MAX	   65535
 #define BIND_TRIES 32
 
 bool resolver_needed(const struct policy *p)
@@ -52,7 +52,8 @@ int resolver_upstreams(struct resolver *r, const char *conf)
 	FILE *f = fopen(conf, "re");
 
 	if (!f) {
-		bpfence_report("cannot find the host's nameservers", "%s: %s", conf, strerror(errno));
+		bpfence_report("cannot find the host's nameservers", "%s: %s", conf,
+			       strerror(errno));
 		return -1;
 	}
 	r->n_up = 0;
@@ -101,7 +102,7 @@ void resolver_close(struct resolver *r)
 
 static int listen_on(struct resolver *r, uint32_t a4)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
 	int one = 1;
 
 	sa.sin_addr.s_addr = a4;
@@ -135,12 +136,14 @@ int resolver_open(struct resolver *r)
 		}
 	} else {
 		/* 127.128.0.1 - 127.254.255.254: clear of 127.0.0.1, systemd's 127.0.0.53 and
-		 * Debian's 127.0.1.1. The whole of 127/8 is the loopback's: nothing to configure. */
+		 * Debian's 127.0.1.1. The whole of 127/8 is the loopback's: nothing to configure.
+		 */
 		for (int i = 0; i < BIND_TRIES; i++) {
 			uint8_t rnd[3];
 
 			if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-				return e = -errno, bpfence_report("getrandom", "%s", strerror(-e)), -1;
+				return e = -errno, bpfence_report("getrandom", "%s", strerror(-e)),
+				       -1;
 			e = listen_on(r, htonl(0x7f000000u | (128u + rnd[0] % 127) << 16 |
 					       (unsigned)rnd[1] << 8 | (1u + rnd[2] % 254)));
 			if (e != -EADDRINUSE)
@@ -148,7 +151,7 @@ int resolver_open(struct resolver *r)
 		}
 	}
 	if (e) {
-		struct in_addr a = { r->addr4 };
+		struct in_addr a = {r->addr4};
 
 		bpfence_report("cannot start the invocation's resolver", "%s:53: %s",
 			       r->addr4 ? inet_ntop(AF_INET, &a, text, sizeof(text)) : "127.x.y.z",
@@ -160,7 +163,7 @@ int resolver_open(struct resolver *r)
 
 int resolver_mount(const struct resolver *r, const char *path)
 {
-	struct in_addr a = { r->addr4 };
+	struct in_addr a = {r->addr4};
 	char text[INET_ADDRSTRLEN], body[256];
 	int n, e;
 
@@ -192,10 +195,10 @@ int resolver_mount(const struct resolver *r, const char *path)
 /* Never granted through a name, whatever it answers: only a CIDR line opens these. */
 static bool never_by_name(const uint8_t a[16])
 {
-	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	static const uint8_t nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	static const uint8_t nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
 	/* fd00:ec2::254 */
-	static const uint8_t ec2[16] = { 0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x54 };
+	static const uint8_t ec2[16] = {0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x54};
 	static const uint8_t zero[16];
 
 	if (!memcmp(a, mapped, 12) || !memcmp(a, nat64, 12)) {
@@ -211,8 +214,8 @@ static bool never_by_name(const uint8_t a[16])
 static void note(const struct resolver *r, const char *name, uint16_t qtype, int reason,
 		 const uint8_t *addr)
 {
-	struct bpfence_dns_note n = { .invocation = r->invocation, .qtype = qtype,
-				      .reason = (uint16_t)reason };
+	struct bpfence_dns_note n = {
+		.invocation = r->invocation, .qtype = qtype, .reason = (uint16_t)reason};
 	__u32 tid = (__u32)gettid();
 	int fd;
 
@@ -234,7 +237,7 @@ static void reclaim(struct resolver *r, uint64_t now)
 	size_t k = 0;
 
 	for (size_t i = 0; i < r->n_granted; i++) {
-		struct bpfence_name_key key = { .invocation = r->rules };
+		struct bpfence_name_key key = {.invocation = r->rules};
 
 		if (r->granted[i].expires_ns > now) {
 			r->granted[k++] = r->granted[i];
@@ -252,7 +255,7 @@ static void reclaim(struct resolver *r, uint64_t now)
 static int grant(struct resolver *r, const uint8_t addr[16], uint32_t ttl, const char *name,
 		 struct policy_net_name const *const *rules, size_t n)
 {
-	struct bpfence_name_key key = { .invocation = r->rules };
+	struct bpfence_name_key key = {.invocation = r->rules};
 	struct bpfence_name_grant g = {}, old;
 	uint64_t now = boot_ns();
 	size_t slot = r->n_granted;
@@ -283,8 +286,8 @@ static int grant(struct resolver *r, const uint8_t addr[16], uint32_t ttl, const
 		for (__u32 j = 0; j < g.n; j++)
 			have |= g.p[j].port == rules[i]->port && g.p[j].proto == rules[i]->proto;
 		if (!have && g.n < BPFENCE_NET_PORTS_MAX)
-			g.p[g.n++] = (struct bpfence_net_port){ .port = rules[i]->port,
-								.proto = rules[i]->proto };
+			g.p[g.n++] = (struct bpfence_net_port){.port = rules[i]->port,
+							       .proto = rules[i]->proto};
 	}
 	if (bpf_map_update_elem(r->grants_fd, &key, &g, BPF_ANY))
 		return -errno;
@@ -299,21 +302,21 @@ static int grant(struct resolver *r, const uint8_t addr[16], uint32_t ttl, const
 static ssize_t ask_tcp(const struct resolver *r, int i, const uint8_t *msg, size_t len,
 		       uint8_t *out, size_t outlen)
 {
-	uint8_t hdr[2] = { (uint8_t)(len >> 8), (uint8_t)len };
+	uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
 	struct pollfd pfd;
 	size_t got = 0, want = 0;
 	ssize_t k;
 	int fd = socket(r->up[i].ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct timeval tv = { .tv_sec = RESOLVER_TIMEOUT_MS / 1000 };
+	struct timeval tv = {.tv_sec = RESOLVER_TIMEOUT_MS / 1000};
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (connect(fd, (struct sockaddr *)&r->up[i], r->up_len[i]) ||
-	    write(fd, hdr, 2) != 2 || write(fd, msg, len) != (ssize_t)len)
+	if (connect(fd, (struct sockaddr *)&r->up[i], r->up_len[i]) || write(fd, hdr, 2) != 2 ||
+	    write(fd, msg, len) != (ssize_t)len)
 		goto fail;
-	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 	while (got < 2 + want || got < 2) {
 		uint8_t *dst = got < 2 ? hdr + got : out + got - 2;
 		size_t room = got < 2 ? 2 - got : want - (got - 2);
@@ -366,8 +369,8 @@ static size_t upstream_query(const struct dns_query *q, uint16_t id, uint8_t *ou
 
 /* The answer of the first nameserver that gives one, to q, asked with an unpredictable id of
  * our own; the client's id is put back. Its length, or -1. */
-static ssize_t ask(const struct resolver *r, const struct dns_query *q, uint8_t *out,
-		   size_t outlen, struct dns_answer *a)
+static ssize_t ask(const struct resolver *r, const struct dns_query *q, uint8_t *out, size_t outlen,
+		   struct dns_answer *a)
 {
 	uint8_t msg[DNS_HEADER_LEN + DNS_NAME_MAX + 2 + 4];
 
@@ -389,7 +392,7 @@ static ssize_t ask(const struct resolver *r, const struct dns_query *q, uint8_t 
 		    send(fd, msg, len, 0) == (ssize_t)len) {
 			long long deadline = bpfence_mono_ms() + RESOLVER_TIMEOUT_MS;
 
-			pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+			pfd = (struct pollfd){.fd = fd, .events = POLLIN};
 			for (;;) {
 				long long left = deadline - bpfence_mono_ms();
 
@@ -527,7 +530,7 @@ static void serve_tcp(struct resolver *r)
 {
 	static uint8_t msg[MSG_MAX], out[MSG_MAX + 2];
 	int fd = accept4(r->tcp, NULL, NULL, SOCK_CLOEXEC);
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
 
 	if (fd < 0)
 		return;
@@ -566,8 +569,7 @@ done:
 
 void resolver_step(struct resolver *r, int timeout_ms)
 {
-	struct pollfd pfd[2] = { { .fd = r->udp, .events = POLLIN },
-				 { .fd = r->tcp, .events = POLLIN } };
+	struct pollfd pfd[2] = {{.fd = r->udp, .events = POLLIN}, {.fd = r->tcp, .events = POLLIN}};
 
 	if (poll(pfd, 2, timeout_ms) <= 0)
 		return;
@@ -581,7 +583,7 @@ void resolver_step(struct resolver *r, int timeout_ms)
  * load lock above all, which would keep `unload` waiting for as long as it lives). */
 static void keep_only_own_fds(const struct resolver *r)
 {
-	int keep[4] = { r->udp, r->tcp, r->grants_fd, r->notes_fd };
+	int keep[4] = {r->udp, r->tcp, r->grants_fd, r->notes_fd};
 	unsigned int from = 3;
 
 	for (int i = 0; i < 4; i++)

@@ -37,27 +37,27 @@
 #include "libbpfence.h"
 #include "policy.h"
 
-#define RESOLVER_TTL_MAX 3600      /* seconds an answer may be granted (and cached) for */
-#define RESOLVER_GRACE_S 3         /* a connect started right at expiry still works */
-#define RESOLVER_GRANTS_MAX BPFENCE_NAME_GRANTS_MAX
-#define RESOLVER_UPSTREAM_MAX 3    /* nameservers used, as glibc (MAXNS) */
-#define RESOLVER_TIMEOUT_MS 2000   /* per nameserver, and per TCP client */
-#define RESOLVER_HOST_CONF "/etc/resolv.conf"
+#define RESOLVER_TTL_MAX      3600 /* seconds an answer may be granted (and cached) for */
+#define RESOLVER_GRACE_S      3	   /* a connect started right at expiry still works */
+#define RESOLVER_GRANTS_MAX   BPFENCE_NAME_GRANTS_MAX
+#define RESOLVER_UPSTREAM_MAX 3	   /* nameservers used, as glibc (MAXNS) */
+#define RESOLVER_TIMEOUT_MS   2000 /* per nameserver, and per TCP client */
+#define RESOLVER_HOST_CONF    "/etc/resolv.conf"
 
 struct resolver {
 	/* what the caller sets */
 	const struct policy *policy;
-	bool audit;      /* mode = audit (the policy's, or --audit) */
-	__u64 invocation; /* the tag's invocation: records and counters */
-	__u64 rules;      /* the rule set the grants are keyed by */
+	bool audit;		 /* mode = audit (the policy's, or --audit) */
+	__u64 invocation;	 /* the tag's invocation: records and counters */
+	__u64 rules;		 /* the rule set the grants are keyed by */
 	int grants_fd, notes_fd; /* name_grants, dns_notes */
 
 	/* what resolver_upstreams and resolver_open make */
 	struct sockaddr_storage up[RESOLVER_UPSTREAM_MAX];
 	socklen_t up_len[RESOLVER_UPSTREAM_MAX];
 	int n_up;
-	uint32_t addr4;  /* 127.x.y.z, network order */
-	int udp, tcp;    /* listening sockets, -1 when closed */
+	uint32_t addr4; /* 127.x.y.z, network order */
+	int udp, tcp;	/* listening sockets, -1 when closed */
 
 	/* what it granted: the per-invocation bound */
 	struct {

@@ -105,7 +105,7 @@ int sandbox_terminate(const struct sandbox *s, const char *reason, bool keeper)
 	if (!keeper) {
 		kpid = sandbox_keeper_pid(s->id, &kfd);
 		if (kpid > 0) {
-			struct pollfd pfd = { .fd = kfd, .events = POLLIN };
+			struct pollfd pfd = {.fd = kfd, .events = POLLIN};
 
 			/* Gone before the rules go: its resolver grants nothing after them. */
 			syscall(SYS_pidfd_send_signal, kfd, SIGKILL, NULL, 0);
@@ -126,8 +126,8 @@ int sandbox_terminate(const struct sandbox *s, const char *reason, bool keeper)
 	}
 	/* What stays is a tombstone (meta and ended), so that later commands can say the sandbox
 	 * ended, and how, rather than that it never was. */
-	for (const char *const *f = (const char *const[]){ "policy", "busy", "activity", "keeper",
-							   "keeper.lock", "resolver", NULL };
+	for (const char *const *f = (const char *const[]){"policy", "busy", "activity", "keeper",
+							  "keeper.lock", "resolver", NULL};
 	     *f; f++) {
 		sandbox_path(path, sizeof(path), s->id, *f);
 		unlink(path);

@@ -11,6 +11,7 @@ every runtime does.
   nameserver                         the nameserver /etc/resolv.conf names
   wait FILE                          wait (at most 60 s) until FILE exists
   sleep SECONDS
+  touch FILE
 """
 import errno
 import os
@@ -91,8 +92,13 @@ def sleep(seconds):
     return "slept"
 
 
+def touch(path):
+    open(path, "w").close()
+    return "touched"
+
+
 STEPS = {"connect": connect, "query": query, "nameserver": nameserver, "wait": wait,
-         "sleep": sleep}
+         "sleep": sleep, "touch": touch}
 for step in sys.argv[1:]:
     w = step.split()
     print(STEPS[w[0]](*w[1:]), flush=True)

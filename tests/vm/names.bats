@@ -37,6 +37,7 @@ setup_file() {
 		--address=/w.test/127.0.0.12 \
 		--address=/a.test/127.0.0.13 \
 		--cname=alias.test,api.test \
+		--host-record=bad.a.test,127.0.0.13 \
 		--cname=sneaky.test,bad.a.test \
 		--host-record=short.test,127.0.0.14,1 \
 		--host-record=rebind.test,127.0.0.1 \
@@ -218,13 +219,14 @@ run_names_untagged() {
 	b=$POLICY
 	# A resolves api.test, says where its resolver is, and stays until B is done.
 	"$BPFENCE" run --policy "$a" --source "$SOURCE" -- /bin/sh -c \
-		"/usr/bin/python3 $SOURCE/names.py 'connect api.test 18161' nameserver >$shared/a.out; touch $shared/a.ready; /usr/bin/python3 $SOURCE/names.py 'wait $shared/b.done'" &
+		"/usr/bin/python3 $SOURCE/names.py 'connect api.test 18161' nameserver >$shared/a.out; /usr/bin/python3 $SOURCE/names.py 'touch $shared/a.ready' 'wait $shared/b.done'" >/dev/null &
 	local pid=$!
 	local i
 	for ((i = 0; i < 300; i++)); do
 		[[ -e $shared/a.ready ]] && break
 		sleep 0.1
 	done
+	[[ -e $shared/a.ready ]] || fail "A did not get ready"
 	mapfile -t got <"$shared/a.out"
 	[[ ${got[0]} == "ok 127.0.0.10" && ${got[1]} == 127.* ]] || fail "A: ${got[*]}"
 	POLICY=$b
@@ -272,7 +274,7 @@ run_names_untagged() {
 	[[ -z $(bpftool map dump pinned /sys/fs/bpf/bpfence/maps/name_grants | grep -v '^\[\]$\|^Found 0') ]] ||
 		fail "grants left: $(bpftool map dump pinned /sys/fs/bpf/bpfence/maps/name_grants)"
 	run_names_untagged "connect api.test 18181" "connect other.test 18181"
-	assert_steps "ok 127.0.0.10" "resolve EAI_AGAIN"
+	assert_steps "ok 127.0.0.10" "ECONNREFUSED 127.0.0.11"
 }
 
 @test "audit mode: unlisted names resolve, queries and connects are recorded as audited; learn proposes the names" {
