@@ -839,9 +839,9 @@ static int policy_entry(const struct policy *p, const struct policy_vars *vars, 
 	if (p->n_allow_names || p->n_deny_names) {
 		if (!vars || !vars->resolver4)
 			return fail(why, n, EOPNOTSUPP,
-				    "policy '%s' names DNS names, which only "
-				    "the resolver `bpfence run` and `bpfence sandbox` start for an "
-				    "invocation can answer (`tag` and `oci-hook` do not)",
+				    "policy '%s' names DNS names, which only the resolver that "
+				    "`bpfence run`, `sandbox` and `oci-hook` start for an invocation "
+				    "can answer (`tag` starts none: use CIDR lines there)",
 				    p->name);
 		bp->flags |= BPFENCE_POLICY_NAMES;
 		bp->resolver4 = vars->resolver4;

@@ -293,21 +293,6 @@ int invocation_bind_shm(const char *storage)
 	return 0;
 }
 
-/* One more read grant in p: `path` (the invocation's resolv.conf). */
-static int grant_read(struct policy *p, const char *path)
-{
-	struct policy_path *n = realloc(p->paths, (p->n_paths + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	p->paths = n;
-	n[p->n_paths] = (struct policy_path){.path = strdup(path), .perm = POLICY_PERM_READ};
-	if (!n[p->n_paths].path)
-		return -ENOMEM;
-	p->n_paths++;
-	return 0;
-}
-
 int invocation_resolver(struct invocation *inv)
 {
 	char conf[PATH_MAX];
@@ -345,7 +330,7 @@ int invocation_resolver_use(struct invocation *inv, uint32_t addr4)
 	char conf[PATH_MAX];
 
 	snprintf(conf, sizeof(conf), "%s/resolv.conf", inv->storage);
-	if (grant_read(&inv->policy, conf)) {
+	if (policy_add_read(&inv->policy, conf)) {
 		bpfence_report("cannot start the invocation's resolver", "%s", strerror(ENOMEM));
 		return -1;
 	}

@@ -19,6 +19,7 @@
 
 #include "json.h"
 #include "oci.h"
+#include "resolver.h"
 
 /* Read at most max bytes from fd into a NUL-terminated string; a NUL inside is refused. */
 char *oci_read_text(int fd, size_t max, const char *what)
@@ -318,6 +319,66 @@ static void free_record(struct record *rec)
 	free(rec->text);
 }
 
+/* The container's resolv.conf beside its record: RECORD_DIR/ID.resolv.conf for ID.json. */
+static void resolv_path(const char *rec_path, char *buf, size_t n)
+{
+	size_t l = strlen(rec_path);
+
+	snprintf(buf, n, "%.*s.resolv.conf", (int)(l > 5 ? l - 5 : l), rec_path);
+}
+
+/* A record and what lies beside it gone. */
+static void remove_record(const char *rec_path)
+{
+	char conf[PATH_MAX];
+
+	resolv_path(rec_path, conf, sizeof(conf));
+	unlink(conf);
+	unlink(rec_path);
+}
+
+/*
+ * For a policy with names: the container's resolver, listening in its network namespace (the
+ * host's when it has none), and its /etc/resolv.conf bound, in its mount namespace, to a file
+ * naming only that resolver (RECORD_DIR/ID.resolv.conf); p reads that file. The daemon starts
+ * later (resolver_daemon), once the policy is in. 0, 1 for a container that cannot have one (no
+ * /etc/resolv.conf in its image), EXIT_BPFENCE (reported).
+ */
+static int oci_resolver(const struct oci_container *c, const char *root_path, const char *rootfs,
+			const char *rec_path, struct policy *p, const struct bpfence_maps *m,
+			__u64 cgid, struct resolver *r)
+{
+	char target[PATH_MAX], conf[PATH_MAX], seen[PATH_MAX];
+	struct stat st;
+
+	snprintf(seen, sizeof(seen), "%s/etc/resolv.conf", rootfs);
+	if (stat(seen, &st) || !S_ISREG(st.st_mode)) {
+		bpfence_report("refused", "policy '%s' names DNS names, and the container has no "
+			       "/etc/resolv.conf file to point at bpfence's resolver: add one (any "
+			       "content) to its image", p->name);
+		return 1;
+	}
+	if (root_path[0] == '/')
+		snprintf(target, sizeof(target), "%s/etc/resolv.conf", root_path);
+	else
+		snprintf(target, sizeof(target), "%s/%s/etc/resolv.conf", c->bundle, root_path);
+	resolv_path(rec_path, conf, sizeof(conf));
+	resolver_init(r);
+	r->policy = p;
+	r->audit = p->mode == POLICY_MODE_AUDIT;
+	r->invocation = r->rules = cgid;
+	r->grants_fd = m->name_grants;
+	r->notes_fd = m->dns_notes;
+	if (resolver_upstreams(r, RESOLVER_HOST_CONF) || resolver_open_in(r, (pid_t)c->pid) ||
+	    resolver_mount_in(r, conf, (pid_t)c->pid, target) ||
+	    policy_add_read(p, "/etc/resolv.conf")) {
+		resolver_close(r);
+		unlink(conf);
+		return EXIT_BPFENCE;
+	}
+	return 0;
+}
+
 /* Remove what the record stands for: the policy, rules and counters of its invocation, and the
  * tags of its cgroups if they still exist (the kernel drops a removed cgroup's tag itself). */
 static void release(const struct bpfence_maps *m, const struct record *rec, const char *root)
@@ -352,7 +413,7 @@ void oci_collect(const struct bpfence_maps *m, const char *root, const char *ski
 		snprintf(dir, sizeof(dir), "%s%s", root, rec.cgroup);
 		if (cgroup_id(dir, &id) || id != rec.cgid) {
 			release(m, &rec, root);
-			unlink(path);
+			remove_record(path);
 			if (bpfence_debug()) {
 				char a[BPFENCE_TEXT_MAX(PATH_MAX)], b[BPFENCE_TEXT_MAX(PATH_MAX)];
 
@@ -383,7 +444,7 @@ int oci_poststop(const char *id, const char *root, struct bpfence_maps *m, bool 
 		oci_collect(m, root, path);
 	}
 	free_record(&rec);
-	unlink(path);
+	remove_record(path);
 	return 0;
 }
 
@@ -397,8 +458,11 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 	const char *cgroups_path = NULL, *root_path;
 	struct policy p = {};
 	char *conf_text = NULL;
+	struct resolver res;
 	__u64 cgid, existing;
 	int fd, r, status = 1;
+
+	resolver_init(&res);
 
 	snprintf(policy_file, sizeof(policy_file), "%s/%s.policy", c->policy_dir, c->policy_name);
 	if (policy_parse_file(policy_file, &p, err, sizeof(err))) {
@@ -520,7 +584,7 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 		}
 		release(m, &old, root);
 		free_record(&old);
-		unlink(rec_path);
+		remove_record(rec_path);
 	}
 	/* The record first: a hook killed past this point (its timeout) leaves entries that the
 	 * next hook run collects once the runtime has removed the cgroup. */
@@ -529,16 +593,44 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 		bpfence_report("cannot record the container", "%s: %s", rec_path, strerror(-r));
 		goto out;
 	}
+	if (resolver_needed(&p)) {
+		r = oci_resolver(c, root_path, rootfs, rec_path, &p, m, cgid, &res);
+		if (r) {
+			remove_record(rec_path);
+			status = r;
+			goto out;
+		}
+		vars.resolver4 = res.addr4;
+	}
 	if (invocation_adopt(m, dir, cgid, inv_id, &p, &vars, BPFENCE_TAG_FROM_EXEC, ADOPT_CANARY)) {
-		unlink(rec_path);
+		remove_record(rec_path);
 		status = EXIT_BPFENCE; /* the canary was not denied: enforcement is not active */
 		goto out;
+	}
+	/* The resolver serves from before the container's program starts until its cgroup is
+	 * gone; without it the policy's names could not work, so the container does not start. */
+	if (resolver_needed(&p)) {
+		int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (cgfd < 0 || resolver_daemon(&res, cgfd) < 0) {
+			if (cgfd < 0)
+				bpfence_report("cannot start the container's resolver", "%s: %s", dir,
+					       strerror(errno));
+			else
+				close(cgfd);
+			invocation_release(m, dir, cgid);
+			remove_record(rec_path);
+			status = EXIT_BPFENCE;
+			goto out;
+		}
+		close(cgfd);
 	}
 	snprintf(out->cgroup, sizeof(out->cgroup), "%s", cg);
 	snprintf(out->policy, sizeof(out->policy), "%s", p.name);
 	snprintf(out->invocation, sizeof(out->invocation), "%s", inv_id);
 	status = 0;
 out:
+	resolver_close(&res);
 	json_object_free(&root_o);
 	json_object_free(&linux_o);
 	json_object_free(&conf);

@@ -1649,3 +1649,17 @@ const char *policy_family_name(int family)
 	}
 	return NULL;
 }
+
+int policy_add_read(struct policy *p, const char *path)
+{
+	struct policy_path *n = realloc(p->paths, (p->n_paths + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	p->paths = n;
+	n[p->n_paths] = (struct policy_path){ .path = strdup(path), .perm = POLICY_PERM_READ };
+	if (!n[p->n_paths].path)
+		return -ENOMEM;
+	p->n_paths++;
+	return 0;
+}

@@ -167,6 +167,9 @@ struct policy_vars {
  * unknown variables (anything but ${source} and ${scratch}) and relative paths are errors.
  */
 int policy_parse_file(const char *file, struct policy *p, char *err, size_t errlen);
+/* One more read grant in a parsed policy, as if it had a `read = path` line (what bpfence itself
+ * adds: an invocation's resolv.conf). 0 or -ENOMEM. */
+int policy_add_read(struct policy *p, const char *path);
 int policy_parse_string(const char *file, const char *text, struct policy *p, char *err, size_t errlen);
 void policy_free(struct policy *p);
 

@@ -10,12 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,9 +163,10 @@ int resolver_open(struct resolver *r)
 	return 0;
 }
 
-int resolver_mount(const struct resolver *r, const char *path)
+/* The invocation's resolv.conf at path (0644), naming only r->addr4. */
+static int write_conf(const struct resolver *r, const char *path)
 {
-	struct in_addr a = {r->addr4};
+	struct in_addr a = { r->addr4 };
 	char text[INET_ADDRSTRLEN], body[256];
 	int n, e;
 
@@ -181,10 +184,121 @@ int resolver_mount(const struct resolver *r, const char *path)
 			       strerror(-e));
 		return -1;
 	}
+	return 0;
+}
+
+int resolver_mount(const struct resolver *r, const char *path)
+{
+	if (write_conf(r, path))
+		return -1;
 	if (mount(path, RESOLVER_HOST_CONF, NULL, MS_BIND, NULL) ||
 	    mount(NULL, RESOLVER_HOST_CONF, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL)) {
 		bpfence_report("cannot point the invocation's /etc/resolv.conf at its resolver",
 			       "%s: %s", RESOLVER_HOST_CONF, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Enter process pid's namespace of `type` (CLONE_NEWNET, CLONE_NEWNS), keeping this one's in
+ * *back: 1 entered, 0 the same namespace already, -errno. */
+static int enter_ns(pid_t pid, int type, int *back)
+{
+	const char *name = type == CLONE_NEWNET ? "net" : "mnt";
+	char path[64];
+	struct stat a, b;
+	int fd, e;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	*back = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%ld/ns/%s", (long)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*back < 0 || fd < 0 || fstat(*back, &a) || fstat(fd, &b)) {
+		e = -errno;
+		goto fail;
+	}
+	if (a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+		close(fd);
+		close(*back);
+		*back = -1;
+		return 0;
+	}
+	if (setns(fd, type)) {
+		e = -errno;
+		goto fail;
+	}
+	close(fd);
+	return 1;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (*back >= 0)
+		close(*back);
+	*back = -1;
+	return e;
+}
+
+/* Back into the namespace enter_ns() left. */
+static int leave_ns(int back, int type)
+{
+	int e = 0;
+
+	if (back < 0)
+		return 0;
+	if (setns(back, type))
+		e = -errno;
+	close(back);
+	return e;
+}
+
+int resolver_open_in(struct resolver *r, pid_t pid)
+{
+	int back, e = enter_ns(pid, CLONE_NEWNET, &back);
+
+	if (e < 0) {
+		bpfence_report("cannot start the invocation's resolver",
+			       "the network namespace of process %ld: %s", (long)pid, strerror(-e));
+		return -1;
+	}
+	e = resolver_open(r);
+	if (leave_ns(back, CLONE_NEWNET)) {
+		bpfence_report("cannot start the invocation's resolver",
+			       "cannot return to this network namespace: %s", strerror(errno));
+		return -1;
+	}
+	return e;
+}
+
+int resolver_mount_in(const struct resolver *r, const char *path, pid_t pid, const char *target)
+{
+	struct mount_attr { __u64 attr_set, attr_clr, propagation, userns_fd; } ro = {
+		.attr_set = 0x1 /* MOUNT_ATTR_RDONLY */
+	};
+	int tree, back, e;
+
+	if (write_conf(r, path))
+		return -1;
+	/* A detached copy of the file made here, attached there: the file stays this side's. */
+	tree = (int)syscall(SYS_open_tree, AT_FDCWD, path, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC);
+	if (tree < 0 || syscall(SYS_mount_setattr, tree, "", 0x1000 /* AT_EMPTY_PATH */, &ro,
+				sizeof(ro))) {
+		bpfence_report("cannot point the container's /etc/resolv.conf at its resolver",
+			       "%s: %s", path, strerror(errno));
+		if (tree >= 0)
+			close(tree);
+		return -1;
+	}
+	e = enter_ns(pid, CLONE_NEWNS, &back);
+	if (e >= 0 && syscall(SYS_move_mount, tree, "", AT_FDCWD, target,
+			      0x4 /* MOVE_MOUNT_F_EMPTY_PATH */))
+		e = -errno;
+	close(tree);
+	if (leave_ns(back, CLONE_NEWNS) && e >= 0)
+		e = -errno;
+	if (e < 0) {
+		bpfence_report("cannot point the container's /etc/resolv.conf at its resolver",
+			       "%s in the mount namespace of process %ld: %s", target, (long)pid,
+			       strerror(-e));
 		return -1;
 	}
 	return 0;
@@ -493,12 +607,15 @@ refuse:
 
 /* --- serving --- */
 
+/* What has arrived over UDP, for at most RESOLVER_TIMEOUT_MS (plus one query's forwarding):
+ * a sandbox's keeper has deadlines to keep between two steps. */
 static void serve_udp(struct resolver *r)
 {
 	static uint8_t msg[MSG_MAX], out[MSG_MAX];
 	struct sockaddr_storage from;
+	double until = bpfence_mono_ms() + RESOLVER_TIMEOUT_MS;
 
-	for (int i = 0; i < 64; i++) {
+	for (int i = 0; i < 64 && bpfence_mono_ms() < until; i++) {
 		socklen_t flen = sizeof(from);
 		ssize_t k = recvfrom(r->udp, msg, sizeof(msg), 0, (struct sockaddr *)&from, &flen);
 		size_t n;
@@ -524,25 +641,31 @@ static void serve_udp(struct resolver *r)
 	}
 }
 
-/* One TCP client: its queries until it closes, is silent for RESOLVER_TIMEOUT_MS, or sends
- * something malformed. One at a time: a function that stalls it stalls only its own lookups. */
+/* One TCP client: its queries until it closes, sends something malformed, or has had
+ * RESOLVER_TIMEOUT_MS (reading and writing included: one that trickles or never reads is cut
+ * off). One at a time: a function that stalls it stalls only its own lookups, and a keeper's
+ * deadlines wait no longer than that. */
 static void serve_tcp(struct resolver *r)
 {
 	static uint8_t msg[MSG_MAX], out[MSG_MAX + 2];
 	int fd = accept4(r->tcp, NULL, NULL, SOCK_CLOEXEC);
 	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	struct timeval tv = {.tv_sec = RESOLVER_TIMEOUT_MS / 1000};
+	double until = bpfence_mono_ms() + RESOLVER_TIMEOUT_MS;
 
 	if (fd < 0)
 		return;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	for (;;) {
 		size_t got = 0, want = 2;
 		uint8_t hdr[2];
 		size_t n;
 
 		while (got < want) {
+			double left = until - bpfence_mono_ms();
 			ssize_t k;
 
-			if (poll(&pfd, 1, RESOLVER_TIMEOUT_MS) != 1)
+			if (left < 1 || poll(&pfd, 1, (int)left) != 1)
 				goto done;
 			k = read(fd, got < 2 ? hdr + got : msg + got - 2,
 				 got < 2 ? 2 - got : want - got);
@@ -581,20 +704,20 @@ void resolver_step(struct resolver *r, int timeout_ms)
 
 /* Close every fd from 3 on but the resolver's own: nothing of the command that made it (the
  * load lock above all, which would keep `unload` waiting for as long as it lives). */
-static void keep_only_own_fds(const struct resolver *r)
+static void keep_only_own_fds(const struct resolver *r, int extra)
 {
-	int keep[4] = {r->udp, r->tcp, r->grants_fd, r->notes_fd};
+	int keep[5] = {r->udp, r->tcp, r->grants_fd, r->notes_fd, extra};
 	unsigned int from = 3;
 
-	for (int i = 0; i < 4; i++)
-		for (int j = i + 1; j < 4; j++)
+	for (int i = 0; i < 5; i++)
+		for (int j = i + 1; j < 5; j++)
 			if (keep[j] < keep[i]) {
 				int t = keep[i];
 
 				keep[i] = keep[j];
 				keep[j] = t;
 			}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		if (keep[i] < (int)from)
 			continue;
 		if ((unsigned int)keep[i] > from)
@@ -602,6 +725,23 @@ static void keep_only_own_fds(const struct resolver *r)
 		from = (unsigned int)keep[i] + 1;
 	}
 	syscall(SYS_close_range, from, ~0U, 0);
+}
+
+/* In a new resolver process: no signals held, /dev/null for stdio, only its own fds. */
+static void become_resolver(const struct resolver *r, int extra)
+{
+	sigset_t none;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	signal(SIGPIPE, SIG_IGN);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+	}
+	keep_only_own_fds(r, extra);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 pid_t resolver_spawn(struct resolver *r)
@@ -620,23 +760,51 @@ pid_t resolver_spawn(struct resolver *r)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(0);
-	signal(SIGPIPE, SIG_IGN);
-	{
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-	}
-	keep_only_own_fds(r);
-	{
-		sigset_t all;
-
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
-	}
+	become_resolver(r, -1);
 	for (;;)
 		resolver_step(r, -1);
+}
+
+pid_t resolver_daemon(struct resolver *r, int cgfd)
+{
+	int p[2];
+	pid_t pid, got = -1;
+
+	if (pipe2(p, O_CLOEXEC))
+		goto fail;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		goto fail;
+	}
+	if (pid == 0) {
+		setsid();
+		pid = fork();
+		if (pid != 0) {
+			if (write(p[1], &pid, sizeof(pid)) < 0)
+				_exit(1);
+			_exit(0);
+		}
+		become_resolver(r, cgfd);
+		for (;;) {
+			struct stat st;
+
+			resolver_step(r, 1000);
+			/* The container is gone with its cgroup: so is what it could ask. */
+			if (fstatat(cgfd, "cgroup.procs", &st, 0) && errno != EINTR)
+				_exit(0);
+		}
+	}
+	close(p[1]);
+	waitpid(pid, NULL, 0);
+	if (read(p[0], &got, sizeof(got)) != sizeof(got) || got <= 0)
+		got = -1;
+	close(p[0]);
+	if (got > 0)
+		return got;
+fail:
+	bpfence_report("cannot start the container's resolver", "fork: %s", strerror(errno));
+	return -1;
 }

@@ -22,7 +22,9 @@
  * a later connect's record names its name (policy learn proposes names from them).
  *
  * Who runs it: `bpfence run` forks it beside the function (resolver_spawn: it dies with run);
- * a sandbox's keeper serves it in its own loop (resolver_step) for as long as the sandbox lives.
+ * a sandbox's keeper serves it in its own loop (resolver_step) for as long as the sandbox lives;
+ * `bpfence oci-hook` leaves a daemon (resolver_daemon) listening in the container's network
+ * namespace, which ends when the container's cgroup is removed.
  * bpfenced is not needed. It serves one invocation, so a function that floods or stalls it
  * slows only its own lookups.
  */
@@ -86,11 +88,23 @@ void resolver_close(struct resolver *r);
  * namespace, bound read-only over /etc/resolv.conf. -1 (reported). */
 int resolver_mount(const struct resolver *r, const char *path);
 
+/* resolver_open in the network namespace of process pid (a container's own, when it has one):
+ * the function's queries arrive there; the forwarded ones leave from this process's. */
+int resolver_open_in(struct resolver *r, pid_t pid);
+
+/* The resolv.conf at `path` (as resolver_mount), bound read-only over `target` in the mount
+ * namespace of process pid (a container's <root>/etc/resolv.conf, before its pivot_root). */
+int resolver_mount_in(const struct resolver *r, const char *path, pid_t pid, const char *target);
+
 /* Answer what has arrived, waiting at most timeout_ms for it (< 0: forever). */
 void resolver_step(struct resolver *r, int timeout_ms);
 
 /* A child process that serves r until it is killed or this process dies. Its pid, or -1
  * (reported). The caller keeps r's sockets open or closes them; the child has its own. */
 pid_t resolver_spawn(struct resolver *r);
+
+/* A daemon (its own session) that serves r until the cgroup directory cgfd is removed (a
+ * container's: its runtime removes it once the container is gone). Its pid, or -1 (reported). */
+pid_t resolver_daemon(struct resolver *r, int cgfd);
 
 #endif

@@ -68,6 +68,11 @@ setup() {
 
 teardown() {
 	local id
+	if [[ -n ${DNSMASQ_PID-} ]]; then
+		kill "$DNSMASQ_PID" 2>/dev/null
+		umount /etc/resolv.conf
+		DNSMASQ_PID=
+	fi
 	for id in "${CONTAINERS[@]}"; do
 		runc --root "$OCI/runc" delete -f "$id" >/dev/null 2>&1
 		crun --root "$OCI/crun" delete -f "$id" >/dev/null 2>&1
@@ -629,4 +634,44 @@ PY
 		show_run
 		fail "ctr task exec below a tagged parent: not restricted as expected"
 	fi
+}
+
+# names_container RUNTIME: a container whose policy names DNS names (SECURITY.md row 40), in the
+# host's network namespace as every bundle here: dnsmasq plays the host's nameserver.
+names_container() {
+	local rt=$1 id=oci-names-$1-$RANDOM
+	dnsmasq --keep-in-foreground --conf-file=/dev/null --listen-address=127.0.0.2 --bind-interfaces \
+		--no-resolv --no-hosts --host-record=api.test,127.0.0.10 \
+		--host-record=other.test,127.0.0.11 &
+	DNSMASQ_PID=$!
+	echo "nameserver 127.0.0.2" >"$BATS_TEST_TMPDIR/resolv.conf"
+	mount --bind "$BATS_TEST_TMPDIR/resolv.conf" /etc/resolv.conf
+	# The image's own resolv.conf, which the hook binds over.
+	echo "nameserver 192.0.2.53" >"$ROOTFS/etc/resolv.conf"
+	{ cat "$PDIR/ctr.policy"; printf '[network]\nallow = api.test tcp 18201\n'; } |
+		sed 's/^name = ctr$/name = ctrnames/' >"$PDIR/ctrnames.policy"
+	start_listener tcp 127.0.0.10 18201 60
+	start_listener tcp 127.0.0.11 18201 60
+	local steps='grep -c "^nameserver 127\." /etc/resolv.conf; nslookup api.test >/dev/null && echo resolved || echo refused; probe connect tcp 127.0.0.10 18201; nslookup other.test >/dev/null && echo resolved || echo refused; probe connect tcp 127.0.0.11 18201; probe connect udp 127.0.0.2 53'
+	bundle "$id" ctrnames /bin/sh -c "$steps"
+	run_container "$rt" "$id"
+	[[ $status == 0 && $output == "$(printf '%s\n' 1 resolved ok refused "EPERM connect" "EPERM connect")" ]] ||
+		{ show_run; fail "$rt: the container's names were not resolved as its policy says"; }
+	run records_for "$id"
+	[[ $output == *"resolver dns EPERM ctrnames"* && $output == *"socket_connect connect EPERM ctrnames"* ]] ||
+		fail "records naming $id:" "$output"
+	# Without the annotation: the image's resolv.conf, and every name resolves through the host.
+	bundle "$id-free" - /bin/sh -c "cat /etc/resolv.conf; probe connect tcp 127.0.0.11 18201"
+	run_container "$rt" "$id-free"
+	[[ $status == 0 && $output == "$(printf '%s\n' "nameserver 192.0.2.53" ok)" ]] ||
+		{ show_run; fail "$rt: the free container"; }
+	rm -f "$ROOTFS/etc/resolv.conf"
+}
+
+@test "runc: a policy with names gets a resolver in the container; allowed names connect, others are REFUSED and recorded (untagged: the image's resolv.conf)" {
+	names_container runc
+}
+
+@test "crun: a policy with names gets a resolver in the container; allowed names connect, others are REFUSED and recorded (untagged: the image's resolv.conf)" {
+	names_container crun
 }

@@ -20,13 +20,15 @@
 struct opts {
 	int rounds, seconds, runs, leak_runs, iterations, scale;
 	const char *levels, *rules, *landlock_rules;
+	const char *resolve; /* connect-loop: a name to resolve first */
 	char **args; /* positional arguments (open-loop's paths) */
 	int nargs;
 };
 
 /*
  * The benchmarks, each in the file named as its command (B1 untagged.c, B2 tagged.c, B3 spawn.c,
- * B4 concurrent.c, B5 teardown.c, B6 audit_storm.c, B7 scale.c): run with the options, write the
+ * B4 concurrent.c, B5 teardown.c, B6 audit_storm.c, B7 scale.c, B8 connect.c): run with the
+ * options, write the
  * JSON to json_path; 0, or the exit status.
  */
 int bench_untagged(const struct opts *o, const char *json_path);
@@ -36,6 +38,8 @@ int bench_concurrent(const struct opts *o, const char *json_path);
 int bench_teardown(const struct opts *o, const char *json_path);
 int bench_audit_storm(const struct opts *o, const char *json_path);
 int bench_scale(const struct opts *o, const char *json_path);
+int bench_connect(const struct opts *o, const char *json_path);
+int cmd_connect_loop(const struct opts *o, const char *json_path);
 int cmd_open_loop(const struct opts *o, const char *json_path);
 
 /* --- figures and result files (stats.c) --- */

@@ -8,7 +8,8 @@
  * This file is the command line: the table of benchmarks, their options and usage, and where the
  * results go (a table on stdout, JSON to --json FILE, default .output/bench/bN.json). Each
  * benchmark is a file named as its command: untagged.c (B1), tagged.c (B2), spawn.c (B3),
- * concurrent.c (B4), teardown.c (B5), audit_storm.c (B6), scale.c (B7) and open_loop.c; what they
+ * concurrent.c (B4), teardown.c (B5), audit_storm.c (B6), scale.c (B7), connect.c (B8) and
+ * open_loop.c; what they
  * share is in stats.c (figures, result files), stage.c (the private copy, processes) and ways.c
  * (ways to spawn), declared in bench.h.
  */
@@ -39,6 +40,11 @@ static const struct command {
 	  "audit-storm --seconds 10" },
 	{ "scale", "b7.json", bench_scale, "scale [--scale N] [--rounds R] [--iterations N]",
 	  "scale --scale 1000" },
+	{ "connect", "b8.json", bench_connect, "connect [--rounds R] [--iterations N]",
+	  "connect --rounds 5" },
+	{ "connect-loop", NULL, cmd_connect_loop,
+	  "connect-loop [--iterations N] [--rounds R] [--resolve NAME] ADDR PORT",
+	  "connect-loop --iterations 1000 127.0.0.1 80" },
 	{ "open-loop", NULL, cmd_open_loop,
 	  "open-loop [--rounds R] [--iterations N] [--landlock-rules FILE] PATH...",
 	  "open-loop --iterations 1000 /etc/hostname" },
@@ -82,6 +88,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **json, 
 		{ "levels", required_argument, NULL, 'l' },
 		{ "rules", required_argument, NULL, 'R' },
 		{ "landlock-rules", required_argument, NULL, 'F' },
+		{ "resolve", required_argument, NULL, 'D' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -103,6 +110,8 @@ static int parse_opts(int argc, char **argv, struct opts *o, const char **json, 
 			o->rules = optarg;
 		} else if (c == 'F') {
 			o->landlock_rules = optarg;
+		} else if (c == 'D') {
+			o->resolve = optarg;
 		} else if (c == 'j') {
 			*json = optarg;
 		} else if (c == 'h') {
@@ -144,7 +153,7 @@ int main(int argc, char **argv)
 		usage(stdout, cmd);
 		return 0;
 	}
-	if (o.nargs && cmd->run != cmd_open_loop) {
+	if (o.nargs && cmd->run != cmd_open_loop && cmd->run != cmd_connect_loop) {
 		fprintf(stderr, "bench: %s takes no argument '%s'\n", cmd->name, o.args[0]);
 		return 2;
 	}
