@@ -607,7 +607,7 @@ int oci_restrict(const struct oci_container *c, const char *root, struct bpfence
 		status = EXIT_BPFENCE; /* the canary was not denied: enforcement is not active */
 		goto out;
 	}
-	/* The resolver serves from before the container's program starts until its cgroup is
+	/* The resolver serves from before the container's program starts until its last process is
 	 * gone; without it the policy's names could not work, so the container does not start. */
 	if (resolver_needed(&p)) {
 		int cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

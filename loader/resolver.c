@@ -765,6 +765,23 @@ pid_t resolver_spawn(struct resolver *r)
 		resolver_step(r, -1);
 }
 
+/* Does the cgroup (directory fd) still hold a process? false once it is empty or gone. */
+static bool cgroup_populated(int cgfd)
+{
+	char buf[256];
+	ssize_t n;
+	int fd = openat(cgfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return !strstr(buf, "populated 0");
+}
+
 pid_t resolver_daemon(struct resolver *r, int cgfd)
 {
 	int p[2];
@@ -789,11 +806,12 @@ pid_t resolver_daemon(struct resolver *r, int cgfd)
 		}
 		become_resolver(r, cgfd);
 		for (;;) {
-			struct stat st;
-
-			resolver_step(r, 1000);
-			/* The container is gone with its cgroup: so is what it could ask. */
-			if (fstatat(cgfd, "cgroup.procs", &st, 0) && errno != EINTR)
+			resolver_step(r, 250);
+			/* Nothing left in the container (or its cgroup is gone): nobody is left to
+			 * ask. Ending then, not at the cgroup's removal, matters: a runtime that is a
+			 * child subreaper (crun) inherits this daemon and waits for it before it
+			 * removes the cgroup. */
+			if (!cgroup_populated(cgfd))
 				_exit(0);
 		}
 	}

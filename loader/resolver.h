@@ -24,7 +24,7 @@
  * Who runs it: `bpfence run` forks it beside the function (resolver_spawn: it dies with run);
  * a sandbox's keeper serves it in its own loop (resolver_step) for as long as the sandbox lives;
  * `bpfence oci-hook` leaves a daemon (resolver_daemon) listening in the container's network
- * namespace, which ends when the container's cgroup is removed.
+ * namespace, which ends when the container's processes have.
  * bpfenced is not needed. It serves one invocation, so a function that floods or stalls it
  * slows only its own lookups.
  */
@@ -103,8 +103,8 @@ void resolver_step(struct resolver *r, int timeout_ms);
  * (reported). The caller keeps r's sockets open or closes them; the child has its own. */
 pid_t resolver_spawn(struct resolver *r);
 
-/* A daemon (its own session) that serves r until the cgroup directory cgfd is removed (a
- * container's: its runtime removes it once the container is gone). Its pid, or -1 (reported). */
+/* A daemon (its own session) that serves r until the cgroup directory cgfd holds no process or
+ * is gone (a container's: it has ended). Its pid, or -1 (reported). */
 pid_t resolver_daemon(struct resolver *r, int cgfd);
 
 #endif

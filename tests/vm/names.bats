@@ -292,7 +292,7 @@ run_names_untagged() {
 	[[ $output == *"allow = other.test tcp 18191"* ]] || fail "learn proposed: $output"
 }
 
-@test "tag refuses a policy with names: only run and sandbox start a resolver" {
+@test "tag refuses a policy with names: only run, sandbox and oci-hook start a resolver" {
 	names_policy 'allow = api.test tcp 443'
 	local cg=$CGROOT/names-tag-test
 	mkdir -p "$cg"

@@ -642,7 +642,7 @@ names_container() {
 	local rt=$1 id=oci-names-$1-$RANDOM
 	dnsmasq --keep-in-foreground --conf-file=/dev/null --listen-address=127.0.0.2 --bind-interfaces \
 		--no-resolv --no-hosts --host-record=api.test,127.0.0.10 \
-		--host-record=other.test,127.0.0.11 &
+		--host-record=other.test,127.0.0.11 3>&- &
 	DNSMASQ_PID=$!
 	echo "nameserver 127.0.0.2" >"$BATS_TEST_TMPDIR/resolv.conf"
 	mount --bind "$BATS_TEST_TMPDIR/resolv.conf" /etc/resolv.conf
@@ -652,10 +652,11 @@ names_container() {
 		sed 's/^name = ctr$/name = ctrnames/' >"$PDIR/ctrnames.policy"
 	start_listener tcp 127.0.0.10 18201 60
 	start_listener tcp 127.0.0.11 18201 60
-	local steps='grep -c "^nameserver 127\." /etc/resolv.conf; nslookup api.test >/dev/null && echo resolved || echo refused; probe connect tcp 127.0.0.10 18201; nslookup other.test >/dev/null && echo resolved || echo refused; probe connect tcp 127.0.0.11 18201; probe connect udp 127.0.0.2 53'
+	local steps='grep -c "^nameserver 127\." /etc/resolv.conf; nslookup -type=a api.test >/dev/null && echo resolved || echo refused; probe connect tcp 127.0.0.10 18201; nslookup -type=a other.test >/dev/null && echo resolved || echo refused; probe connect tcp 127.0.0.11 18201; probe connect udp 127.0.0.2 53'
 	bundle "$id" ctrnames /bin/sh -c "$steps"
 	run_container "$rt" "$id"
-	[[ $status == 0 && $output == "$(printf '%s\n' 1 resolved ok refused "EPERM connect" "EPERM connect")" ]] ||
+	# The last step's EPERM is the container's exit status.
+	[[ $status == 1 && $output == "$(printf '%s\n' 1 resolved ok refused "EPERM connect" "EPERM connect")" ]] ||
 		{ show_run; fail "$rt: the container's names were not resolved as its policy says"; }
 	run records_for "$id"
 	[[ $output == *"resolver dns EPERM ctrnames"* && $output == *"socket_connect connect EPERM ctrnames"* ]] ||
