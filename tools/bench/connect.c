@@ -36,6 +36,8 @@
 
 enum { UNTAGGED, CIDR, CIDR_NAMES, NAME, NSTATES };
 static const char *const state_names[NSTATES] = { "untagged", "cidr", "cidr+names", "name" };
+/* The policies' names (a policy name has no '+'). */
+static const char *const policy_names[NSTATES] = { "", "cidr", "cidr-names", "name" };
 
 /* The loop: rounds of n connects to addr:port; prints each round's ns per connect. */
 int cmd_connect_loop(const struct opts *o, const char *json_path)
@@ -82,7 +84,7 @@ int cmd_connect_loop(const struct opts *o, const char *json_path)
 /* The policy of a state: what starting the loop takes, families inet, and its lines. */
 static int connect_policy(int state, int port, char *path, size_t n)
 {
-	FILE *f = policy_begin(state_names[state], path, n);
+	FILE *f = policy_begin(policy_names[state], path, n);
 
 	if (!f)
 		return -1;
