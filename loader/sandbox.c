@@ -420,6 +420,23 @@ void sandbox_reap(void)
 		struct stat st;
 		int kfd;
 
+		if (!strncmp(de->d_name, SB_NEW_PREFIX, strlen(SB_NEW_PREFIX)) &&
+		    sandbox_valid_id(de->d_name + strlen(SB_NEW_PREFIX))) {
+			/* A create killed before its state directory got its name: nothing
+			 * else of it exists yet. */
+			char buf[SB_NAME_MAX + 32];
+			pid_t creator = 0;
+
+			snprintf(path, sizeof(path), SB_DIR "/%s/creating", de->d_name);
+			if (!statefile_read(path, buf, sizeof(buf)))
+				creator = atoi(buf);
+			snprintf(path, sizeof(path), SB_DIR "/%s", de->d_name);
+			if ((creator > 0 && kill(creator, 0) && errno == ESRCH) ||
+			    (!stat(path, &st) &&
+			     bpfence_real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS))
+				remove_tree_at(dirfd(d), de->d_name);
+			continue;
+		}
 		if (!sandbox_valid_id(de->d_name))
 			continue;
 		sandbox_path(path, sizeof(path), de->d_name, NULL);
@@ -523,7 +540,7 @@ static int take_name(const struct sandbox *s)
 
 int sandbox_create(struct sandbox *s, struct invocation *inv)
 {
-	char path[PATH_MAX], rnd[BPFENCE_ID_MAX], text[SB_NAME_MAX + 32];
+	char path[PATH_MAX], tmp[PATH_MAX], rnd[BPFENCE_ID_MAX], text[SB_NAME_MAX + 32];
 	char *ptext = NULL;
 	size_t ptext_len = 0;
 	bool made = false;
@@ -550,19 +567,22 @@ int sandbox_create(struct sandbox *s, struct invocation *inv)
 	}
 	snprintf(s->id, sizeof(s->id), SB_ID_PREFIX "%.24s", rnd);
 	snprintf(inv->id, sizeof(inv->id), "%s", s->id);
-	sandbox_path(path, sizeof(path), s->id, NULL);
-	if (mkdir(path, 0700)) {
-		bpfence_report("cannot create sandbox state", "%s: %s", path, strerror(errno));
+	/* The state directory appears with its `creating` file (who is creating it) already in
+	 * it: one made under a temporary name, then renamed. A create killed in between leaves a
+	 * SB_NEW_PREFIX directory that holds nothing else, which reap removes. */
+	snprintf(tmp, sizeof(tmp), SB_DIR "/" SB_NEW_PREFIX "%s", s->id);
+	snprintf(text, sizeof(text), "%d %s\n", getpid(), s->name);
+	snprintf(path, sizeof(path), "%s/creating", tmp);
+	if (mkdir(tmp, 0700) || (e = statefile_write(path, text, strlen(text))) ||
+	    rename(tmp, (sandbox_path(path, sizeof(path), s->id, NULL), path))) {
+		bpfence_report("cannot create sandbox state", "%s: %s", path,
+			       strerror(e ? -e : errno));
+		snprintf(path, sizeof(path), "%s/creating", tmp);
+		unlink(path);
+		rmdir(tmp);
 		goto out;
 	}
 	made = true;
-	snprintf(text, sizeof(text), "%d %s\n", getpid(), s->name);
-	sandbox_path(path, sizeof(path), s->id, "creating");
-	e = statefile_write(path, text, strlen(text));
-	if (e) {
-		bpfence_report("cannot create sandbox state", "%s: %s", path, strerror(-e));
-		goto out;
-	}
 	if (s->name[0]) {
 		e = take_name(s);
 		if (e) {

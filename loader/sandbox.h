@@ -16,6 +16,7 @@
 #include "invocation.h"
 
 #define SB_DIR "/run/bpfence/sandboxes"
+#define SB_NEW_PREFIX ".new-" /* SB_DIR/.new-ID: a state directory before it is complete */
 #define SB_NAMES SB_DIR "/by-name"
 #define SB_STORAGE "/run/bpfence-storage"
 #define SB_ID_PREFIX "sb-"
