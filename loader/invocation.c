@@ -305,12 +305,7 @@ int invocation_resolver(struct invocation *inv)
 		bpfence_report("cannot start the invocation's resolver", "%s", strerror(ENOMEM));
 		return -1;
 	}
-	resolver_init(r);
-	r->policy = &inv->policy;
-	r->audit = inv->policy.mode == POLICY_MODE_AUDIT;
-	r->invocation = r->rules = inv->cgid;
-	r->grants_fd = inv->maps.name_grants;
-	r->notes_fd = inv->maps.dns_notes;
+	resolver_for(r, &inv->policy, inv->cgid, &inv->maps);
 	snprintf(conf, sizeof(conf), "%s/resolv.conf", inv->storage);
 	if (resolver_upstreams(r, RESOLVER_HOST_CONF) || resolver_open(r) ||
 	    resolver_mount(r, conf) || invocation_resolver_use(inv, r->addr4))

@@ -363,12 +363,7 @@ static int oci_resolver(const struct oci_container *c, const char *root_path, co
 	else
 		snprintf(target, sizeof(target), "%s/%s/etc/resolv.conf", c->bundle, root_path);
 	resolv_path(rec_path, conf, sizeof(conf));
-	resolver_init(r);
-	r->policy = p;
-	r->audit = p->mode == POLICY_MODE_AUDIT;
-	r->invocation = r->rules = cgid;
-	r->grants_fd = m->name_grants;
-	r->notes_fd = m->dns_notes;
+	resolver_for(r, p, cgid, m);
 	if (resolver_upstreams(r, RESOLVER_HOST_CONF) || resolver_open_in(r, (pid_t)c->pid) ||
 	    resolver_mount_in(r, conf, (pid_t)c->pid, target) ||
 	    policy_add_read(p, "/etc/resolv.conf")) {

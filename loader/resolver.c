@@ -40,6 +40,17 @@ void resolver_init(struct resolver *r)
 	r->udp = r->tcp = r->grants_fd = r->notes_fd = -1;
 }
 
+void resolver_for(struct resolver *r, const struct policy *p, __u64 cgid,
+		  const struct bpfence_maps *m)
+{
+	resolver_init(r);
+	r->policy = p;
+	r->audit = p->mode == POLICY_MODE_AUDIT;
+	r->invocation = r->rules = cgid;
+	r->grants_fd = m->name_grants;
+	r->notes_fd = m->dns_notes;
+}
+
 static uint64_t boot_ns(void)
 {
 	struct timespec ts;

@@ -74,6 +74,10 @@ bool resolver_needed(const struct policy *p);
 
 /* r with nothing open. */
 void resolver_init(struct resolver *r);
+/* r with nothing open, for invocation cgid (the tag's invocation, and its first rule set) under
+ * policy p: grants and notes go to m's maps. Every front end's resolver starts here. */
+void resolver_for(struct resolver *r, const struct policy *p, __u64 cgid,
+		  const struct bpfence_maps *m);
 
 /* The nameservers of `conf` (the host's /etc/resolv.conf), at most RESOLVER_UPSTREAM_MAX. -1
  * when there is none or the file cannot be read (reported). */

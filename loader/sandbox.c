@@ -246,12 +246,7 @@ static int keeper_resolver(const struct sandbox *s, bool fresh, struct resolver 
 	e = maps_if_loaded(&maps);
 	if (e)
 		return e < 0 ? e : -ENOENT;
-	resolver_init(&r);
-	r.policy = &policy;
-	r.audit = policy.mode == POLICY_MODE_AUDIT;
-	r.invocation = r.rules = s->cgid;
-	r.grants_fd = maps.name_grants;
-	r.notes_fd = maps.dns_notes;
+	resolver_for(&r, &policy, s->cgid, &maps);
 	sandbox_path(path, sizeof(path), s->id, "resolver");
 	if (!statefile_read(path, text, sizeof(text))) {
 		struct in_addr a;
@@ -406,6 +401,22 @@ int sandbox_keeper_spawn(const struct sandbox *s, pid_t join)
  * The supervisor's pass: sandboxes past a deadline end now; a live one without a keeper gets one;
  * creates that died half way and old tombstones go.
  */
+/* Has the create of state directory dir (its `creating` file names the creator's pid) died: its
+ * creator is gone, or it has been at it for longer than SB_CREATING_STALE_MS? */
+static bool creator_gone(const char *dir)
+{
+	char path[PATH_MAX], buf[SB_NAME_MAX + 32];
+	pid_t creator = 0;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/creating", dir);
+	if (!statefile_read(path, buf, sizeof(buf)))
+		creator = atoi(buf);
+	return (creator > 0 && kill(creator, 0) && errno == ESRCH) ||
+	       (!stat(dir, &st) &&
+		bpfence_real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS);
+}
+
 void sandbox_reap(void)
 {
 	DIR *d = opendir(SB_DIR);
@@ -424,16 +435,8 @@ void sandbox_reap(void)
 		    sandbox_valid_id(de->d_name + strlen(SB_NEW_PREFIX))) {
 			/* A create killed before its state directory got its name: nothing
 			 * else of it exists yet. */
-			char buf[SB_NAME_MAX + 32];
-			pid_t creator = 0;
-
-			snprintf(path, sizeof(path), SB_DIR "/%s/creating", de->d_name);
-			if (!statefile_read(path, buf, sizeof(buf)))
-				creator = atoi(buf);
 			snprintf(path, sizeof(path), SB_DIR "/%s", de->d_name);
-			if ((creator > 0 && kill(creator, 0) && errno == ESRCH) ||
-			    (!stat(path, &st) &&
-			     bpfence_real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS))
+			if (creator_gone(path))
 				remove_tree_at(dirfd(d), de->d_name);
 			continue;
 		}
@@ -443,16 +446,7 @@ void sandbox_reap(void)
 		switch (sandbox_state(de->d_name)) {
 		case SB_CREATING: {
 			/* Its creator died (SIGKILL): nothing else will finish or undo it. */
-			char buf[SB_NAME_MAX + 32];
-			pid_t creator = 0;
-
-			sandbox_path(path, sizeof(path), de->d_name, "creating");
-			if (!statefile_read(path, buf, sizeof(buf)))
-				creator = atoi(buf);
-			sandbox_path(path, sizeof(path), de->d_name, NULL);
-			if ((creator > 0 && kill(creator, 0) && errno == ESRCH) ||
-			    (!stat(path, &st) &&
-			     bpfence_real_ms() - st.st_mtim.tv_sec * 1000LL > SB_CREATING_STALE_MS))
+			if (creator_gone(path))
 				discard(de->d_name);
 			break;
 		}
