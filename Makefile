@@ -66,7 +66,8 @@ BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
 # The compiled functions of the workload corpus (tests/vm/corpus/*.c, installed under /usr in the
 # VM by tests/vm/corpus.bats).
 CORPUS_BINS := $(patsubst tests/vm/corpus/%.c,$(OUTPUT)/tests/corpus/%,$(wildcard tests/vm/corpus/*.c))
-TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/probe \
+TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/test_metrics \
+	$(OUTPUT)/tests/probe \
 	$(OUTPUT)/tests/jsonq $(OUTPUT)/bpfence-bench $(OUTPUT)/bpfence-attack $(CORPUS_BINS)
 
 # The kernels every change is proven on (make test), and the whole matrix (make test-matrix):
@@ -141,6 +142,11 @@ $(OUTPUT)/tests/test_dns: $(OUTPUT)/tests/unit/test_dns.o $(OUTPUT)/libbpfence.a
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
+$(OUTPUT)/tests/test_metrics: $(OUTPUT)/tests/unit/test_metrics.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
+
 # The suites' JSON reader (tests/helpers/jsonq.c): the library's parser, without an interpreter
 # start per query.
 $(OUTPUT)/tests/jsonq: $(OUTPUT)/tests/helpers/jsonq.o $(OUTPUT)/libbpfence.a
@@ -173,9 +179,10 @@ $(OUTPUT)/bpfence-attack: tests/attack/attack.c | $(DEPS_STAMP)
 # uses both cores in bursts), so nothing was saved.
 test: test-host test-fuzz test-asan test-vm
 
-test-unit: $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns
+test-unit: $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/test_metrics
 	$(Q)$(OUTPUT)/tests/test_policy tests/data/policies .
 	$(Q)$(OUTPUT)/tests/test_dns
+	$(Q)$(OUTPUT)/tests/test_metrics docs/metrics.md
 
 test-host: all test-unit
 	$(Q)tools/deps $(TEST_PKGS)

@@ -5,6 +5,12 @@
  * programs attached while it is down, and the per-invocation counters stay exact; what it could
  * not deliver is counted in the drops map and reported as a "drops" record.
  *
+ * For fleets it also exports what it sees: Prometheus metrics over HTTP (--metrics:
+ * loader/metrics.c, loader/http.c), each record to the local syslog (--syslog:
+ * loader/syslog_out.c), and a health check every few seconds (pins present, the live deny
+ * canary denied: bpfence_enforcing). Everything runs in one non-blocking event loop; record
+ * delivery never waits for a scraper or for syslog.
+ *
  *   SIGHUP          reopen the log (logrotate)
  *   SIGTERM/SIGINT  drain what is queued, write a "stop" record, exit 0
  */
@@ -16,28 +22,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "enforce.h"
+#include "http.h"
 #include "json.h"
 #include "libbpfence.h"
+#include "metrics.h"
+#include "sandbox.h"
+#include "stats.h"
+#include "syslog_out.h"
 
 #ifndef BPFENCE_VERSION
 #error "BPFENCE_VERSION comes from the Makefile (VERSION)"
 #endif
 
 #define DEFAULT_LOG "/var/log/bpfence/audit.jsonl"
+#define LOG_BUFFER (1 << 16)
+#define HEALTH_INTERVAL_S 10
+#define SCRAPE_STATE_MS 1000 /* host state read for a scrape is reused this long */
+#define DAEMON_RECORD_MAX 1024
+
+/* epoll data of the loop's sources; the metrics listener and its connections come last */
+enum { SRC_RINGBUF = 1, SRC_HTTP = 16 };
 
 static volatile sig_atomic_t reopen, stop;
 
 struct daemon {
 	const char *log_path; /* NULL: stdout */
-	FILE *log;
+	int log_fd;
+	char buf[LOG_BUFFER]; /* records not yet written */
+	size_t len;
+	bool write_failing; /* reported once per run of failures */
 	long long offset;
 	unsigned long long drops_seen, delivered;
+
+	struct bpfence_maps m;
+	struct ring_buffer *rb;
+	int epfd;
+	__u32 events_id; /* the kernel's id of the ring buffer read: a reload makes a new one */
+
+	struct metrics met;
+	struct metrics_state state;
+	long long state_ms;
+	struct http_server http;
+	bool serve_metrics;
+	struct syslog_out sys;
+	bool to_syslog;
+	int health_interval_s;
+	char health_why[WHY_MAX]; /* why it does not enforce, "" when it does */
 };
 
 static void on_signal(int sig)
@@ -48,14 +88,29 @@ static void on_signal(int sig)
 		stop = 1;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static int open_log(struct daemon *d)
 {
 	char dir[PATH_MAX], *slash;
 	int fd;
 
 	if (!d->log_path) {
-		d->log = stdout;
-		setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+		d->log_fd = STDOUT_FILENO;
 		return 0;
 	}
 	snprintf(dir, sizeof(dir), "%s", d->log_path);
@@ -70,103 +125,371 @@ static int open_log(struct daemon *d)
 	fd = open(d->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	d->log = fdopen(fd, "a");
-	if (!d->log) {
-		close(fd);
-		return -errno;
-	}
-	/* Fully buffered: the loop flushes after each batch the ring buffer hands over, one
-	 * write() per batch instead of one per record (a storm is thousands per second). */
-	setvbuf(d->log, NULL, _IOFBF, 1 << 16);
+	d->log_fd = fd;
 	return 0;
 }
 
+static unsigned long long count_lines(const char *p, size_t n)
+{
+	unsigned long long lines = 0;
+
+	for (const char *q = p; (q = memchr(q, '\n', n - (size_t)(q - p))); q++)
+		lines++;
+	return lines;
+}
+
+/*
+ * Write what is buffered: one write() per batch the ring buffer hands over, not one per record
+ * (a storm is thousands per second). Records are counted when whole on disk; what the log
+ * refused (a full disk, an I/O error) is counted as dropped by the writer, record by record,
+ * never retried into a loop that would stop delivery.
+ */
+static void log_flush(struct daemon *d, unsigned long long *written)
+{
+	size_t off = 0;
+
+	while (off < d->len) {
+		ssize_t w = write(d->log_fd, d->buf + off, d->len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			d->met.writer_dropped += count_lines(d->buf + off, d->len - off);
+			if (!d->write_failing)
+				fprintf(stderr, "bpfenced: cannot write log %s: %s (records are "
+					"counted as dropped until it can)\n",
+					d->log_path ? d->log_path : "(stdout)",
+					w < 0 ? strerror(errno) : "nothing written");
+			d->write_failing = true;
+			break;
+		}
+		*written += count_lines(d->buf + off, (size_t)w);
+		off += (size_t)w;
+	}
+	if (off == d->len)
+		d->write_failing = false;
+	d->len = 0;
+}
+
+static void log_append(struct daemon *d, const char *line, size_t len)
+{
+	if (d->len + len + 1 > sizeof(d->buf))
+		log_flush(d, &d->met.written);
+	if (len + 1 > sizeof(d->buf))
+		return; /* cannot happen: records are at most BPFENCE_EVENT_JSON_MAX */
+	memcpy(d->buf + d->len, line, len);
+	d->buf[d->len + len] = '\n';
+	d->len += len + 1;
+}
+
 /* A daemon record: time, event and pid, then what the caller adds before record_end(). */
-static void record_begin(struct daemon *d, struct json_writer *w, const char *event)
+static void record_begin(struct json_writer *w, char *buf, size_t n, const char *event)
 {
 	struct timespec ts;
 	char when[48];
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	format_time(ts.tv_sec * 1000000000LL + ts.tv_nsec, when, sizeof(when));
-	jsonw_init(w, d->log);
+	jsonw_init_buf(w, buf, n);
 	jsonw_start_object(w);
 	jsonw_string_field(w, "time", when);
 	jsonw_string_field(w, "event", event);
 	jsonw_int_field(w, "pid", getpid());
 }
 
-static void record_end(struct daemon *d, struct json_writer *w)
+/* The daemon's records are rare: written at once, after what the kernel's records before them
+ * (so the log stays in order), and sent to syslog outside the rate limit. */
+static void record_end(struct daemon *d, struct json_writer *w, int severity)
 {
 	jsonw_end_object(w);
-	fflush(d->log);
+	log_flush(d, &d->met.written);
+	log_append(d, w->buf, jsonw_buf_len(w));
+	log_flush(d, &d->met.daemon_records);
+	if (d->to_syslog)
+		syslog_send(&d->sys, severity, w->buf, jsonw_buf_len(w), mono_ms(), false);
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
 {
+	const struct bpfence_event *e = data;
 	struct daemon *d = ctx;
 	char line[BPFENCE_EVENT_JSON_MAX];
+	size_t len;
 
 	if (size < sizeof(struct bpfence_event))
 		return 0;
-	bpfence_event_json(data, d->offset, line, sizeof(line));
-	fputs(line, d->log);
-	fputc('\n', d->log);
+	bpfence_event_json(e, d->offset, line, sizeof(line));
+	len = strlen(line);
+	log_append(d, line, len);
+	metrics_count(&d->met, e);
+	if (d->to_syslog)
+		syslog_send(&d->sys, e->action == BPFENCE_ACTION_AUDITED ? LOG_NOTICE : LOG_WARNING,
+			    line, len, mono_ms(), true);
 	d->delivered++;
 	return 0;
 }
 
-static void check_drops(struct daemon *d, const struct bpfence_maps *m)
+static void check_drops(struct daemon *d)
 {
 	unsigned long long total;
 	struct json_writer w;
+	char buf[DAEMON_RECORD_MAX];
 
-	if (drops_read(m, &total) || total <= d->drops_seen)
+	if (drops_read(&d->m, &total) || total <= d->drops_seen)
 		return;
-	record_begin(d, &w, "drops");
+	record_begin(&w, buf, sizeof(buf), "drops");
 	jsonw_uint_field(&w, "drops_total", total);
 	jsonw_uint_field(&w, "drops_new", total - d->drops_seen);
-	record_end(d, &w);
+	record_end(d, &w, LOG_ERR);
 	d->drops_seen = total;
 }
 
+static void report_syslog_drops(struct daemon *d)
+{
+	static const char *const reasons[SYSLOG_DROP_MAX] = { "rate", "busy", "error" };
+	unsigned long long n[SYSLOG_DROP_MAX];
+	struct json_writer w;
+	char buf[DAEMON_RECORD_MAX];
+
+	if (!d->to_syslog || !syslog_take_unreported(&d->sys, n))
+		return;
+	record_begin(&w, buf, sizeof(buf), "syslog_drops");
+	for (int i = 0; i < SYSLOG_DROP_MAX; i++)
+		jsonw_uint_field(&w, reasons[i], n[i]);
+	record_end(d, &w, LOG_ERR);
+}
+
+/* The ring buffer of the maps now open, in the loop's epoll set. */
+static int attach_ringbuf(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SRC_RINGBUF };
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi);
+
+	d->rb = ring_buffer__new(d->m.events, handle_event, d, NULL);
+	if (!d->rb)
+		return -errno;
+	if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, ring_buffer__epoll_fd(d->rb), &ev))
+		return -errno;
+	if (!bpf_obj_get_info_by_fd(d->m.events, &mi, &len))
+		d->events_id = mi.id;
+	return 0;
+}
+
+/* The id of the ring buffer pinned now (0 if none): not ours after an unload and a new load. */
+static __u32 pinned_events_id(void)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), id = 0;
+	int fd = bpf_obj_get(BPFENCE_PIN_DIR "/maps/events");
+
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &mi, &len))
+		id = mi.id;
+	close(fd);
+	return id;
+}
+
+/*
+ * The programs were unloaded and loaded again under us (`bpfence unload --force; bpfence load`,
+ * an upgrade): our maps are the old ones, whose ring buffer no program writes any more. Drain
+ * it, then follow the pins to the new maps.
+ */
+static void follow_reload(struct daemon *d)
+{
+	struct bpfence_maps nm;
+	struct json_writer w;
+	char buf[DAEMON_RECORD_MAX], why[WHY_MAX];
+	int r;
+
+	if (bpfence_maps_open(&nm, why, sizeof(why)))
+		return;
+	ring_buffer__consume(d->rb);
+	ring_buffer__free(d->rb);
+	d->rb = NULL;
+	bpfence_maps_close(&d->m);
+	d->m = nm;
+	drops_read(&d->m, &d->drops_seen);
+	r = attach_ringbuf(d);
+	record_begin(&w, buf, sizeof(buf), "reattach");
+	jsonw_string_field(&w, "reason", "the programs were loaded again: reading their maps");
+	if (r)
+		jsonw_string_field(&w, "error", strerror(-r));
+	jsonw_uint_field(&w, "drops_total", d->drops_seen);
+	record_end(d, &w, r ? LOG_ERR : LOG_INFO);
+}
+
+/* Pins present, ours, and the live deny canary denied. A change is a record ("enforcement"). */
+static void health_check(struct daemon *d)
+{
+	bool was = d->met.enforcing, first = d->met.canary_checks == 0;
+	char why[WHY_MAX] = "";
+	struct json_writer w;
+	char buf[DAEMON_RECORD_MAX];
+	__u32 id;
+
+	d->met.loaded = bpfence_loaded() == 1;
+	if (!d->met.loaded) {
+		snprintf(why, sizeof(why), "programs or maps are missing under " BPFENCE_PIN_DIR);
+	} else {
+		id = pinned_events_id();
+		if (id && id != d->events_id)
+			follow_reload(d);
+		if (enforcement_canary(&d->m, why, sizeof(why)) == 0)
+			d->met.canary_last_ok = unix_now();
+		else if (!why[0])
+			snprintf(why, sizeof(why), "the live deny canary was not denied");
+	}
+	d->met.canary_checks++;
+	d->met.enforcing = !why[0];
+	if (!d->met.enforcing)
+		d->met.canary_failures++;
+	snprintf(d->health_why, sizeof(d->health_why), "%s", why);
+	if (d->met.enforcing == was && !(first && !d->met.enforcing))
+		return;
+	record_begin(&w, buf, sizeof(buf), "enforcement");
+	jsonw_bool_field(&w, "enforcing", d->met.enforcing);
+	jsonw_bool_field(&w, "loaded", d->met.loaded);
+	if (!d->met.enforcing)
+		jsonw_string_field(&w, "reason", why);
+	record_end(d, &w, d->met.enforcing ? LOG_INFO : LOG_ERR);
+	if (!d->met.enforcing)
+		fprintf(stderr, "bpfenced: enforcement not proven: %s\n", why);
+}
+
+/* The host's state for a scrape, read at most once per SCRAPE_STATE_MS: a flood of scrapes
+ * costs map walks once a second, not once a request. */
+static int render_metrics(void *ctx, FILE *out)
+{
+	struct daemon *d = ctx;
+	long long now = mono_ms();
+	unsigned long long drops;
+
+	if (!d->state_ms || now - d->state_ms >= SCRAPE_STATE_MS) {
+		struct metrics_state *s = &d->state;
+
+		s->ringbuf_dropped = drops_read(&d->m, &drops) ? -1 : (long long)drops;
+		s->invocations_running = map_count(d->m.policies);
+		s->tagged_cgroups = map_count(d->m.tags);
+		s->sandboxes_running = sandbox_count_live();
+		s->have_stats = !stats_read(&s->stats);
+		d->state_ms = now;
+	}
+	return metrics_render(&d->met, &d->state, out);
+}
+
 static const char help[] =
-	"Usage: bpfenced [--log FILE|-] [--debug]\n"
+	"Usage: bpfenced [--log FILE|-] [--metrics [ADDR:]PORT] [--syslog]\n"
+	"                [--syslog-facility NAME] [--syslog-rate N] [--health-interval SECS]\n"
+	"                [--debug]\n"
 	"       bpfenced --version\n"
 	"Load and pin bpfence if needed, then write every denial as one JSON line to FILE\n"
 	"(default " DEFAULT_LOG ", '-' for stdout). SIGHUP reopens the log, SIGTERM drains\n"
-	"and exits. Keys are documented in docs/audit.md. Exit status: 0 after SIGTERM, 2 on bad\n"
-	"arguments, 125 when this kernel cannot enforce or the log cannot be written\n"
+	"and exits. Keys are documented in docs/audit.md, metrics in docs/metrics.md.\n"
+	"\n"
+	"  --metrics [ADDR:]PORT  serve Prometheus metrics at http://ADDR:PORT/metrics (ADDR\n"
+	"                         127.0.0.1 when only a port is given; [ADDR6]:PORT for IPv6)\n"
+	"  --syslog               also send each record to the local syslog (" SYSLOG_SOCKET "):\n"
+	"                         the JSON line as the message, tag bpfenced\n"
+	"  --syslog-facility NAME authpriv (default), auth, daemon, user or local0..local7\n"
+	"  --syslog-rate N        at most N records per second to syslog (default " 
+	"1000);\n"
+	"                         the rest are counted (metrics, \"syslog_drops\" records)\n"
+	"  --health-interval SECS pins and live canary checked every SECS (default 10)\n"
+	"\n"
+	"Exit status: 0 after SIGTERM, 2 on bad arguments, 125 when this kernel cannot enforce,\n"
+	"the log cannot be written, or the metrics address or syslog socket cannot be used\n"
 	"(bpfence --help lists every status).\n"
-	"\nExample:\n  bpfenced --log - | grep '\"class\": \"broker\"'\n";
+	"\nExamples:\n  bpfenced --log - | grep '\"class\": \"broker\"'\n"
+	"  bpfenced --metrics 9477 --syslog\n";
+
+enum { OPT_LOG = 0x100, OPT_METRICS, OPT_SYSLOG, OPT_FACILITY, OPT_RATE, OPT_HEALTH, OPT_DEBUG,
+       OPT_VERSION };
+
+static int parse_count(const char *s, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return !*s || *end || errno || *out < min || *out > max ? -EINVAL : 0;
+}
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "log", required_argument, NULL, 'l' },
-					      { "debug", no_argument, NULL, 'd' },
+	static const struct option opts[] = { { "log", required_argument, NULL, OPT_LOG },
+					      { "metrics", required_argument, NULL, OPT_METRICS },
+					      { "syslog", no_argument, NULL, OPT_SYSLOG },
+					      { "syslog-facility", required_argument, NULL,
+						OPT_FACILITY },
+					      { "syslog-rate", required_argument, NULL, OPT_RATE },
+					      { "health-interval", required_argument, NULL,
+						OPT_HEALTH },
+					      { "debug", no_argument, NULL, OPT_DEBUG },
 					      { "help", no_argument, NULL, 'h' },
-					      { "version", no_argument, NULL, 'V' },
+					      { "version", no_argument, NULL, OPT_VERSION },
 					      {} };
-	struct daemon d = { .log_path = DEFAULT_LOG };
-	struct ring_buffer *rb = NULL;
-	struct bpfence_maps m;
-	struct json_writer w;
-	char why[WHY_MAX];
+	static struct daemon d = { .log_path = DEFAULT_LOG, .health_interval_s = HEALTH_INTERVAL_S };
+	const char *metrics_addr = NULL;
+	int facility = LOG_AUTHPRIV;
+	long rate = SYSLOG_RATE_DEFAULT, v;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct json_writer w;
+	char why[WHY_MAX], buf[DAEMON_RECORD_MAX];
+	long long next_tick = 0, next_health = 0;
 	int c, r, loaded, status = EXIT_OK;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l':
+		case OPT_LOG:
 			d.log_path = strcmp(optarg, "-") ? optarg : NULL;
 			break;
-		case 'd':
+		case OPT_METRICS: {
+			struct sockaddr_storage ss;
+			socklen_t len;
+
+			if (http_parse_addr(optarg, &ss, &len, why, sizeof(why))) {
+				fprintf(stderr, "bpfenced: usage: --metrics: %s\n", why);
+				return EXIT_USAGE;
+			}
+			metrics_addr = optarg;
+			break;
+		}
+		case OPT_SYSLOG:
+			d.to_syslog = true;
+			break;
+		case OPT_FACILITY:
+			facility = syslog_facility(optarg);
+			if (facility < 0) {
+				fprintf(stderr, "bpfenced: usage: --syslog-facility: unknown facility "
+						"'%s' (authpriv, auth, daemon, user, local0..local7)\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_RATE:
+			if (parse_count(optarg, 1, 1000000, &rate)) {
+				fprintf(stderr, "bpfenced: usage: --syslog-rate: expected 1-1000000 "
+						"records per second, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_HEALTH:
+			if (parse_count(optarg, 1, 3600, &v)) {
+				fprintf(stderr, "bpfenced: usage: --health-interval: expected 1-3600 "
+						"seconds, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			d.health_interval_s = (int)v;
+			break;
+		case OPT_DEBUG:
 			bpfence_set_debug(true);
 			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
-		case 'V':
+		case OPT_VERSION:
 			printf("bpfenced %s\n", BPFENCE_VERSION);
 			return 0;
 		default:
@@ -188,7 +511,7 @@ int main(int argc, char **argv)
 		return EXIT_BPFENCE;
 	}
 	loaded = r; /* 1: the pins were there: a restart resumes on them */
-	if (bpfence_maps_open(&m, why, sizeof(why))) {
+	if (bpfence_maps_open(&d.m, why, sizeof(why))) {
 		fprintf(stderr, "bpfenced: programs or maps are missing: %s\n", why);
 		return EXIT_BPFENCE;
 	}
@@ -197,62 +520,121 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bpfenced: cannot open log %s: %s\n", d.log_path, strerror(-r));
 		return EXIT_BPFENCE;
 	}
-	/* Without the handlers SIGTERM would end the daemon without draining, SIGHUP kill it. */
+	/* Without the handlers SIGTERM would end the daemon without draining, SIGHUP kill it. No
+	 * SA_RESTART: a signal ends epoll_wait, and the loop sees the flag at once. */
 	if (sigaction(SIGHUP, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
 	    sigaction(SIGINT, &sa, NULL) || signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
 		fprintf(stderr, "bpfenced: cannot set signal handlers: %s\n", strerror(errno));
 		return EXIT_BPFENCE;
 	}
-
-	d.offset = boot_to_realtime_offset();
-	rb = ring_buffer__new(m.events, handle_event, &d, NULL);
-	if (!rb) {
-		fprintf(stderr, "bpfenced: cannot read the event ring buffer: %s\n", strerror(errno));
+	metrics_init(&d.met, unix_now());
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (d.epfd < 0) {
+		fprintf(stderr, "bpfenced: epoll: %s\n", strerror(errno));
 		return EXIT_BPFENCE;
 	}
-	drops_read(&m, &d.drops_seen);
-	record_begin(&d, &w, "start");
+	if (d.to_syslog && syslog_open(&d.sys, SYSLOG_SOCKET, facility, (unsigned int)rate, &d.met,
+				       why, sizeof(why))) {
+		fprintf(stderr, "bpfenced: --syslog: %s\n", why);
+		return EXIT_BPFENCE;
+	}
+	if (metrics_addr) {
+		d.http.answers = d.met.http;
+		d.http.body = render_metrics;
+		d.http.ctx = &d;
+		if (http_listen(&d.http, metrics_addr, d.epfd, SRC_HTTP, why, sizeof(why))) {
+			fprintf(stderr, "bpfenced: --metrics: %s\n", why);
+			return EXIT_BPFENCE;
+		}
+		d.serve_metrics = true;
+	}
+
+	d.offset = boot_to_realtime_offset();
+	r = attach_ringbuf(&d);
+	if (r) {
+		fprintf(stderr, "bpfenced: cannot read the event ring buffer: %s\n", strerror(-r));
+		return EXIT_BPFENCE;
+	}
+	drops_read(&d.m, &d.drops_seen);
+	record_begin(&w, buf, sizeof(buf), "start");
 	jsonw_bool_field(&w, "resumed", loaded == 1);
-	jsonw_int_field(&w, "tagged_cgroups", tag_count(&m));
+	jsonw_int_field(&w, "tagged_cgroups", tag_count(&d.m));
 	jsonw_uint_field(&w, "drops_total", d.drops_seen);
-	record_end(&d, &w);
+	jsonw_string_field(&w, "version", BPFENCE_VERSION);
+	if (metrics_addr)
+		jsonw_string_field(&w, "metrics", metrics_addr);
+	record_end(&d, &w, LOG_INFO);
 
 	while (!stop) {
-		r = ring_buffer__poll(rb, 250);
-		if (r < 0 && r != -EINTR) {
-			fprintf(stderr, "bpfenced: ring buffer: %s\n", strerror(-r));
+		struct epoll_event evs[32];
+		long long now;
+		int n = epoll_wait(d.epfd, evs, 32, 250);
+
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "bpfenced: epoll: %s\n", strerror(errno));
 			status = EXIT_BPFENCE;
 			break;
 		}
-		fflush(d.log);
-		check_drops(&d, &m);
+		now = mono_ms();
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.u64 == SRC_RINGBUF) {
+				r = ring_buffer__consume(d.rb);
+				if (r < 0 && r != -EINTR) {
+					fprintf(stderr, "bpfenced: ring buffer: %s\n", strerror(-r));
+					status = EXIT_BPFENCE;
+					stop = 1;
+				}
+			} else if (d.serve_metrics) {
+				http_ready(&d.http, evs[i].data.u64, evs[i].events, now);
+			}
+		}
+		log_flush(&d, &d.met.written);
+		check_drops(&d);
+		if (now >= next_tick) {
+			if (d.serve_metrics)
+				http_expire(&d.http, now);
+			report_syslog_drops(&d);
+			next_tick = now + 1000;
+		}
+		if (now >= next_health) {
+			health_check(&d);
+			next_health = mono_ms() + d.health_interval_s * 1000LL;
+		}
 		if (reopen) {
 			reopen = 0;
-			if (d.log != stdout) {
-				fclose(d.log);
+			if (d.log_path) {
+				close(d.log_fd);
 				r = open_log(&d);
 				if (r) {
 					fprintf(stderr, "bpfenced: cannot reopen log %s: %s\n",
 						d.log_path, strerror(-r));
 					return EXIT_BPFENCE; /* no log to write a stop record to */
 				}
-				record_begin(&d, &w, "reopen");
-				record_end(&d, &w);
+				record_begin(&w, buf, sizeof(buf), "reopen");
+				record_end(&d, &w, LOG_INFO);
 			}
 		}
 	}
-	ring_buffer__consume(rb);
-	check_drops(&d, &m);
-	record_begin(&d, &w, "stop");
+	ring_buffer__consume(d.rb);
+	log_flush(&d, &d.met.written);
+	check_drops(&d);
+	report_syslog_drops(&d);
+	record_begin(&w, buf, sizeof(buf), "stop");
 	jsonw_uint_field(&w, "delivered", d.delivered);
 	jsonw_uint_field(&w, "drops_total", d.drops_seen);
-	record_end(&d, &w);
-	ring_buffer__free(rb);
-	bpfence_maps_close(&m);
-	/* The last records are only on disk once the stream is flushed and closed. */
-	if ((d.log != stdout ? fclose(d.log) : fflush(d.log)) && status == EXIT_OK) {
-		fprintf(stderr, "bpfenced: cannot write log %s: %s\n",
-			d.log_path ? d.log_path : "(stdout)", strerror(errno));
+	record_end(&d, &w, LOG_INFO);
+	ring_buffer__free(d.rb);
+	bpfence_maps_close(&d.m);
+	if (d.serve_metrics)
+		http_close(&d.http);
+	if (d.to_syslog)
+		syslog_close(&d.sys);
+	/* The last records are only on disk once written and the file closed. */
+	if (d.write_failing || (d.log_path && close(d.log_fd))) {
+		if (status == EXIT_OK)
+			fprintf(stderr, "bpfenced: cannot write log %s: %s\n",
+				d.log_path ? d.log_path : "(stdout)",
+				d.write_failing ? "records were dropped" : strerror(errno));
 		status = EXIT_BPFENCE;
 	}
 	return status;

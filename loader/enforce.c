@@ -7,10 +7,14 @@
  * anything starts here; what a load is lives in loader/load.c.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "enforce.h"
+#include "launch.h"
 
 int require_root(void)
 {
@@ -127,4 +131,48 @@ int maps_if_loaded(struct bpfence_maps *m)
 	if (bpfence_loaded() != 1 || bpfence_maps_open(m, why, sizeof(why)))
 		return -1;
 	return 0;
+}
+
+/*
+ * The daemon's proof that the kernel enforces now: a cgroup of its own under bpfence/, tagged
+ * with no policy (everything denied), and a child born in it asking the live deny canary. The
+ * canary is neither counted nor recorded, so a check every few seconds leaves no trace in the
+ * audit trail. The cgroup is untagged and removed before returning, whatever the answer.
+ */
+int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
+{
+	char root[PATH_MAX], dir[PATH_MAX + 64];
+	__u64 id;
+	int r;
+
+	r = cgroup2_root(root, sizeof(root));
+	if (r) {
+		snprintf(why, n, "no cgroup v2 hierarchy: %s", strerror(-r));
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/bpfence", root);
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		snprintf(why, n, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	snprintf(dir, sizeof(dir), "%s/bpfence/canary-%d", root, (int)getpid());
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		snprintf(why, n, "cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	r = cgroup_id(dir, &id);
+	if (!r)
+		r = tag_cgroup(m, id, id, 0);
+	if (r) {
+		snprintf(why, n, "cannot tag %s: %s", dir, strerror(-r));
+		rmdir(dir);
+		return -1;
+	}
+	r = launch_canary_in(dir, why, n);
+	untag_cgroup(m, id);
+	if (rmdir(dir) && errno != ENOENT && !r) {
+		snprintf(why, n, "cannot remove %s: %s", dir, strerror(errno));
+		r = -1;
+	}
+	return r;
 }

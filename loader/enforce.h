@@ -21,4 +21,8 @@ void release_load_lock(void);
  * teardown and listings). 0 or -1. */
 int maps_if_loaded(struct bpfence_maps *m);
 
+/* The live deny canary from a cgroup tagged for the purpose (bpfenced's health check): 0 when
+ * the kernel denied it, -1 with why set otherwise. */
+int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n);
+
 #endif

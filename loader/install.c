@@ -45,6 +45,7 @@
 #include <bpf/bpf.h>
 
 #include "libbpfence.h"
+#include "stats.h"
 
 /* The kernel compares sb->s_dev, which is encoded major << 20 | minor (MKDEV), not glibc's
  * st_dev encoding. */
@@ -976,6 +977,8 @@ int policy_install(const struct bpfence_maps *m, __u64 inv, const char *id, cons
 		rules_delete(m, &rs);
 		record_remove(inv);
 		bpf_map_delete_elem(m->counters, &inv);
+	} else {
+		stats_add(STAT_INVOCATIONS_STARTED);
 	}
 	rules_free(&rs);
 	return r;
@@ -1076,7 +1079,9 @@ int policy_uninstall(const struct bpfence_maps *m, __u64 inv)
 	/* The policy entry first: without it the invocation is denied everything, never allowed
 	 * through half-deleted rules. */
 	if (!bpf_map_lookup_elem(m->policies, &inv, &bp)) {
-		bpf_map_delete_elem(m->policies, &inv);
+		/* Counted by whoever deletes the entry: once, even with two cleaners racing. */
+		if (!bpf_map_delete_elem(m->policies, &inv))
+			stats_add(STAT_INVOCATIONS_ENDED);
 		rules_remove(m, bp.rules);
 		if (bp.rules == inv) {
 			bpf_map_delete_elem(m->counters, &inv);
@@ -1126,18 +1131,71 @@ int tag_lookup(const struct bpfence_maps *m, __u64 id, __u64 *inv)
 	return 0;
 }
 
+/* Entries in a hash map: in batches (one syscall per 256 entries, not one per entry: a
+ * scrape counts up to 65,536 tags), or key by key where the kernel has no batch for it. */
+long long map_count(int fd)
+{
+	struct bpf_map_info mi = {};
+	__u32 len = sizeof(mi), chunk = 256, n;
+	unsigned char token[64], next[64];
+	void *keys = NULL, *vals = NULL;
+	long long count = 0;
+	bool first = true;
+
+	if (bpf_obj_get_info_by_fd(fd, &mi, &len) || mi.key_size > sizeof(token))
+		return -EINVAL;
+	for (;;) {
+		int r;
+
+		if (!keys) {
+			keys = malloc((size_t)chunk * mi.key_size);
+			vals = malloc((size_t)chunk * mi.value_size);
+			if (!keys || !vals)
+				break;
+		}
+		n = chunk;
+		r = bpf_map_lookup_batch(fd, first ? NULL : token, next, keys, vals, &n, NULL);
+		if (r && errno == ENOSPC && chunk < 65536) {
+			/* one bucket holds more than chunk entries: start again, larger */
+			free(keys);
+			free(vals);
+			keys = vals = NULL;
+			chunk *= 4;
+			count = 0;
+			first = true;
+			continue;
+		}
+		if (r && errno != ENOENT)
+			break;
+		count += n;
+		if (r)
+			goto out; /* ENOENT: that was the last batch */
+		memcpy(token, next, sizeof(token));
+		first = false;
+	}
+	/* No batch for this map (or no memory): key by key. */
+	{
+		unsigned char key[512], nk[512];
+		void *prev = NULL;
+
+		count = 0;
+		while (mi.key_size <= sizeof(key) && !bpf_map_get_next_key(fd, prev, nk)) {
+			count++;
+			memcpy(key, nk, mi.key_size);
+			prev = key;
+		}
+	}
+out:
+	free(keys);
+	free(vals);
+	return count;
+}
+
 int tag_count(const struct bpfence_maps *m)
 {
-	__u64 key, next;
-	void *prev = NULL;
-	int count = 0;
+	long long n = map_count(m->tags);
 
-	while (!bpf_map_get_next_key(m->tags, prev, &next)) {
-		count++;
-		key = next;
-		prev = &key;
-	}
-	return count;
+	return n < 0 ? 0 : (int)n;
 }
 
 int counters_read(const struct bpfence_maps *m, __u64 inv, struct bpfence_counters *c)

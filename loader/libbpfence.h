@@ -205,6 +205,8 @@ int untag_cgroup(const struct bpfence_maps *m, __u64 id);
 int tag_lookup(const struct bpfence_maps *m, __u64 id, __u64 *inv);
 /* Number of tagged cgroups (for status, unload). */
 int tag_count(const struct bpfence_maps *m);
+/* Entries in the hash map fd now, or -errno. */
+long long map_count(int fd);
 
 int counters_read(const struct bpfence_maps *m, __u64 inv, struct bpfence_counters *c);
 

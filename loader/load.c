@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 
 #include "libbpfence.h"
+#include "stats.h"
 #include "bpfence.skel.h"
 
 #define BPF_FS_MAGIC 0xcafe4a11
@@ -616,6 +617,9 @@ int bpfence_load(char *why, size_t n)
 	}
 	r = load_locked(why, n);
 	close(fd);
+	/* 1 is "already loaded": not a load. */
+	if (r == 0 || r < 0)
+		stats_add(r ? STAT_LOAD_FAILURES : STAT_LOADS);
 	return r;
 }
 

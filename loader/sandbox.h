@@ -60,6 +60,8 @@ int sandbox_meta_read(const char *id, struct sandbox *s);
 bool sandbox_valid_name(const char *n);
 bool sandbox_valid_id(const char *id);
 enum sandbox_state sandbox_state(const char *id);
+/* Sandboxes live now (created, not ending or ended): a count, or -errno. */
+long long sandbox_count_live(void);
 /* The reason a sandbox ended ("terminated", "timeout", "idle") into buf. */
 void sandbox_end_reason(const char *id, char *buf, size_t n);
 /* ID or NAME to a sandbox. 0 with *s filled (live), or reports and returns -1: unknown, still

@@ -421,3 +421,18 @@ long sandbox_procs(const struct sandbox *s)
 		return n;
 	}
 }
+
+long long sandbox_count_live(void)
+{
+	DIR *d = opendir(SB_DIR);
+	struct dirent *de;
+	long long n = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (sandbox_state(de->d_name) == SB_LIVE)
+			n++;
+	closedir(d);
+	return n;
+}

@@ -112,13 +112,21 @@ $(ASAN_OUT)/test_dns: $(ASAN_OUT)/tests/unit/test_dns.o $(ASAN_LIB_OBJS)
 	$(call msg,ASAN-LD,$@)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ $(USER_LDLIBS) -o $@
 
+# bpfenced's metrics endpoint and syslog output face scrapers and a syslog daemon: their unit
+# tests, with hostile clients, under the sanitizers too.
+$(ASAN_OUT)/test_metrics: $(ASAN_OUT)/tests/unit/test_metrics.o $(ASAN_LIB_OBJS)
+	$(call msg,ASAN-LD,$@)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ $(USER_LDLIBS) -o $@
+
 # The host bats suite runs the CLI named by BPFENCE (tests/host/helpers.bash). The bats exit
 # status is kept across the tee; any sanitizer log fails the target even if every test passed.
-test-asan: $(ASAN_OUT)/bpfence $(ASAN_OUT)/test_policy $(ASAN_OUT)/test_dns
+test-asan: $(ASAN_OUT)/bpfence $(ASAN_OUT)/test_policy $(ASAN_OUT)/test_dns $(ASAN_OUT)/test_metrics
 	$(Q)rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS) && chmod 1777 $(ASAN_LOGS)
 	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_policy tests/data/policies . || \
 		{ cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
 	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_dns || { cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
+	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_metrics docs/metrics.md || \
+		{ cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
 	$(Q)tools/deps bats
 	$(Q)grep -q 'BPFENCE="$${BPFENCE:-' tests/host/helpers.bash || \
 		{ echo "test-asan: tests/host/helpers.bash does not take BPFENCE from the environment"; \

@@ -17,31 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct results {
-	unsigned int passed, failed;
-};
-
-static struct results res;
-
-static bool __attribute__((format(printf, 4, 5)))
-check(bool ok, int line, const char *cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		res.passed++;
-		return true;
-	}
-	res.failed++;
-	printf("test_dns.c:%d: FAIL (%s): ", line, cond);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	return false;
-}
-
-#define CHECK(cond, ...) check((cond), __LINE__, #cond, __VA_ARGS__)
+#include "check.h"
 
 /* A message being built. Builders never overflow it: the tests' messages are far smaller. */
 struct msg {
@@ -1123,6 +1099,5 @@ int main(void)
 	test_cap_ttls();
 	test_names_and_ids();
 	test_mutations();
-	printf("%u passed, %u failed\n", res.passed, res.failed);
-	return res.failed ? 1 : 0;
+	return check_summary();
 }

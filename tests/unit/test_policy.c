@@ -35,32 +35,7 @@
 
 #include <bpf/bpf.h>
 
-struct results {
-	unsigned int passed, failed;
-};
-
-/* The test program is one process with one counter pair; the library itself has no globals. */
-static struct results res;
-
-static bool __attribute__((format(printf, 4, 5)))
-check(bool ok, int line, const char *cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok) {
-		res.passed++;
-		return true;
-	}
-	res.failed++;
-	printf("test_policy.c:%d: FAIL (%s): ", line, cond);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	return false;
-}
-
-#define CHECK(cond, ...) check((cond), __LINE__, #cond, __VA_ARGS__)
+#include "check.h"
 
 #define MEM "mem.policy"
 
@@ -79,7 +54,7 @@ static bool is_zero(const void *p, size_t len)
 static void check_invariants(const char *what, const struct policy *p)
 {
 	size_t nlen = strnlen(p->name, POLICY_NAME_MAX);
-	struct results before = res;
+	struct check_results before = res;
 
 	CHECK(p->file != NULL, "%s: file not recorded", what);
 	CHECK(nlen > 0 && nlen < POLICY_NAME_MAX, "%s: bad name length %zu", what, nlen);
@@ -281,7 +256,7 @@ static void mutate(const char *file, const char *text)
 	char *buf = malloc(len + 1);
 	static const char subst[] = { ' ', '\t', '#', '[', ']', '=', '"', '\\', '$', '{', '}', '/',
 				       '.', ':', '@', 'x', '0', '\r', '\n', '\x01', '\xc3' };
-	struct results before;
+	struct check_results before;
 	unsigned int bad = 0;
 
 	if (!buf)
@@ -2782,6 +2757,5 @@ int main(int argc, char **argv)
 	test_lists();
 	if (argc == 3)
 		test_repo_policies(argv[2]);
-	printf("%u passed, %u failed\n", res.passed, res.failed);
-	return res.failed ? 1 : 0;
+	return check_summary();
 }
