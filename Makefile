@@ -53,7 +53,7 @@ BUILD_PKGS := clang llvm gcc libc6-dev libbpf-dev bpftool libelf-dev zlib1g-dev 
 # sqlite3, git and procps (free).
 TEST_PKGS := bats qemu-system-x86 busybox-static cpio xz-utils kmod iproute2 python3 strace \
 	runc crun podman containerd systemd yamllint python3-kubernetes bubblewrap logrotate \
-	man-db groff-base nodejs perl jq sqlite3 git procps dnsmasq-base
+	man-db groff-base nodejs perl jq sqlite3 git procps dnsmasq-base prometheus rsyslog
 DEPS_STAMP := $(OUTPUT)/.deps-build
 
 LIB_SRCS := $(wildcard loader/*.c)
@@ -80,7 +80,7 @@ TEST_KERNELS ?= 6.12 6.1
 # second kernel runs every file about the hooks' own behaviour. make test-matrix runs everything
 # on every kernel.
 TEST_FIRST_ONLY := --first-only corpus.bats --first-only oci.bats --first-only sandbox.bats \
-	--first-only deb.bats --first-only leaks.bats
+	--first-only deb.bats --first-only leaks.bats --first-only fleet.bats
 MATRIX_KERNELS ?= 6.1 6.1-cloud 6.12 6.12-cloud
 BENCH_KERNELS ?= 6.1 6.12
 
@@ -231,7 +231,7 @@ EXAMPLE_POLICIES := $(wildcard policies/examples/*.policy)
 MAN5 := $(wildcard docs/man/*.5)
 MAN8 := $(wildcard docs/man/*.8)
 # Documents, as SOURCE:INSTALLED-NAME in DOCDIR.
-DOCS := README.md:README.md docs/audit.md:audit.md docs/security.md:security.md \
+DOCS := README.md:README.md docs/audit.md:audit.md docs/metrics.md:metrics.md docs/security.md:security.md \
 	policies/README.md:policies.md tools/systemd/README.md:systemd.md
 render = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 	-e 's|@DOCDIR@|$(DOCDIR)|g' $(1) > $(2) && ! grep -n '@[A-Z_]*@' $(2)

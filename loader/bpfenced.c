@@ -51,7 +51,7 @@
 #define DAEMON_RECORD_MAX 1024
 
 /* epoll data of the loop's sources; the metrics listener and its connections come last */
-enum { SRC_RINGBUF = 1, SRC_HTTP = 16 };
+enum { SRC_RINGBUF = 1, SRC_SYSLOG = 2, SRC_HTTP = 16 };
 
 static volatile sig_atomic_t reopen, stop;
 
@@ -77,7 +77,6 @@ struct daemon {
 	struct syslog_out sys;
 	bool to_syslog;
 	int health_interval_s;
-	char health_why[WHY_MAX]; /* why it does not enforce, "" when it does */
 };
 
 static void on_signal(int sig)
@@ -320,15 +319,22 @@ static void follow_reload(struct daemon *d)
 	record_end(d, &w, r ? LOG_ERR : LOG_INFO);
 }
 
-/* Pins present, ours, and the live deny canary denied. A change is a record ("enforcement"). */
+/* Pins present, ours, and the live deny canary denied. A change is a record ("enforcement"),
+ * and so is a first check that does not prove enforcement. */
 static void health_check(struct daemon *d)
 {
 	bool was = d->met.enforcing, first = d->met.canary_checks == 0;
 	char why[WHY_MAX] = "";
 	struct json_writer w;
 	char buf[DAEMON_RECORD_MAX];
+	int lock;
 	__u32 id;
 
+	/* Under the shared load lock, as a run is: an unload (exclusive) never counts the canary's
+	 * cgroup as a tagged one. A load or unload in progress: check next time. */
+	lock = bpfence_wait_for_load(0, NULL);
+	if (lock == -ETIMEDOUT)
+		return;
 	d->met.loaded = bpfence_loaded() == 1;
 	if (!d->met.loaded) {
 		snprintf(why, sizeof(why), "programs or maps are missing under " BPFENCE_PIN_DIR);
@@ -341,12 +347,13 @@ static void health_check(struct daemon *d)
 		else if (!why[0])
 			snprintf(why, sizeof(why), "the live deny canary was not denied");
 	}
+	if (lock >= 0)
+		close(lock);
 	d->met.canary_checks++;
 	d->met.enforcing = !why[0];
 	if (!d->met.enforcing)
 		d->met.canary_failures++;
-	snprintf(d->health_why, sizeof(d->health_why), "%s", why);
-	if (d->met.enforcing == was && !(first && !d->met.enforcing))
+	if (first ? d->met.enforcing : d->met.enforcing == was)
 		return;
 	record_begin(&w, buf, sizeof(buf), "enforcement");
 	jsonw_bool_field(&w, "enforcing", d->met.enforcing);
@@ -534,7 +541,7 @@ int main(int argc, char **argv)
 		return EXIT_BPFENCE;
 	}
 	if (d.to_syslog && syslog_open(&d.sys, SYSLOG_SOCKET, facility, (unsigned int)rate, &d.met,
-				       why, sizeof(why))) {
+				       d.epfd, SRC_SYSLOG, why, sizeof(why))) {
 		fprintf(stderr, "bpfenced: --syslog: %s\n", why);
 		return EXIT_BPFENCE;
 	}
@@ -584,6 +591,8 @@ int main(int argc, char **argv)
 					status = EXIT_BPFENCE;
 					stop = 1;
 				}
+			} else if (evs[i].data.u64 == SRC_SYSLOG) {
+				syslog_flush(&d.sys);
 			} else if (d.serve_metrics) {
 				http_ready(&d.http, evs[i].data.u64, evs[i].events, now);
 			}
@@ -618,6 +627,8 @@ int main(int argc, char **argv)
 	ring_buffer__consume(d.rb);
 	log_flush(&d, &d.met.written);
 	check_drops(&d);
+	if (d.to_syslog)
+		syslog_drain(&d.sys, 2000);
 	report_syslog_drops(&d);
 	record_begin(&w, buf, sizeof(buf), "stop");
 	jsonw_uint_field(&w, "delivered", d.delivered);
@@ -627,8 +638,10 @@ int main(int argc, char **argv)
 	bpfence_maps_close(&d.m);
 	if (d.serve_metrics)
 		http_close(&d.http);
-	if (d.to_syslog)
+	if (d.to_syslog) {
+		syslog_drain(&d.sys, 1000);
 		syslog_close(&d.sys);
+	}
 	/* The last records are only on disk once written and the file closed. */
 	if (d.write_failing || (d.log_path && close(d.log_fd))) {
 		if (status == EXIT_OK)

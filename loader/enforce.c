@@ -134,10 +134,11 @@ int maps_if_loaded(struct bpfence_maps *m)
 }
 
 /*
- * The daemon's proof that the kernel enforces now: a cgroup of its own under bpfence/, tagged
- * with no policy (everything denied), and a child born in it asking the live deny canary. The
- * canary is neither counted nor recorded, so a check every few seconds leaves no trace in the
- * audit trail. The cgroup is untagged and removed before returning, whatever the answer.
+ * The daemon's proof that the kernel enforces now: a cgroup of its own, tagged with no policy
+ * (everything denied), and a child born in it asking the live deny canary. The canary is neither
+ * counted nor recorded, so a check every few seconds leaves no trace in the audit trail. The
+ * cgroup is untagged and removed before returning, whatever the answer. It sits beside
+ * bpfence/, not in it: bpfence/ holds invocations only, which tools and tests list.
  */
 int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
 {
@@ -150,12 +151,7 @@ int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
 		snprintf(why, n, "no cgroup v2 hierarchy: %s", strerror(-r));
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s/bpfence", root);
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		snprintf(why, n, "cannot create %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "%s/bpfence/canary-%d", root, (int)getpid());
+	snprintf(dir, sizeof(dir), "%s/bpfence.canary-%d", root, (int)getpid());
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		snprintf(why, n, "cannot create %s: %s", dir, strerror(errno));
 		return -1;

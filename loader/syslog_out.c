@@ -12,14 +12,19 @@
  * records LOG_INFO, and drops or lost enforcement LOG_ERR.
  *
  * Why not syslog(3): it blocks when the syslog daemon falls behind (a full datagram queue), and
- * a stalled syslog daemon must not stall record delivery. Here the socket is non-blocking: a full
- * queue is a counted drop ("busy"), a storm beyond the rate limit a counted drop ("rate"), a
+ * a stalled syslog daemon must not stall record delivery. Here the socket is non-blocking; what
+ * it cannot take now waits in a bounded queue (SYSLOG_QUEUE_MAX) sent in order as the daemon's
+ * loop sees the socket writable again. A full queue is a counted drop ("busy"), a storm beyond
+ * the rate limit a counted drop ("rate"), a
  * socket that went away (the daemon restarted) is reconnected at the next record, and what was
  * lost meanwhile is counted ("error"). The counts are metrics and, once a second while there are
  * new ones, a "syslog_drops" record in the log and to syslog itself.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -47,12 +52,19 @@ int syslog_facility(const char *name)
 	return -EINVAL;
 }
 
+static void disconnect(struct syslog_out *s)
+{
+	if (s->fd >= 0)
+		close(s->fd); /* which takes it out of the loop's epoll set too */
+	s->fd = -1;
+	s->watching = false;
+}
+
 static int connect_socket(struct syslog_out *s)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 
-	if (s->fd >= 0)
-		close(s->fd);
+	disconnect(s);
 	s->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		return -errno;
@@ -68,12 +80,14 @@ static int connect_socket(struct syslog_out *s)
 }
 
 int syslog_open(struct syslog_out *s, const char *path, int facility, unsigned int rate,
-		struct metrics *m, char *why, size_t n)
+		struct metrics *m, int epfd, unsigned long long tag, char *why, size_t n)
 {
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+	s->epfd = epfd;
+	s->tag = tag;
 	s->path = path;
 	s->facility = facility;
 	s->rate = rate;
@@ -109,15 +123,71 @@ static bool admit(struct syslog_out *s, long long now_ms)
 	return true;
 }
 
+/* Ask the loop to wake when the socket can take more, only while something waits. */
+static void watch(struct syslog_out *s)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = s->tag };
+	bool want = s->count && s->fd >= 0;
+
+	if (s->epfd < 0 || want == s->watching)
+		return;
+	if (!epoll_ctl(s->epfd, want ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s->fd, want ? &ev : NULL))
+		s->watching = want;
+}
+
+/* One message out: 0 sent, -EAGAIN the queue is full now, -1 it cannot be sent (counted). */
+static int send_one(struct syslog_out *s, const char *data, size_t len)
+{
+	/* Two attempts: the second after reconnecting, for a syslog daemon that restarted. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (s->fd < 0 && connect_socket(s))
+			break;
+		if (send(s->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) {
+			(*s->sent)++;
+			return 0;
+		}
+		if (errno == EAGAIN || errno == ENOBUFS)
+			return -EAGAIN;
+		disconnect(s);
+	}
+	drop(s, SYSLOG_DROP_ERROR);
+	return -1;
+}
+
+void syslog_flush(struct syslog_out *s)
+{
+	while (s->count) {
+		struct syslog_msg *m = &s->q[s->head];
+
+		if (send_one(s, m->data, m->len) == -EAGAIN)
+			break;
+		free(m->data);
+		m->data = NULL;
+		s->head = (s->head + 1) % SYSLOG_QUEUE_MAX;
+		s->count--;
+	}
+	watch(s);
+}
+
+void syslog_drain(struct syslog_out *s, int ms)
+{
+	for (int waited = 0; waited < ms; waited += 20) {
+		struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+
+		syslog_flush(s);
+		if (!s->count || s->fd < 0)
+			return;
+		poll(&p, 1, 20);
+	}
+}
+
 void syslog_send(struct syslog_out *s, int severity, const char *line, size_t len,
 		 long long now_ms, bool limited)
 {
-	char head[96], stamp[32];
-	struct iovec iov[2];
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+	char stamp[32], *msg;
 	time_t t = time(NULL);
 	struct tm tm;
-	int attempt;
+	int head;
 
 	if (limited && !admit(s, now_ms)) {
 		drop(s, SYSLOG_DROP_RATE);
@@ -125,27 +195,25 @@ void syslog_send(struct syslog_out *s, int severity, const char *line, size_t le
 	}
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
-	iov[0].iov_base = head;
-	iov[0].iov_len = (size_t)snprintf(head, sizeof(head), "<%d>%s bpfenced[%d]: ",
-					  s->facility | severity, stamp, (int)getpid());
-	iov[1].iov_base = (void *)line;
-	iov[1].iov_len = len;
-	/* Two attempts: the second after reconnecting, for a syslog daemon that restarted. */
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (s->fd < 0 && connect_socket(s))
-			break;
-		if (sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0) {
-			(*s->sent)++;
-			return;
-		}
-		if (errno == EAGAIN || errno == ENOBUFS) {
-			drop(s, SYSLOG_DROP_BUSY);
-			return;
-		}
-		close(s->fd);
-		s->fd = -1;
+	head = asprintf(&msg, "<%d>%s bpfenced[%d]: %.*s", s->facility | severity, stamp,
+			(int)getpid(), (int)len, line);
+	if (head < 0) {
+		drop(s, SYSLOG_DROP_ERROR);
+		return;
 	}
-	drop(s, SYSLOG_DROP_ERROR);
+	/* In order: nothing overtakes what waits in the queue. */
+	if (!s->count && send_one(s, msg, (size_t)head) != -EAGAIN) {
+		free(msg);
+		return;
+	}
+	if (s->count == SYSLOG_QUEUE_MAX) {
+		free(msg);
+		drop(s, SYSLOG_DROP_BUSY);
+		return;
+	}
+	s->q[(s->head + s->count) % SYSLOG_QUEUE_MAX] = (struct syslog_msg){ msg, (size_t)head };
+	s->count++;
+	watch(s);
 }
 
 bool syslog_take_unreported(struct syslog_out *s, unsigned long long out[SYSLOG_DROP_MAX])
@@ -162,7 +230,13 @@ bool syslog_take_unreported(struct syslog_out *s, unsigned long long out[SYSLOG_
 
 void syslog_close(struct syslog_out *s)
 {
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
+	/* What still waits gets a last chance; the rest is counted, not lost silently. */
+	syslog_flush(s);
+	while (s->count) {
+		free(s->q[s->head].data);
+		s->head = (s->head + 1) % SYSLOG_QUEUE_MAX;
+		s->count--;
+		drop(s, SYSLOG_DROP_BUSY);
+	}
+	disconnect(s);
 }

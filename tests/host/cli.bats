@@ -270,6 +270,16 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$BPFENCED" extra
 	[ "$status" -eq 2 ]
+	# Checked before anything is loaded: a bad value never half starts the daemon.
+	for args in "--metrics 0" "--metrics 65536" "--metrics localhost:9477" "--metrics [::1:1" \
+		"--metrics 127.0.0.1:" "--syslog-facility kern" "--syslog-rate 0" \
+		"--syslog-rate 1e3" "--health-interval 0" "--health-interval 3601"; do
+		run --separate-stderr "$BPFENCED" --log "$BATS_TEST_TMPDIR/a.jsonl" $args
+		[ "$status" -eq 2 ] || fail_loudly "bpfenced $args: exit $status: $stderr"
+		[[ "$stderr" == "bpfenced: usage: --${args%% *}"* || "$stderr" == "bpfenced: usage: ${args%% *}"* ]] ||
+			fail_loudly "bpfenced $args: $stderr"
+		[ ! -e "$BATS_TEST_TMPDIR/a.jsonl" ]
+	done
 }
 
 @test "tag refuses the cgroup bpfence itself runs in, and its parents (exit 1)" {

@@ -245,3 +245,23 @@ policy_keys() {
 	[ "$("$REPO/.output/bpfenced" --version)" = "bpfenced $version" ]
 	[ "$(sed -n '1s/^bpfence (\([^)]*\)).*/\1/p' "$REPO/debian/changelog")" = "$version" ]
 }
+
+# The README's Prometheus blocks: the fenced block after each marker is exactly the file it names.
+readme_block() {
+	awk -v m="<!-- $1: $2 -->" '$0 == m { f = 1; next } f && /^```yaml$/ { p = 1; next }
+		p && /^```$/ { exit } p { print }' "$REPO/README.md"
+}
+
+@test "docs: the README's scrape configuration and alert rules are tools/prometheus' files, and promtool accepts them" {
+	local f
+	for f in prometheus.yml bpfence.rules.yml; do
+		[ -n "$(readme_block "$f" "tools/prometheus/$f")" ] || fail_loudly "README has no $f block"
+		diff <(readme_block "$f" "tools/prometheus/$f") "$REPO/tools/prometheus/$f" ||
+			fail_loudly "README's $f block differs from tools/prometheus/$f"
+	done
+	promtool check rules "$REPO/tools/prometheus/bpfence.rules.yml"
+	promtool check config "$REPO/tools/prometheus/prometheus.yml"
+	# Two alerts: records dropped, enforcement lost, on metrics bpfenced exports.
+	grep -q 'expr: increase(bpfence_records_dropped_total' "$REPO/tools/prometheus/bpfence.rules.yml"
+	grep -q 'expr: bpfence_enforcing == 0' "$REPO/tools/prometheus/bpfence.rules.yml"
+}

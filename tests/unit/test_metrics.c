@@ -455,10 +455,10 @@ static void test_syslog(void)
 	if (!CHECK(rx >= 0 && !bind(rx, (struct sockaddr *)&sun, sizeof(sun)), "bind %s", path))
 		return;
 	metrics_init(&met, 0);
-	CHECK(syslog_open(&s, "/nonexistent/log", LOG_AUTHPRIV, 10, &met, why, sizeof(why)) < 0 &&
+	CHECK(syslog_open(&s, "/nonexistent/log", LOG_AUTHPRIV, 10, &met, -1, 0, why, sizeof(why)) < 0 &&
 		      strstr(why, "/nonexistent/log"),
 	      "no socket is an error naming it: %s", why);
-	CHECK(syslog_open(&s, path, LOG_AUTHPRIV, 10, &met, why, sizeof(why)) == 0, "%s", why);
+	CHECK(syslog_open(&s, path, LOG_AUTHPRIV, 10, &met, -1, 0, why, sizeof(why)) == 0, "%s", why);
 
 	/* Framing: <PRI>, the stamp, the tag, the line unchanged. */
 	syslog_send(&s, LOG_WARNING, "{\"event\": \"denial\"}", 19, 0, true);
@@ -482,19 +482,38 @@ static void test_syslog(void)
 	CHECK(syslog_take_unreported(&s, unrep) && unrep[SYSLOG_DROP_RATE] == 21, "unreported");
 	CHECK(!syslog_take_unreported(&s, unrep), "taken once");
 
-	/* A receiver that never reads: the queue fills, sends never block, all is counted. */
+	/* A receiver that never reads: its queue fills, then ours (SYSLOG_QUEUE_MAX); sends never
+	 * block, and every message is sent, queued or counted. */
 	syslog_close(&s);
-	syslog_open(&s, path, LOG_AUTHPRIV, 1000000, &met, why, sizeof(why));
+	while (recv(rx, why, sizeof(why), MSG_DONTWAIT) > 0)
+		; /* what the checks above left unread */
+	syslog_open(&s, path, LOG_AUTHPRIV, 1000000, &met, -1, 0, why, sizeof(why));
 	metrics_init(&met, 0);
 	s.sent = &met.syslog_sent;
 	s.dropped = met.syslog_dropped;
-	for (n = 0; n < 5000; n++)
+	for (n = 0; n < SYSLOG_QUEUE_MAX + 1000; n++)
 		syslog_send(&s, LOG_WARNING, buf, 1000, n, true);
+	CHECK(s.count == SYSLOG_QUEUE_MAX, "queued %u", s.count);
 	CHECK(met.syslog_dropped[SYSLOG_DROP_BUSY] > 0, "busy drops counted");
-	CHECK(met.syslog_sent + met.syslog_dropped[SYSLOG_DROP_BUSY] +
-			      met.syslog_dropped[SYSLOG_DROP_RATE] ==
-		      5000,
-	      "sent %llu + dropped != 5000", met.syslog_sent);
+	CHECK(met.syslog_sent + s.count + met.syslog_dropped[SYSLOG_DROP_BUSY] ==
+		      SYSLOG_QUEUE_MAX + 1000,
+	      "sent %llu + queued %u + dropped %llu", met.syslog_sent, s.count,
+	      met.syslog_dropped[SYSLOG_DROP_BUSY]);
+	/* The receiver reads: the queue drains in order as the socket takes it. */
+	{
+		unsigned long long got = 0, sent_before = met.syslog_sent;
+
+		for (int i = 0; i < 100000 && s.count; i++) {
+			while (recv(rx, why, sizeof(why), MSG_DONTWAIT) > 0)
+				got++;
+			syslog_flush(&s);
+		}
+		while (recv(rx, why, sizeof(why), MSG_DONTWAIT) > 0)
+			got++;
+		CHECK(s.count == 0 && met.syslog_sent == sent_before + SYSLOG_QUEUE_MAX,
+		      "drained: %u left, %llu sent", s.count, met.syslog_sent - sent_before);
+		CHECK(got == met.syslog_sent, "received %llu of %llu sent", got, met.syslog_sent);
+	}
 	/* The receiver goes away: errors, counted; it comes back: reconnected. */
 	close(rx);
 	unlink(path);
