@@ -50,7 +50,7 @@ static const char audit_help[] =
 	"Filters combine; with any, the daemon's own records are not shown. Names a function chose\n"
 	"are shown with control bytes and invalid UTF-8 escaped (\\xNN). A line that is not a JSON\n"
 	"object is reported on stderr with its line number and skipped; the exit status is then 1.\n"
-	"\nExamples:\n  bpfence audit --follow --invocation 3f2a\n"
+	"\nExample:\n  bpfence audit --follow --invocation 3f2a\n"
 	"  bpfence audit -f --json --sandbox build-42 --class connect\n";
 
 /* A member as text for the table: a string's value, a number or literal as written, "" when

@@ -18,7 +18,7 @@ expected_usr() {
 		usr/share/bash-completion/completions/bpfenced \
 		usr/share/man/man5/bpfence.policy.5 usr/share/man/man8/bpfence.8 \
 		usr/share/man/man8/bpfenced.8 usr/share/doc/bpfence/README.md \
-		usr/share/doc/bpfence/audit.md usr/share/doc/bpfence/security.md \
+		usr/share/doc/bpfence/audit.md usr/share/doc/bpfence/metrics.md usr/share/doc/bpfence/security.md \
 		usr/share/doc/bpfence/policies.md usr/share/doc/bpfence/systemd.md
 	for f in "$REPO"/policies/*.policy "$REPO"/policies/examples/*.policy; do
 		echo "usr/share/bpfence/${f#"$REPO"/}"

@@ -264,10 +264,21 @@ EOF
 }
 
 @test "row 35: eight runs started 0.1 s apart while bpfence load is loading all wait for it and run enforced" {
+	# bpfenced runs through it: the programs it read from are unloaded and loaded again under
+	# it, and it follows the pins to the new maps (a reattach record), missing no record.
+	local i
+	stop_daemon
+	rm -f "$LOG"
+	"$BPFENCED" --log "$LOG" --health-interval 1 2>"$BATS_TEST_TMPDIR/bpfenced.err" 3>&- &
+	DAEMON=$!
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $(log_records "$LOG" -- 'event="start"' 2>/dev/null) ]] && break
+		sleep 0.05
+	done
 	run "$BPFENCE" unload
 	assert_status 0
 	"$BPFENCE" load >"$BATS_TEST_TMPDIR/load.out" 2>&1 &
-	local loader=$! i pids=()
+	local loader=$! pids=()
 	for ((i = 0; i < 8; i++)); do
 		"$BPFENCE" run --policy "$POLICY" -- "$PROBE" read /etc/shadow \
 			>"$BATS_TEST_TMPDIR/run.$i" 2>"$BATS_TEST_TMPDIR/run.$i.err" &
@@ -281,4 +292,14 @@ EOF
 		[[ $st == 1 && $(cat "$BATS_TEST_TMPDIR/run.$i") == "EACCES open" ]] ||
 			fail "run $i: status $st: $(cat "$BATS_TEST_TMPDIR/run.$i"{,.err})"
 	done
+	for ((i = 0; i < 60; i++)); do
+		[[ -n $(log_records "$LOG" -- 'event="reattach"') ]] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	stop_daemon
+	[[ -n $(log_records "$LOG" -- 'event="reattach"') ]] ||
+		fail "bpfenced did not follow the new load: $(cat "$LOG" "$BATS_TEST_TMPDIR/bpfenced.err")"
+	[[ $(log_records "$LOG" -- 'event="denial"' 'path="/etc/shadow"' | wc -l) -eq 8 ]] ||
+		fail "records after the reload: $(cat "$LOG")"
 }
