@@ -571,6 +571,10 @@ int main(int argc, char **argv)
 	if (metrics_addr)
 		jsonw_string_field(&w, "metrics", metrics_addr);
 	record_end(&d, &w, LOG_INFO);
+	/* Before the first scrape is answered: the endpoint never says "not enforcing" merely
+	 * because no check has run yet. */
+	health_check(&d);
+	next_health = mono_ms() + d.health_interval_s * 1000LL;
 
 	while (!stop) {
 		struct epoll_event evs[32];

@@ -48,8 +48,8 @@ int statefile_read(const char *path, char *buf, size_t n);
  * Does not load anything; bpfence_load() is the live test. */
 int bpfence_probe(char *why, size_t n);
 
-/* bpfence_probe() plus a live test: unless already loaded, load (verify) every program once
- * without attaching anything. */
+/* bpfence_probe() plus a live test: unless loaded (wholly or in part), load (verify) every
+ * program once without attaching anything. */
 int bpfence_probe_live(char *why, size_t n);
 
 /* Load, attach and pin everything under BPFENCE_PIN_DIR. Returns 1 when everything was already

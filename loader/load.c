@@ -818,7 +818,10 @@ int bpfence_probe_live(char *why, size_t n)
 
 	if (r)
 		return r;
-	if (bpfence_loaded() == 1)
+	/* Pinned, wholly or in part (a lost pin, which `load` repairs): this kernel verified and
+	 * attached these programs already; the links still pinned hold them. Verifying all of them
+	 * again would answer nothing new, at the cost of a whole load (a minute under emulation). */
+	if (bpfence_loaded() != 0)
 		return 0;
 	/* Nothing pinned yet: load (and verify) every program without attaching or pinning. */
 	skel = open_selected(why, n, &r);

@@ -169,8 +169,8 @@ int metrics_render(const struct metrics *m, const struct metrics_state *st, FILE
 	    "1 when the last live deny canary was denied in a tagged cgroup: the kernel enforces.",
 	    m->enforcing);
 	one(out, "bpfence_canary_checks_total", COUNTER,
-	    "Live deny canaries this bpfenced ran (pins present and a task in a tagged cgroup "
-	    "denied).",
+	    "Health checks this bpfenced ran (pins present, and the live deny canary denied in a "
+	    "tagged cgroup).",
 	    m->canary_checks);
 	one(out, "bpfence_canary_failures_total", COUNTER,
 	    "Canaries that were not denied, or could not run: enforcement was not proven.",

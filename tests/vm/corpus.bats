@@ -403,15 +403,6 @@ except OSError as e:
 
 # ------------------------------------------------------------------------------ the learn loop
 
-# learn_daemon: bpfenced logging to LOG, after draining into a discarded log what earlier files
-# left in the ring buffer, so that LOG holds only this test's records.
-learn_daemon() {
-	rm -f "$LOG" "$LOG".*
-	start_daemon || return 1
-	stop_daemon
-	rm -f "$LOG" "$LOG".*
-	start_daemon
-}
 
 # in_order FILE IN: every line of FILE appears in IN, in the same order (other lines between).
 in_order() {
@@ -480,7 +471,7 @@ PY
 	assert_denied file=2
 
 	# Under the audit policy it runs as untagged, and every access the default refuses is logged.
-	learn_daemon
+	start_fresh_daemon
 	POLICY=$REPO/policies/examples/audit.policy
 	fence_run -- python3 "$fn"
 	assert_status 0

@@ -33,21 +33,10 @@ teardown() {
 	fence_teardown
 }
 
-# metrics_daemon [OPTIONS...]: bpfenced on a fresh $LOG (see start_fresh_daemon) with metrics on
-# 127.0.0.1:$PORT, and OPTIONS.
+# metrics_daemon [OPTIONS...]: bpfenced on a fresh $LOG with metrics on 127.0.0.1:$PORT, and
+# OPTIONS.
 metrics_daemon() {
-	rm -f "$LOG" "$LOG".*
-	start_daemon
-	stop_daemon
-	rm -f "$LOG" "$LOG".*
-	"$BPFENCED" --log "$LOG" --metrics "127.0.0.1:$PORT" "$@" 2>"$BATS_TEST_TMPDIR/bpfenced.err" 3>&- &
-	DAEMON=$!
-	local i
-	for ((i = 0; i < 100; i++)); do
-		[[ -n $(log_records "$LOG" -- 'event="start"' 2>/dev/null) ]] && return 0
-		sleep 0.05
-	done
-	fail "bpfenced did not start: $(cat "$BATS_TEST_TMPDIR/bpfenced.err")"
+	start_fresh_daemon --metrics "127.0.0.1:$PORT" "$@"
 }
 
 # scrape [PATH]: GET PATH (default /metrics) from the daemon over bash's /dev/tcp (no process
@@ -80,7 +69,7 @@ drops_total() {
 }
 
 @test "metrics: promtool accepts them; after a storm, and after a restart, the denial counters equal the log's records" {
-	local n=1500 before after start1 sum recs i
+	local n=1500 before after start1 sum recs
 	metrics_daemon
 	scrape
 	grep -q '^HTTP/1.1 200 OK$' "$BATS_TEST_TMPDIR/scrape"
@@ -118,12 +107,7 @@ drops_total() {
 	local t1
 	t1=$(metric bpfence_daemon_start_time_seconds)
 	stop_daemon
-	"$BPFENCED" --log "$LOG" --metrics "127.0.0.1:$PORT" 2>>"$BATS_TEST_TMPDIR/bpfenced.err" 3>&- &
-	DAEMON=$!
-	for ((i = 0; i < 100; i++)); do
-		(($(log_records "$LOG" -- 'event="start"' | wc -l) == 2)) && break
-		sleep 0.05
-	done
+	start_daemon --metrics "127.0.0.1:$PORT"
 	run_tagged flood-open /etc/shadow 300
 	assert_probe 0 "ok denied=300 errno=EACCES"
 	sleep 0.5

@@ -269,12 +269,7 @@ EOF
 	local i
 	stop_daemon
 	rm -f "$LOG"
-	"$BPFENCED" --log "$LOG" --health-interval 1 2>"$BATS_TEST_TMPDIR/bpfenced.err" 3>&- &
-	DAEMON=$!
-	for ((i = 0; i < 100; i++)); do
-		[[ -n $(log_records "$LOG" -- 'event="start"' 2>/dev/null) ]] && break
-		sleep 0.05
-	done
+	start_daemon --health-interval 1
 	run "$BPFENCE" unload
 	assert_status 0
 	"$BPFENCE" load >"$BATS_TEST_TMPDIR/load.out" 2>&1 &

@@ -138,7 +138,8 @@ pids_refused() {
 	cp "$REPO/.output/bpfence-attack" "$FENCE_BIN/attack"
 	CLEANUP_PATHS+=("$FENCE_BIN/attack")
 	local out=$BATS_TEST_TMPDIR/bomb pid cg= i n start end
-	"$BPFENCE" run --json --policy "$POLICY" --source "$SOURCE" --pids-max 32 --timeout 20 \
+	# The timeout leaves several times what the bomb and the outside commands took (~2 s).
+	"$BPFENCE" run --json --policy "$POLICY" --source "$SOURCE" --pids-max 32 --timeout 8 \
 		-- "$FENCE_BIN/attack" bomb >"$out.stdout" 2>"$out.stderr" 3>&- &
 	pid=$!
 	# The bomb is at its limit once pids.max has refused a fork.
