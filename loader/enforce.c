@@ -6,8 +6,11 @@
  * (release_load_lock), so `unload` cannot slip in between. Every front end that restricts
  * anything starts here; what a load is lives in loader/load.c.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,6 +143,33 @@ int maps_if_loaded(struct bpfence_maps *m)
  * cgroup is untagged and removed before returning, whatever the answer. It sits beside
  * bpfence/, not in it: bpfence/ holds invocations only, which tools and tests list.
  */
+/* A canary cgroup that a killed daemon left behind (bpfence.canary-PID of a PID no longer
+ * alive): untagged and removed, so a crash in the middle of a check leaks nothing. */
+static void sweep_stale_canaries(const struct bpfence_maps *m, const char *root)
+{
+	char dir[PATH_MAX + 64];
+	struct dirent *de;
+	DIR *d = opendir(root);
+	__u64 id;
+
+	while (d && (de = readdir(d))) {
+		long pid;
+		char *end;
+
+		if (strncmp(de->d_name, "bpfence.canary-", 15))
+			continue;
+		pid = strtol(de->d_name + 15, &end, 10);
+		if (*end || pid <= 0 || pid == getpid() || !kill((pid_t)pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, de->d_name);
+		if (!cgroup_id(dir, &id))
+			untag_cgroup(m, id);
+		rmdir(dir);
+	}
+	if (d)
+		closedir(d);
+}
+
 int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
 {
 	char root[PATH_MAX], dir[PATH_MAX + 64];
@@ -151,6 +181,7 @@ int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
 		snprintf(why, n, "no cgroup v2 hierarchy: %s", strerror(-r));
 		return -1;
 	}
+	sweep_stale_canaries(m, root);
 	snprintf(dir, sizeof(dir), "%s/bpfence.canary-%d", root, (int)getpid());
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		snprintf(why, n, "cannot create %s: %s", dir, strerror(errno));

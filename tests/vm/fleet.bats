@@ -43,7 +43,9 @@ metrics_daemon() {
 # to start under emulation): the whole answer, headers included, in $BATS_TEST_TMPDIR/scrape.
 scrape() {
 	local fd
-	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT" ||
+		fail "no metrics endpoint on port $PORT; bpfenced ($DAEMON) said:" \
+			"$(cat "$BATS_TEST_TMPDIR/bpfenced.err")" "$(ss -ltnp 2>&1)" "$(ps -ef | grep bpfence[d])"
 	printf 'GET %s HTTP/1.0\r\n\r\n' "${1:-/metrics}" >&"$fd"
 	cat <&"$fd" >"$BATS_TEST_TMPDIR/scrape"
 	exec {fd}>&-
@@ -163,6 +165,9 @@ drops_total() {
 }
 
 @test "enforcement lost is seen: pins gone means bpfence_enforcing 0 and an enforcement record; back, 1 again" {
+	# What a daemon killed in the middle of a check would leave: swept by the next check.
+	mkdir "$CGROOT/bpfence.canary-999999"
+	CLEANUP_CGROUPS+=("$CGROOT/bpfence.canary-999999")
 	metrics_daemon --health-interval 1
 	sleep 1.5
 	scrape
@@ -170,8 +175,7 @@ drops_total() {
 	local checks
 	checks=$(metric bpfence_canary_checks_total)
 	((checks >= 1))
-	# The canary's cgroup is never left behind, and never under bpfence/.
-	[[ -z $(find "$CGROOT" -maxdepth 1 -name 'bpfence.canary-*') ]]
+	[[ ! -e $CGROOT/bpfence.canary-999999 ]] || fail "a dead daemon's canary cgroup was not swept"
 	# The pins hidden under an empty mount (bpffs does not rename): what an unload looks like
 	# to the daemon, while the links, held by the hidden pins, keep enforcing.
 	mount -t tmpfs bpfence-hidden "$PINS"
@@ -191,6 +195,9 @@ drops_total() {
 	[[ -n $(log_records "$LOG" -- 'event="enforcement"' 'enforcing=true') ]]
 	run_tagged read /etc/shadow
 	assert_probe 1 "EACCES open"
+	# The canary's cgroup is never left behind, and never under bpfence/.
+	stop_daemon
+	[[ -z $(find "$CGROOT" -maxdepth 1 -name 'bpfence.canary-*') ]]
 }
 
 @test "no scraper holds up delivery: every slot held idle, the surplus refused 503, a flood delivered whole" {

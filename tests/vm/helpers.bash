@@ -403,13 +403,15 @@ stop_listeners() {
 
 # ------------------------------------------------------------------------------ the audit daemon
 
-# start_daemon: bpfenced writing to $LOG (each file sets LOG), once its start record is there.
+# start_daemon [OPTIONS...]: bpfenced writing to $LOG (each file sets LOG) with OPTIONS, once its
+# start record is there (the log may hold earlier daemons' records: one more start record).
 start_daemon() {
-	"$BPFENCED" --log "$LOG" 2>"$BATS_TEST_TMPDIR/bpfenced.err" &
+	local i before
+	before=$(log_records "$LOG" -- 'event="start"' 2>/dev/null | wc -l)
+	"$BPFENCED" --log "$LOG" "$@" 2>>"$BATS_TEST_TMPDIR/bpfenced.err" 3>&- &
 	DAEMON=$!
-	local i
 	for ((i = 0; i < 100; i++)); do
-		[[ -n $(log_records "$LOG" -- 'event="start"' 2>/dev/null) ]] && return 0
+		(($(log_records "$LOG" -- 'event="start"' 2>/dev/null | wc -l) > before)) && return 0
 		sleep 0.05
 	done
 	fail "bpfenced did not start: $(cat "$BATS_TEST_TMPDIR/bpfenced.err")"
