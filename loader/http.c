@@ -61,6 +61,10 @@ int http_parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *le
 		*len = sizeof(*s6);
 		return 0;
 	}
+	/* The one name taken: what "only on this host" is usually written as. No resolver runs
+	 * here (a daemon's address must not depend on DNS at boot). */
+	if (!strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "%s", HTTP_DEFAULT_HOST);
 	if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
 		goto bad;
 	s4->sin_family = AF_INET;
@@ -69,7 +73,7 @@ int http_parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *le
 	return 0;
 bad:
 	snprintf(why, n, "bad address '%s' (expected PORT, ADDR:PORT or [ADDR6]:PORT, with a "
-		 "numeric address and a port of 1-65535)", spec);
+		 "numeric address or localhost and a port of 1-65535)", spec);
 	return -EINVAL;
 }
 

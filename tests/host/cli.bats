@@ -271,7 +271,7 @@ assert "file_open" in s["reason"], s["reason"]'
 	run --separate-stderr "$BPFENCED" extra
 	[ "$status" -eq 2 ]
 	# Checked before anything is loaded: a bad value never half starts the daemon.
-	for args in "--metrics 0" "--metrics 65536" "--metrics localhost:9477" "--metrics [::1:1" \
+	for args in "--metrics 0" "--metrics 65536" "--metrics example.com:9477" "--metrics [::1:1" \
 		"--metrics 127.0.0.1:" "--syslog-facility kern" "--syslog-rate 0" \
 		"--syslog-rate 1e3" "--health-interval 0" "--health-interval 3601"; do
 		run --separate-stderr "$BPFENCED" --log "$BATS_TEST_TMPDIR/a.jsonl" $args

@@ -282,7 +282,8 @@ static void test_addresses(void)
 		{ "0", false, 0, 0 },		   { "65536", false, 0, 0 },
 		{ "-1", false, 0, 0 },		   { "+80", false, 0, 0 },
 		{ ":80", false, 0, 0 },		   { "127.0.0.1:", false, 0, 0 },
-		{ "localhost:80", false, 0, 0 },   { "[::1:80", false, 0, 0 },
+		{ "localhost:80", true, AF_INET, 80 }, { "example.com:80", false, 0, 0 },
+		{ "[::1:80", false, 0, 0 },
 		{ "::1:80", false, 0, 0 },	   { "", false, 0, 0 },
 		{ "80x", false, 0, 0 },
 	};
@@ -312,6 +313,9 @@ static void test_addresses(void)
 		http_parse_addr("9477", &ss, &len, why, sizeof(why));
 		CHECK(((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
 		      "a port alone is loopback");
+		http_parse_addr("localhost:9477", &ss, &len, why, sizeof(why));
+		CHECK(((struct sockaddr_in *)&ss)->sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+		      "localhost is loopback");
 	}
 }
 
