@@ -293,4 +293,4 @@ include tests/fuzz/fuzz.mk
 # Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).
 -include $(wildcard $(OUTPUT)/bpfence.bpf.d $(patsubst %.o,%.d,$(LIB_OBJS) $(CLI_OBJS) \
 	$(OUTPUT)/loader/bpfenced.o $(OUTPUT)/tests/unit/test_policy.o \
-	$(OUTPUT)/tests/unit/test_dns.o $(BENCH_OBJS)))
+	$(OUTPUT)/tests/unit/test_dns.o $(OUTPUT)/tests/unit/test_metrics.o $(BENCH_OBJS)))

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +50,10 @@
 #define HEALTH_INTERVAL_S 10
 #define SCRAPE_STATE_MS 1000 /* host state read for a scrape is reused this long */
 #define DAEMON_RECORD_MAX 1024
+#define CANARY_WAIT_MS 5000 /* a canary child that has not answered by then: not proven */
 
 /* epoll data of the loop's sources; the metrics listener and its connections come last */
-enum { SRC_RINGBUF = 1, SRC_SYSLOG = 2, SRC_HTTP = 16 };
+enum { SRC_RINGBUF = 1, SRC_SYSLOG = 2, SRC_CANARY = 3, SRC_HTTP = 16 };
 
 static volatile sig_atomic_t reopen, stop;
 
@@ -77,6 +79,10 @@ struct daemon {
 	struct syslog_out sys;
 	bool to_syslog;
 	int health_interval_s;
+	struct canary_check canary; /* the check in flight, if checking */
+	bool checking;
+	int check_lock; /* the shared load lock, held while the canary's cgroup is tagged */
+	long long check_deadline;
 };
 
 static void on_signal(int sig)
@@ -319,17 +325,46 @@ static void follow_reload(struct daemon *d)
 	record_end(d, &w, r ? LOG_ERR : LOG_INFO);
 }
 
-/* Pins present, ours, and the live deny canary denied. A change is a record ("enforcement"),
- * and so is a first check that does not prove enforcement. */
-static void health_check(struct daemon *d)
+/*
+ * The health check: pins present, ours, and the live deny canary denied. It never waits in the
+ * loop: health_begin() starts the canary's child and returns; the child's pidfd wakes the loop
+ * when it has answered (health_finish()). Under a storm of denials the child may wait a while
+ * for a CPU, and a loop waiting with it would let the ring buffer overflow.
+ */
+static void health_end(struct daemon *d, const char *why)
 {
 	bool was = d->met.enforcing, first = d->met.canary_checks == 0;
-	char why[WHY_MAX] = "";
 	struct json_writer w;
 	char buf[DAEMON_RECORD_MAX];
+
+	d->met.canary_checks++;
+	d->met.enforcing = !why[0];
+	if (d->met.enforcing)
+		d->met.canary_last_ok = unix_now();
+	else
+		d->met.canary_failures++;
+	/* A change is a record ("enforcement"), and so is a first check that proves nothing. */
+	if (first ? d->met.enforcing : d->met.enforcing == was)
+		return;
+	record_begin(&w, buf, sizeof(buf), "enforcement");
+	jsonw_bool_field(&w, "enforcing", d->met.enforcing);
+	jsonw_bool_field(&w, "loaded", d->met.loaded);
+	if (!d->met.enforcing)
+		jsonw_string_field(&w, "reason", why);
+	record_end(d, &w, d->met.enforcing ? LOG_INFO : LOG_ERR);
+	if (!d->met.enforcing)
+		fprintf(stderr, "bpfenced: enforcement not proven: %s\n", why);
+}
+
+static void health_begin(struct daemon *d)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = SRC_CANARY };
+	char why[WHY_MAX] = "";
 	int lock;
 	__u32 id;
 
+	if (d->checking)
+		return;
 	/* Under the shared load lock, as a run is: an unload (exclusive) never counts the canary's
 	 * cgroup as a tagged one. A load or unload in progress: check next time. */
 	lock = bpfence_wait_for_load(0, NULL);
@@ -342,27 +377,54 @@ static void health_check(struct daemon *d)
 		id = pinned_events_id();
 		if (id && id != d->events_id)
 			follow_reload(d);
-		if (enforcement_canary(&d->m, why, sizeof(why)) == 0)
-			d->met.canary_last_ok = unix_now();
-		else if (!why[0])
-			snprintf(why, sizeof(why), "the live deny canary was not denied");
+		if (!canary_check_start(&d->m, &d->canary, why, sizeof(why))) {
+			if (d->canary.pidfd < 0 ||
+			    epoll_ctl(d->epfd, EPOLL_CTL_ADD, d->canary.pidfd, &ev)) {
+				/* No pidfd to watch (a kernel without CLONE_PIDFD is older than
+				 * bpfence's floor): wait here, bounded by the child's one call. */
+				if (canary_check_finish(&d->m, &d->canary, false, why, sizeof(why)) &&
+				    !why[0])
+					snprintf(why, sizeof(why), "the live deny canary was not denied");
+			} else {
+				d->checking = true;
+				d->check_lock = lock;
+				d->check_deadline = mono_ms() + CANARY_WAIT_MS;
+				return;
+			}
+		} else if (!why[0]) {
+			snprintf(why, sizeof(why), "the live deny canary could not run");
+		}
 	}
 	if (lock >= 0)
 		close(lock);
-	d->met.canary_checks++;
-	d->met.enforcing = !why[0];
-	if (!d->met.enforcing)
-		d->met.canary_failures++;
-	if (first ? d->met.enforcing : d->met.enforcing == was)
+	health_end(d, why);
+}
+
+/* The canary answered (or, give_up, took too long). */
+static void health_finish(struct daemon *d, bool give_up)
+{
+	char why[WHY_MAX] = "";
+
+	if (!d->checking)
 		return;
-	record_begin(&w, buf, sizeof(buf), "enforcement");
-	jsonw_bool_field(&w, "enforcing", d->met.enforcing);
-	jsonw_bool_field(&w, "loaded", d->met.loaded);
-	if (!d->met.enforcing)
-		jsonw_string_field(&w, "reason", why);
-	record_end(d, &w, d->met.enforcing ? LOG_INFO : LOG_ERR);
-	if (!d->met.enforcing)
-		fprintf(stderr, "bpfenced: enforcement not proven: %s\n", why);
+	if (canary_check_finish(&d->m, &d->canary, give_up, why, sizeof(why)) && !why[0])
+		snprintf(why, sizeof(why), "the live deny canary was not denied");
+	if (d->check_lock >= 0)
+		close(d->check_lock);
+	d->check_lock = -1;
+	d->checking = false;
+	health_end(d, why);
+}
+
+/* At start, before anything depends on the daemon: the first answer, waited for. */
+static void health_first(struct daemon *d)
+{
+	health_begin(d);
+	if (d->checking) {
+		struct pollfd p = { .fd = d->canary.pidfd, .events = POLLIN };
+
+		health_finish(d, poll(&p, 1, CANARY_WAIT_MS) <= 0);
+	}
 }
 
 /* The host's state for a scrape, read at most once per SCRAPE_STATE_MS: a flood of scrapes
@@ -438,7 +500,8 @@ int main(int argc, char **argv)
 					      { "help", no_argument, NULL, 'h' },
 					      { "version", no_argument, NULL, OPT_VERSION },
 					      {} };
-	static struct daemon d = { .log_path = DEFAULT_LOG, .health_interval_s = HEALTH_INTERVAL_S };
+	static struct daemon d = { .log_path = DEFAULT_LOG, .health_interval_s = HEALTH_INTERVAL_S,
+				   .check_lock = -1 };
 	const char *metrics_addr = NULL;
 	int facility = LOG_AUTHPRIV;
 	long rate = SYSLOG_RATE_DEFAULT, v;
@@ -564,6 +627,10 @@ int main(int argc, char **argv)
 		return EXIT_BPFENCE;
 	}
 	drops_read(&d.m, &d.drops_seen);
+	/* The first health check before the start record: whatever waits for the daemon (a
+	 * scrape, a storm someone starts once it has started) meets a finished check. */
+	health_first(&d);
+	next_health = mono_ms() + d.health_interval_s * 1000LL;
 	record_begin(&w, buf, sizeof(buf), "start");
 	jsonw_bool_field(&w, "resumed", loaded == 1);
 	jsonw_int_field(&w, "tagged_cgroups", tag_count(&d.m));
@@ -572,10 +639,6 @@ int main(int argc, char **argv)
 	if (metrics_addr)
 		jsonw_string_field(&w, "metrics", metrics_addr);
 	record_end(&d, &w, LOG_INFO);
-	/* Before the first scrape is answered: the endpoint never says "not enforcing" merely
-	 * because no check has run yet. */
-	health_check(&d);
-	next_health = mono_ms() + d.health_interval_s * 1000LL;
 
 	while (!stop) {
 		struct epoll_event evs[32];
@@ -598,6 +661,8 @@ int main(int argc, char **argv)
 				}
 			} else if (evs[i].data.u64 == SRC_SYSLOG) {
 				syslog_flush(&d.sys);
+			} else if (evs[i].data.u64 == SRC_CANARY) {
+				health_finish(&d, false);
 			} else if (d.serve_metrics) {
 				http_ready(&d.http, evs[i].data.u64, evs[i].events, now);
 			}
@@ -610,8 +675,10 @@ int main(int argc, char **argv)
 			report_syslog_drops(&d);
 			next_tick = now + 1000;
 		}
+		if (d.checking && now >= d.check_deadline)
+			health_finish(&d, true);
 		if (now >= next_health) {
-			health_check(&d);
+			health_begin(&d);
 			next_health = mono_ms() + d.health_interval_s * 1000LL;
 		}
 		if (reopen) {
@@ -629,6 +696,8 @@ int main(int argc, char **argv)
 			}
 		}
 	}
+	if (d.checking)
+		health_finish(&d, false);
 	ring_buffer__consume(d.rb);
 	log_flush(&d, &d.met.written);
 	check_drops(&d);

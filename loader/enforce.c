@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "enforce.h"
@@ -170,36 +171,76 @@ static void sweep_stale_canaries(const struct bpfence_maps *m, const char *root)
 		closedir(d);
 }
 
-int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
+int canary_check_start(const struct bpfence_maps *m, struct canary_check *c, char *why,
+		       size_t n)
 {
-	char root[PATH_MAX], dir[PATH_MAX + 64];
-	__u64 id;
+	char root[PATH_MAX];
 	int r;
 
+	c->pid = -1;
+	c->pidfd = -1;
+	c->cgid = 0;
 	r = cgroup2_root(root, sizeof(root));
 	if (r) {
 		snprintf(why, n, "no cgroup v2 hierarchy: %s", strerror(-r));
 		return -1;
 	}
 	sweep_stale_canaries(m, root);
-	snprintf(dir, sizeof(dir), "%s/bpfence.canary-%d", root, (int)getpid());
-	if (mkdir(dir, 0700) && errno != EEXIST) {
-		snprintf(why, n, "cannot create %s: %s", dir, strerror(errno));
+	snprintf(c->dir, sizeof(c->dir), "%s/bpfence.canary-%d", root, (int)getpid());
+	if (mkdir(c->dir, 0700) && errno != EEXIST) {
+		snprintf(why, n, "cannot create %s: %s", c->dir, strerror(errno));
 		return -1;
 	}
-	r = cgroup_id(dir, &id);
+	r = cgroup_id(c->dir, &c->cgid);
 	if (!r)
-		r = tag_cgroup(m, id, id, 0);
+		r = tag_cgroup(m, c->cgid, c->cgid, 0);
 	if (r) {
-		snprintf(why, n, "cannot tag %s: %s", dir, strerror(-r));
-		rmdir(dir);
+		snprintf(why, n, "cannot tag %s: %s", c->dir, strerror(-r));
+		c->cgid = 0;
+		rmdir(c->dir);
 		return -1;
 	}
-	r = launch_canary_in(dir, why, n);
-	untag_cgroup(m, id);
-	if (rmdir(dir) && errno != ENOENT && !r) {
-		snprintf(why, n, "cannot remove %s: %s", dir, strerror(errno));
+	c->pid = launch_canary_start(c->dir, &c->pidfd, why, n);
+	if (c->pid < 0) {
+		canary_check_finish(m, c, false, why, n);
+		return -1;
+	}
+	return 0;
+}
+
+int canary_check_finish(const struct bpfence_maps *m, struct canary_check *c, bool give_up,
+			char *why, size_t n)
+{
+	int r = -1;
+
+	if (c->pid > 0) {
+		if (give_up) {
+			kill(c->pid, SIGKILL);
+			waitpid(c->pid, NULL, 0);
+			snprintf(why, n, "the live deny canary did not answer in time in %s", c->dir);
+		} else {
+			r = launch_canary_result(c->pid, c->dir, why, n);
+		}
+	}
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	if (c->cgid)
+		untag_cgroup(m, c->cgid);
+	if (rmdir(c->dir) && errno != ENOENT && !r) {
+		snprintf(why, n, "cannot remove %s: %s", c->dir, strerror(errno));
 		r = -1;
 	}
+	c->pid = -1;
+	c->pidfd = -1;
+	c->cgid = 0;
 	return r;
+}
+
+int enforcement_canary(const struct bpfence_maps *m, char *why, size_t n)
+{
+	struct canary_check c;
+
+	if (canary_check_start(m, &c, why, n))
+		return -1;
+	return canary_check_finish(m, &c, false, why, n);
 }

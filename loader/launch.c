@@ -16,6 +16,7 @@
 #include <linux/seccomp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,17 +278,20 @@ int launch_exec_result(int errfd, const char *argv0, int *code)
 	return 1;
 }
 
-int launch_canary_in(const char *cgroup_dir, char *why, size_t n)
+pid_t launch_canary_start(const char *cgroup_dir, int *pidfd, char *why, size_t n)
 {
-	struct clone3_args ca = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD };
-	int dfd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), status;
+	struct clone3_args ca = { .flags = CLONE_INTO_CGROUP | CLONE_PIDFD,
+				  .exit_signal = SIGCHLD };
+	int dfd = open(cgroup_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	pid_t pid;
 
+	*pidfd = -1;
 	if (dfd < 0) {
 		snprintf(why, n, "cannot open %s: %s", cgroup_dir, strerror(errno));
 		return -1;
 	}
 	ca.cgroup = (__u64)dfd;
+	ca.pidfd = (__u64)(uintptr_t)pidfd;
 	pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		int fd = socket(AF_UNSPEC, SOCK_DGRAM, BPFENCE_CANARY_PROTO);
@@ -295,10 +299,15 @@ int launch_canary_in(const char *cgroup_dir, char *why, size_t n)
 		_exit(fd < 0 && errno == BPFENCE_CANARY_ERRNO ? 0 : 1);
 	}
 	close(dfd);
-	if (pid < 0) {
+	if (pid < 0)
 		snprintf(why, n, "cannot start the canary in %s: %s", cgroup_dir, strerror(errno));
-		return -1;
-	}
+	return pid;
+}
+
+int launch_canary_result(pid_t pid, const char *cgroup_dir, char *why, size_t n)
+{
+	int status;
+
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR) {
 			snprintf(why, n, "waiting for the canary: %s", strerror(errno));
@@ -310,4 +319,16 @@ int launch_canary_in(const char *cgroup_dir, char *why, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+int launch_canary_in(const char *cgroup_dir, char *why, size_t n)
+{
+	int pidfd;
+	pid_t pid = launch_canary_start(cgroup_dir, &pidfd, why, n);
+
+	if (pid < 0)
+		return -1;
+	if (pidfd >= 0)
+		close(pidfd);
+	return launch_canary_result(pid, cgroup_dir, why, n);
 }

@@ -50,5 +50,9 @@ int launch_exec_result(int errfd, const char *argv0, int *code);
  * are attached and the cgroup is tagged right now. The child never executes anything (it is not
  * armed; the canary answers for the cgroup). 0, or -1 with why set. */
 int launch_canary_in(const char *cgroup_dir, char *why, size_t n);
+/* The same in two halves, for a caller that must not wait (bpfenced's loop): the child started
+ * (its pid, and a pidfd that becomes readable when it has exited), then its answer. */
+pid_t launch_canary_start(const char *cgroup_dir, int *pidfd, char *why, size_t n);
+int launch_canary_result(pid_t pid, const char *cgroup_dir, char *why, size_t n);
 
 #endif

@@ -59,6 +59,12 @@ struct metrics {
 	char policies[METRICS_POLICIES_MAX][BPFENCE_NAME_MAX]; /* the names counted by name */
 	unsigned long long overflow; /* records counted under policy="_other" */
 	unsigned long long lost;     /* ... and those no series had room for at all */
+	/* the series the last record went to, and its key as the record had it (the raw
+	 * policy bytes): the storm's shortcut in metrics_count */
+	struct metrics_series *last;
+	char last_policy[BPFENCE_NAME_MAX];
+	unsigned int last_class, last_hook;
+	bool last_audited;
 
 	unsigned long long written;	   /* records written to the log (denials, audit events) */
 	unsigned long long daemon_records; /* the daemon's own records (start, drops, ...) */

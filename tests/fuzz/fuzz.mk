@@ -145,6 +145,7 @@ test-asan: $(ASAN_OUT)/bpfence $(ASAN_OUT)/test_policy $(ASAN_OUT)/test_dns $(AS
 	exit $$(cat $(ASAN_OUT)/bats.rc)
 
 -include $(wildcard $(patsubst %.o,%.d,$(ASAN_LIB_OBJS) $(ASAN_CLI_OBJS) \
-	$(ASAN_OUT)/tests/unit/test_policy.o))
+	$(ASAN_OUT)/tests/unit/test_policy.o $(ASAN_OUT)/tests/unit/test_dns.o \
+	$(ASAN_OUT)/tests/unit/test_metrics.o))
 
 .DEFAULT_GOAL := $(FUZZ_SAVED_GOAL)

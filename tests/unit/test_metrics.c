@@ -172,6 +172,18 @@ static void test_bounds(void)
 			total++;
 		}
 	}
+	{
+		/* The same record again and again (a storm) takes the shortcut, which must count
+		 * an overflowing policy's records as overflow every time too. */
+		unsigned long long before = met.overflow;
+
+		event(&e, "p999", BPFENCE_CLASS_FILE, 0, false);
+		for (int i = 0; i < 5; i++)
+			metrics_count(&met, &e);
+		total += 5;
+		CHECK(met.overflow == before + 5, "overflow %llu, want %llu", met.overflow,
+		      before + 5);
+	}
 	CHECK(met.n_policies == METRICS_POLICIES_MAX, "%u policies", met.n_policies);
 	CHECK(met.n_series <= METRICS_SERIES_MAX, "%u series", met.n_series);
 	CHECK(met.overflow > 0, "overflow counted");
