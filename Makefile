@@ -10,7 +10,8 @@
 #   make test-matrix  the in-VM suite and selftest on every kernel and flavour of the matrix
 #   make demo       a restricted function being denied, inside the VM, with its audit log
 #   make install    DESTDIR=... prefix=/usr/local (binaries, policies, docs, man pages, bash
-#                   completion, systemd units, logrotate configuration); make uninstall removes them
+#                   completion, systemd units, logrotate configuration, bpfenced.conf); make
+#                   uninstall removes them
 #   make deb        the Debian package, built with debhelper from a copy of the tree (.output/deb)
 #   make clean
 
@@ -213,7 +214,8 @@ bench: all
 # and their helper are templates (tools/systemd/*.in): the install paths are written into them
 # here, so a unit never names a prefix it was not installed under. An @NAME@ left over (a typo, a
 # new placeholder) fails the install. SYSCONFDIR is /etc for prefix=/usr, as for a distribution
-# package (logrotate reads /etc/logrotate.d only).
+# package (logrotate reads /etc/logrotate.d only, bpfenced /etc/bpfence/bpfenced.conf unless
+# given --config).
 SBINDIR ?= $(prefix)/sbin
 LIBEXECDIR ?= $(prefix)/libexec/bpfence
 DATADIR ?= $(prefix)/share/bpfence
@@ -224,7 +226,8 @@ COMPLETIONDIR ?= $(prefix)/share/bash-completion/completions
 SYSCONFDIR ?= $(if $(filter /usr,$(prefix)),/etc,$(prefix)/etc)
 LOGROTATEDIR ?= $(SYSCONFDIR)/logrotate.d
 
-UNIT_TEMPLATES := $(wildcard tools/systemd/*.service.in tools/systemd/*.slice.in)
+UNIT_TEMPLATES := $(wildcard tools/systemd/*.service.in tools/systemd/*.socket.in \
+	tools/systemd/*.slice.in)
 UNITS := $(notdir $(UNIT_TEMPLATES:.in=))
 POLICIES := $(wildcard policies/*.policy)
 EXAMPLE_POLICIES := $(wildcard policies/examples/*.policy)
@@ -232,19 +235,29 @@ MAN5 := $(wildcard docs/man/*.5)
 MAN8 := $(wildcard docs/man/*.8)
 # Documents, as SOURCE:INSTALLED-NAME in DOCDIR.
 DOCS := README.md:README.md docs/audit.md:audit.md docs/metrics.md:metrics.md docs/security.md:security.md \
-	policies/README.md:policies.md tools/systemd/README.md:systemd.md
+	docs/socket.md:socket.md policies/README.md:policies.md tools/systemd/README.md:systemd.md
+# Runnable examples, in DOCDIR/examples (docs/socket.md links the client).
+EXAMPLES := $(wildcard docs/examples/*)
+# The administrator's file: installed when there is none, never over one (an edited file is
+# theirs, as a conffile is dpkg's to keep), and removed by uninstall only while unchanged.
+CONF := tools/config/bpfenced.conf
+CONF_DEST = $(DESTDIR)$(SYSCONFDIR)/bpfence/bpfenced.conf
 render = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
 	-e 's|@DOCDIR@|$(DOCDIR)|g' $(1) > $(2) && ! grep -n '@[A-Z_]*@' $(2)
 
 install: $(BINS) $(OUTPUT)/bpfence-attack
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/policies/examples
-	install -d $(DESTDIR)$(DOCDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(SYSCONFDIR)/bpfence
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(LOGROTATEDIR)
 	install -m 0755 $(OUTPUT)/bpfence $(OUTPUT)/bpfenced $(DESTDIR)$(SBINDIR)/
 	install -m 0755 $(OUTPUT)/bpfence-attack $(DESTDIR)$(LIBEXECDIR)/bpfence-attack
 	install -m 0644 $(POLICIES) $(DESTDIR)$(DATADIR)/policies/
 	install -m 0644 $(EXAMPLE_POLICIES) $(DESTDIR)$(DATADIR)/policies/examples/
 	for d in $(DOCS); do install -m 0644 $${d%%:*} $(DESTDIR)$(DOCDIR)/$${d#*:} || exit 1; done
+	install -m 0755 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	if [ -e $(CONF_DEST) ]; then echo "kept $(CONF_DEST) (the shipped one is $(CONF))"; \
+	else install -m 0644 $(CONF) $(CONF_DEST); fi
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 tools/completion/bpfence $(DESTDIR)$(COMPLETIONDIR)/bpfence
@@ -258,20 +271,27 @@ install: $(BINS) $(OUTPUT)/bpfence-attack
 	done
 
 # Removes what install put there, with the same variables, and the directories that are
-# bpfence's own; shared ones (sbin, man8, ...) stay.
+# bpfence's own; shared ones (sbin, man8, ...) stay, and so does $(SYSCONFDIR)/bpfence while it
+# holds the administrator's policies or an edited bpfenced.conf.
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,bpfence bpfenced)
 	rm -f $(addprefix $(DESTDIR)$(LIBEXECDIR)/,bpfence-attack bpfence-tag-slice)
 	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(POLICIES) $(EXAMPLE_POLICIES))
 	for d in $(DOCS); do rm -f $(DESTDIR)$(DOCDIR)/$${d#*:}; done
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	if cmp -s $(CONF) $(CONF_DEST); then rm -f $(CONF_DEST); \
+	elif [ -e $(CONF_DEST) ]; then echo "kept $(CONF_DEST): it was edited"; fi
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN8)))
 	rm -f $(addprefix $(DESTDIR)$(COMPLETIONDIR)/,bpfence bpfenced)
 	rm -f $(DESTDIR)$(LOGROTATEDIR)/bpfence
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
-	for d in $(LIBEXECDIR) $(DATADIR)/policies/examples $(DATADIR)/policies $(DATADIR) $(DOCDIR); do \
+	for d in $(LIBEXECDIR) $(DATADIR)/policies/examples $(DATADIR)/policies $(DATADIR) \
+		$(DOCDIR)/examples $(DOCDIR); do \
 		! [ -d $(DESTDIR)$$d ] || rmdir $(DESTDIR)$$d || exit 1; \
 	done
+	! [ -d $(DESTDIR)$(SYSCONFDIR)/bpfence ] || \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(SYSCONFDIR)/bpfence
 
 # The Debian package (debian/), built by dpkg-buildpackage from a copy of the tree in
 # .output/deb/src, so that neither the build nor debian/rules clean touch this tree; the .deb and

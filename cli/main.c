@@ -5,10 +5,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "sandbox.h"
 
 #ifndef BPFENCE_VERSION
 #error "BPFENCE_VERSION comes from the Makefile (VERSION)"
@@ -48,11 +50,13 @@ static void render_error(const char *what, const char *why)
 		char line[1200];
 
 		snprintf(line, sizeof(line), "%s: %s", what, why);
+		snprintf(cli.error, sizeof(cli.error), "%s", line);
 		jsonw_init(&w, stderr);
 		jsonw_start_object(&w);
 		jsonw_string_field(&w, "error", line);
 		jsonw_end_object(&w);
 	} else {
+		snprintf(cli.error, sizeof(cli.error), "%s: %s", what, why);
 		/* why can quote a name a function chose (a path, a log line): escaped. */
 		fprintf(stderr, "%s: %s: %s\n", cli.prog, what, TEXT(why));
 	}
@@ -106,9 +110,65 @@ static void usage(FILE *f)
 	print_exit_codes(f);
 }
 
+/*
+ * bpfenced's worker: the daemon starts this command as root, on a request it has checked
+ * (loader/request.c), with --caller (the uid that asked: sandboxes are its own) and
+ * --answer-fd (the connection: one JSON line goes there at the end, and its hangup means the
+ * caller is gone). Root only: for anyone else they would mean nothing.
+ */
+static char answer_buf[REQUEST_MAX];
+
+static int worker_option(const char *opt, const char *val)
+{
+	unsigned long long v;
+
+	if (!val || policy_parse_number(val, false, 0, !strcmp(opt, "--caller") ? (uid_t)-2 : 1 << 20,
+				       &v)) {
+		bpfence_report("usage", "%s needs a number", opt);
+		return -1;
+	}
+	if (geteuid()) {
+		bpfence_report("usage", "%s is bpfenced's, for its workers (root only)", opt);
+		return -1;
+	}
+	if (!strcmp(opt, "--caller")) {
+		cli.caller = (long long)v;
+		sandbox_set_caller(cli.caller);
+	} else {
+		cli.answer_fd = (int)v;
+	}
+	return 0;
+}
+
+static void answer_send(int status)
+{
+	struct json_writer *w = &cli.answer;
+	size_t len, off = 0;
+
+	/* ok: the request was carried out (for run and exec: the command ran, whatever its
+	 * status; its own status is exit_code). */
+	jsonw_bool_field(w, "ok", status == EXIT_OK || !cli.error[0]);
+	jsonw_int_field(w, "exit_code", status);
+	if (cli.error[0])
+		jsonw_string_field(w, "error", cli.error);
+	jsonw_end_object(w);
+	len = jsonw_buf_len(w);
+	answer_buf[len++] = '\n';
+	while (off < len) {
+		ssize_t k = write(cli.answer_fd, answer_buf + off, len - off);
+
+		if (k <= 0)
+			break; /* the caller is gone: nobody to answer */
+		off += (size_t)k;
+	}
+}
+
 int main(int argc, char **argv)
 {
-	int i = 1;
+	int i = 1, status;
+
+	cli.caller = -1;
+	cli.answer_fd = -1;
 
 	bpfence_set_report(render_error);
 	/* Global options before the command; the commands accept them too. */
@@ -123,6 +183,10 @@ int main(int argc, char **argv)
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("bpfence %s\n", BPFENCE_VERSION);
 			return 0;
+		} else if (!strcmp(argv[i], "--caller") || !strcmp(argv[i], "--answer-fd")) {
+			if (worker_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL))
+				return EXIT_USAGE;
+			i++;
 		} else {
 			bpfence_report("usage", "unknown option '%s' (see bpfence --help)",
 				       argv[i]);
@@ -138,7 +202,16 @@ int main(int argc, char **argv)
 	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
 		if (!strcmp(argv[i], commands[c].name)) {
 			bpfence_set_debug(cli.debug);
-			return commands[c].handler(argc - i, argv + i);
+			if (cli.answer_fd < 0)
+				return commands[c].handler(argc - i, argv + i);
+			/* The caller may go at any time: a write to it must fail, not kill the
+			 * worker half way through a teardown. */
+			signal(SIGPIPE, SIG_IGN);
+			jsonw_init_buf(&cli.answer, answer_buf, sizeof(answer_buf) - 1);
+			jsonw_start_object(&cli.answer);
+			status = commands[c].handler(argc - i, argv + i);
+			answer_send(status);
+			return status;
 		}
 	}
 	bpfence_report("usage", "unknown command '%s' (see bpfence --help)", argv[i]);

@@ -64,6 +64,7 @@ enum {
 	OPT_MEMORY_MAX,
 	OPT_DISK_MAX,
 	OPT_DISK_INODES,
+	OPT_SOURCE_FD,
 };
 
 
@@ -125,6 +126,8 @@ struct run {
 	const char *policy_file, *source_opt, *scratch_opt, *user;
 	long timeout_ms; /* -1: none */
 	bool audit, no_seccomp;
+	bool limit_set[4]; /* --pids-max .. --disk-inodes given (number_opts' order) */
+	int source_fd;     /* --source-fd (bpfenced's worker), -1 if none */
 	char **argv;
 
 	struct invocation inv; /* limits and --env go straight in */
@@ -147,6 +150,60 @@ static int parse_timeout(const char *s, long *ms)
 		return -EINVAL;
 	*ms = (long)ceil(v * 1000);
 	return 0;
+}
+
+/* The result (run --json, and the answer of bpfenced's worker): its members. */
+static void result_members(struct json_writer *w, struct run *r, const struct bpfence_counters *cp,
+			   int code, int sig, bool timed_out, long ms)
+{
+	const struct bpfence_counters c = *cp;
+
+	jsonw_string_field(w, "invocation", r->inv.id);
+	jsonw_string_field(w, "policy", r->inv.policy.name);
+	jsonw_string_field(w, "mode",
+			   r->inv.policy.mode == POLICY_MODE_AUDIT ? "audit" : "enforce");
+	/* The answer's exit_code is cli/main.c's: the status bpfence exits with. */
+	if (w != &cli.answer)
+		jsonw_int_field(w, "exit_code", code);
+	if (sig)
+		jsonw_int_field(w, "signal", sig);
+	else
+		jsonw_null_field(w, "signal");
+	jsonw_bool_field(w, "timed_out", timed_out);
+	jsonw_int_field(w, "duration_ms", ms);
+	if (r->inv.lim.pids_limited)
+		jsonw_int_field(w, "pids_max", r->inv.lim.pids_max);
+	else
+		jsonw_null_field(w, "pids_max");
+	if (r->inv.lim.memory_limited)
+		jsonw_int_field(w, "memory_max", r->inv.lim.memory_max);
+	else
+		jsonw_null_field(w, "memory_max");
+	/* With --scratch DIR, the bound covers /dev/shm only. */
+	jsonw_uint_field(w, "disk_max", r->inv.lim.disk_max);
+	jsonw_uint_field(w, "disk_inodes", r->inv.lim.disk_inodes);
+	jsonw_name(w, "denied");
+	jsonw_start_object(w);
+	for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
+		jsonw_uint_field(w, bpfence_class_name(i), c.denied[i]);
+	jsonw_end_object(w);
+	jsonw_name(w, "audited");
+	jsonw_start_object(w);
+	for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
+		jsonw_uint_field(w, bpfence_class_name(i), c.audited[i]);
+	jsonw_end_object(w);
+	/* The first object of each class that had a denial (or an audit record). */
+	jsonw_name(w, "first");
+	jsonw_start_object(w);
+	for (int i = 0; i < BPFENCE_CLASS_MAX; i++) {
+		char first[128];
+
+		if (!c.first[i].object)
+			continue;
+		bpfence_first_str(&c.first[i], first, sizeof(first));
+		jsonw_string_field(w, bpfence_class_name(i), first);
+	}
+	jsonw_end_object(w);
 }
 
 static void print_summary(struct run *r, int code, int sig, bool timed_out, long ms)
@@ -185,52 +242,11 @@ static void print_summary(struct run *r, int code, int sig, bool timed_out, long
 
 		jsonw_init(&w, stderr);
 		jsonw_start_object(&w);
-		jsonw_string_field(&w, "invocation", r->inv.id);
-		jsonw_string_field(&w, "policy", r->inv.policy.name);
-		jsonw_string_field(&w, "mode",
-				   r->inv.policy.mode == POLICY_MODE_AUDIT ? "audit" : "enforce");
-		jsonw_int_field(&w, "exit_code", code);
-		if (sig)
-			jsonw_int_field(&w, "signal", sig);
-		else
-			jsonw_null_field(&w, "signal");
-		jsonw_bool_field(&w, "timed_out", timed_out);
-		jsonw_int_field(&w, "duration_ms", ms);
-		if (r->inv.lim.pids_limited)
-			jsonw_int_field(&w, "pids_max", r->inv.lim.pids_max);
-		else
-			jsonw_null_field(&w, "pids_max");
-		if (r->inv.lim.memory_limited)
-			jsonw_int_field(&w, "memory_max", r->inv.lim.memory_max);
-		else
-			jsonw_null_field(&w, "memory_max");
-		/* With --scratch DIR, the bound covers /dev/shm only. */
-		jsonw_uint_field(&w, "disk_max", r->inv.lim.disk_max);
-		jsonw_uint_field(&w, "disk_inodes", r->inv.lim.disk_inodes);
-		jsonw_name(&w, "denied");
-		jsonw_start_object(&w);
-		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
-			jsonw_uint_field(&w, bpfence_class_name(i), c.denied[i]);
-		jsonw_end_object(&w);
-		jsonw_name(&w, "audited");
-		jsonw_start_object(&w);
-		for (int i = 0; i < BPFENCE_CLASS_MAX; i++)
-			jsonw_uint_field(&w, bpfence_class_name(i), c.audited[i]);
-		jsonw_end_object(&w);
-		/* The first object of each class that had a denial (or an audit record). */
-		jsonw_name(&w, "first");
-		jsonw_start_object(&w);
-		for (int i = 0; i < BPFENCE_CLASS_MAX; i++) {
-			char first[128];
-
-			if (!c.first[i].object)
-				continue;
-			bpfence_first_str(&c.first[i], first, sizeof(first));
-			jsonw_string_field(&w, bpfence_class_name(i), first);
-		}
-		jsonw_end_object(&w);
+		result_members(&w, r, &c, code, sig, timed_out, ms);
 		jsonw_end_object(&w);
 	}
+	if (cli.answer_fd >= 0)
+		result_members(&cli.answer, r, &c, code, sig, timed_out, ms);
 }
 
 static int parse_args(struct run *r, int argc, char **argv)
@@ -251,6 +267,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 		{ "disk-inodes", required_argument, NULL, OPT_DISK_INODES },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "debug", no_argument, NULL, OPT_DEBUG },
+		{ "source-fd", required_argument, NULL, OPT_SOURCE_FD },
 		{},
 	};
 	int c, e;
@@ -305,6 +322,7 @@ static int parse_args(struct run *r, int argc, char **argv)
 			const struct number_opt *o = &number_opts[c - OPT_PIDS_MAX];
 			unsigned long long v;
 
+			r->limit_set[c - OPT_PIDS_MAX] = true;
 			e = policy_parse_number(optarg, o->size, o->zero ? 0 : o->min, o->max, &v);
 			if (e || (v && v < o->min)) {
 				bpfence_report("usage", "bad %s '%s' (expected %s)", o->name,
@@ -327,6 +345,13 @@ static int parse_args(struct run *r, int argc, char **argv)
 		case OPT_DEBUG:
 			cli.debug = true;
 			bpfence_set_debug(true);
+			break;
+		case OPT_SOURCE_FD:
+			/* bpfenced's worker: --source as the caller's descriptor. */
+			if (cli.answer_fd < 0 || (r->source_fd = atoi(optarg)) < 3) {
+				bpfence_report("usage", "--source-fd is bpfenced's, for its workers");
+				return -1;
+			}
 			break;
 		default:
 			bpfence_report("usage",
@@ -355,6 +380,8 @@ static int prepare(struct run *r)
 	int e;
 
 	if (invocation_options(inv, r->user, r->source_opt, r->scratch_opt))
+		return -1;
+	if (r->source_fd >= 0 && invocation_source_fd(inv, r->source_fd))
 		return -1;
 	if (invocation_begin(inv, r->policy_file,
 			     (r->audit ? INVOCATION_AUDIT : 0) |
@@ -390,13 +417,66 @@ static int prepare(struct run *r)
 	return invocation_command(inv, r->argv,
 				  (const char *const[][2]){
 					  { "BPFENCE_INVOCATION=%s", inv->id },
-					  { "BPFENCE_SOURCE=%s", r->source_opt ? inv->source : NULL },
+					  { "BPFENCE_SOURCE=%s",
+					    inv->source_shown[0] ? inv->source_shown :
+					    r->source_opt	  ? inv->source :
+								    NULL },
 					  { NULL, NULL } });
+}
+
+/* A user who is not root: the same request, through bpfenced's socket (cli/remote.c). What
+ * only root may ask is refused here, before anything is sent. */
+static int run_remote(struct run *r)
+{
+	static const char *const limit_members[] = { "pids_max", "memory_max", "disk_max",
+						     "disk_inodes" };
+	struct remote q;
+	int cwd;
+
+	if (r->audit || r->no_seccomp || r->scratch_opt) {
+		bpfence_report("not allowed through bpfenced's socket",
+			       "%s needs root (a function started by another user is always "
+			       "enforced, with its own private scratch)",
+			       r->audit ? "--audit" : r->no_seccomp ? "--no-seccomp" : "--scratch");
+		return EXIT_BPFENCE;
+	}
+	remote_begin(&q, "run");
+	jsonw_string_field(&q.w, "policy", r->policy_file);
+	if (r->timeout_ms > 0)
+		jsonw_int_field(&q.w, "timeout_ms", r->timeout_ms);
+	if (r->user)
+		jsonw_string_field(&q.w, "user", r->user);
+	for (int i = 0; i < 4; i++) {
+		const struct invocation_limits *l = &r->inv.lim;
+
+		if (r->limit_set[i])
+			jsonw_uint_field(&q.w, limit_members[i],
+					 i == 0 ? (unsigned long long)l->pids_max :
+					 i == 1 ? (unsigned long long)l->memory_max :
+					 i == 2 ? l->disk_max :
+						  l->disk_inodes);
+	}
+	remote_env(&q, &r->inv.env);
+	jsonw_name(&q.w, "argv");
+	jsonw_start_array(&q.w);
+	for (char **a = r->argv; *a; a++)
+		jsonw_string(&q.w, *a);
+	jsonw_end_array(&q.w);
+	/* The command starts where the caller is, as a local run does. */
+	cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cwd >= 0)
+		remote_fd(&q, "cwd", cwd);
+	if (r->source_opt && remote_source(&q, r->source_opt)) {
+		if (cwd >= 0)
+			close(cwd);
+		return EXIT_BPFENCE;
+	}
+	return remote_call(&q);
 }
 
 int cmd_run(int argc, char **argv)
 {
-	struct run r = { .timeout_ms = -1 };
+	struct run r = { .timeout_ms = -1, .source_fd = -1 };
 	struct invocation *inv = &r.inv;
 	int status = EXIT_BPFENCE, code = 0, e;
 	bool exec_failed = false;
@@ -408,13 +488,21 @@ int cmd_run(int argc, char **argv)
 	bpfence_step("start");
 	if (e)
 		return e > 0 ? 0 : EXIT_BPFENCE;
+	if (remote_wanted() && cli.answer_fd < 0) {
+		invocation_end(inv);
+		return run_remote(&r);
+	}
+	inv->hangup_fd = cli.answer_fd;
 	if (prepare(&r) || invocation_start(inv, &exec_failed, &code))
 		goto out;
 	invocation_wait(inv, r.timeout_ms, INVOCATION_WAIT_RUN, &res, &info);
 	/* Single use: whatever the function left behind dies with it. */
 	e = invocation_kill(inv, &info);
 
-	if (res.timed_out) {
+	if (res.hangup) {
+		/* Nobody to tell: the caller went, and its function with it. */
+		status = 128 + SIGHUP;
+	} else if (res.timed_out) {
 		status = EXIT_TIMEOUT;
 		if (!cli.json)
 			fprintf(stderr, "%s: invocation %s: timed out after %.3g s; killed\n",

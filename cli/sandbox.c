@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -68,7 +69,7 @@ static const char create_help[] =
 	"  id=$(bpfence sandbox create --policy policies/function.policy --idle-timeout 600)\n";
 
 enum { O_POLICY = 0x100, O_TIMEOUT, O_IDLE, O_SOURCE, O_NAME, O_USER, O_MEMORY, O_PIDS,
-       O_DISK, O_INODES, O_JSON, O_ENV, O_WORKDIR, O_MAXSIZE, O_ALL, O_DEBUG };
+       O_DISK, O_INODES, O_JSON, O_ENV, O_WORKDIR, O_MAXSIZE, O_ALL, O_DEBUG, O_SOURCE_FD };
 
 static int parse_size_opt(const char *opt, const char *v, bool size, unsigned long long min,
 			  unsigned long long *out)
@@ -97,31 +98,37 @@ static void json_identity(struct json_writer *w, const char *key, const struct s
 		jsonw_string_field(w, "policy", s->policy_name);
 }
 
+/* A new sandbox, as create --json prints it (and bpfenced's worker answers it). */
+static void created_members(struct json_writer *w, const struct sandbox *s)
+{
+	char scratch[PATH_MAX];
+
+	json_identity(w, "id", s, true);
+	jsonw_string_field(w, "cgroup", s->cgroup);
+	sandbox_storage(scratch, sizeof(scratch), s->id, "scratch");
+	jsonw_string_field(w, "scratch", scratch);
+	jsonw_name(w, "timeout_s");
+	if (s->timeout_ms)
+		jsonw_float(w, s->timeout_ms / 1000.0);
+	else
+		jsonw_null(w);
+	jsonw_name(w, "idle_timeout_s");
+	if (s->idle_ms)
+		jsonw_float(w, s->idle_ms / 1000.0);
+	else
+		jsonw_null(w);
+}
+
 static void print_created(const struct sandbox *s)
 {
+	if (cli.answer_fd >= 0)
+		created_members(&cli.answer, s);
 	if (cli.json) {
 		struct json_writer w;
 
 		jsonw_init(&w, stdout);
 		jsonw_start_object(&w);
-		json_identity(&w, "id", s, true);
-		jsonw_string_field(&w, "cgroup", s->cgroup);
-		{
-			char scratch[PATH_MAX];
-
-			sandbox_storage(scratch, sizeof(scratch), s->id, "scratch");
-			jsonw_string_field(&w, "scratch", scratch);
-		}
-		jsonw_name(&w, "timeout_s");
-		if (s->timeout_ms)
-			jsonw_float(&w, s->timeout_ms / 1000.0);
-		else
-			jsonw_null(&w);
-		jsonw_name(&w, "idle_timeout_s");
-		if (s->idle_ms)
-			jsonw_float(&w, s->idle_ms / 1000.0);
-		else
-			jsonw_null(&w);
+		created_members(&w, s);
 		jsonw_end_object(&w);
 		putchar('\n');
 	} else if (s->name[0]) {
@@ -147,13 +154,15 @@ static int sb_create(int argc, char **argv)
 		{ "disk-inodes", required_argument, NULL, O_INODES },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "debug", no_argument, NULL, O_DEBUG },
+		{ "source-fd", required_argument, NULL, O_SOURCE_FD },
 		{},
 	};
 	struct sandbox s = { .timeout_ms = SB_DEFAULT_TIMEOUT_MS };
 	struct invocation inv;
 	const char *user = NULL, *source = NULL;
 	unsigned long long v;
-	int c, e, status;
+	bool set[O_INODES - O_MEMORY + 1] = {}, timeout_set = false, idle_set = false;
+	int c, e, status, source_fd = -1;
 
 	invocation_init(&inv);
 	optind = 1;
@@ -172,6 +181,7 @@ static int sb_create(int argc, char **argv)
 			break;
 		case O_TIMEOUT:
 		case O_IDLE:
+			*(c == O_TIMEOUT ? &timeout_set : &idle_set) = true;
 			if (parse_seconds(optarg, c == O_TIMEOUT ? &s.timeout_ms : &s.idle_ms, true)) {
 				bpfence_report("usage", "bad %s '%s' (expected seconds >= 0)",
 					       c == O_TIMEOUT ? "--timeout" : "--idle-timeout",
@@ -196,12 +206,21 @@ static int sb_create(int argc, char **argv)
 		case O_USER:
 			user = optarg;
 			break;
+		case O_SOURCE_FD:
+			/* bpfenced's worker: --source as the caller's descriptor. */
+			if (cli.answer_fd < 0 || (source_fd = atoi(optarg)) < 3) {
+				bpfence_report("usage", "--source-fd is bpfenced's, for its workers");
+				return EXIT_USAGE;
+			}
+			break;
 		case O_MEMORY:
+			set[c - O_MEMORY] = true;
 			if (parse_size_opt("--memory-max", optarg, true, 1 << 20, &v))
 				return EXIT_USAGE;
 			inv.lim.memory_max = (long long)v;
 			break;
 		case O_PIDS:
+			set[c - O_MEMORY] = true;
 			if (parse_size_opt("--pids-max", optarg, false, 0, &v) || v > INT_MAX) {
 				bpfence_report("usage", "bad --pids-max '%s'", optarg);
 				return EXIT_USAGE;
@@ -209,11 +228,13 @@ static int sb_create(int argc, char **argv)
 			inv.lim.pids_max = (long long)v;
 			break;
 		case O_DISK:
+			set[c - O_MEMORY] = true;
 			if (parse_size_opt("--disk-max", optarg, true, POLICY_DISK_MAX_MIN, &v) || !v)
 				return EXIT_USAGE;
 			inv.lim.disk_max = v;
 			break;
 		case O_INODES:
+			set[c - O_MEMORY] = true;
 			if (parse_size_opt("--disk-inodes", optarg, false, POLICY_DISK_INODES_MIN,
 					   &v) || !v)
 				return EXIT_USAGE;
@@ -242,9 +263,36 @@ static int sb_create(int argc, char **argv)
 		bpfence_report("usage", "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (remote_wanted() && cli.answer_fd < 0) {
+		struct remote q;
+
+		remote_begin(&q, "create");
+		jsonw_string_field(&q.w, "policy", s.policy_file);
+		if (timeout_set)
+			jsonw_int_field(&q.w, "timeout_ms", s.timeout_ms);
+		if (idle_set)
+			jsonw_int_field(&q.w, "idle_timeout_ms", s.idle_ms);
+		if (s.name[0])
+			jsonw_string_field(&q.w, "name", s.name);
+		if (user)
+			jsonw_string_field(&q.w, "user", user);
+		if (set[O_MEMORY - O_MEMORY])
+			jsonw_int_field(&q.w, "memory_max", inv.lim.memory_max);
+		if (set[O_PIDS - O_MEMORY])
+			jsonw_int_field(&q.w, "pids_max", inv.lim.pids_max);
+		if (set[O_DISK - O_MEMORY])
+			jsonw_uint_field(&q.w, "disk_max", inv.lim.disk_max);
+		if (set[O_INODES - O_MEMORY])
+			jsonw_uint_field(&q.w, "disk_inodes", inv.lim.disk_inodes);
+		if (source && remote_source(&q, source))
+			return EXIT_BPFENCE;
+		return remote_call(&q);
+	}
 	if (require_root())
 		return EXIT_BPFENCE;
 	if (invocation_options(&inv, user, source, NULL))
+		return EXIT_REFUSED;
+	if (source_fd >= 0 && invocation_source_fd(&inv, source_fd))
 		return EXIT_REFUSED;
 	e = sandbox_create(&s, &inv);
 	status = !e ? 0 : e == -EINVAL || e == -EEXIST ? EXIT_REFUSED : EXIT_BPFENCE;
@@ -302,13 +350,21 @@ static void print_exec_result(const struct sandbox_exec *x, int status,
 		fprintf(stderr, "%s: sandbox %s: %s %s\n", cli.prog, s->id,
 			x->inv.policy.mode == POLICY_MODE_AUDIT ? "would have denied (audit)" : "denied",
 			line);
-	if (cli.json) {
-		struct json_writer w;
+	for (int k = 0; k < 2; k++) {
+		struct json_writer ws, *wp = k ? &cli.answer : &ws;
+#define w (*wp)
 
-		jsonw_init(&w, stderr);
-		jsonw_start_object(&w);
+		if (k == 0 && !cli.json)
+			continue;
+		if (k == 1 && cli.answer_fd < 0)
+			break;
+		if (k == 0) {
+			jsonw_init(&w, stderr);
+			jsonw_start_object(&w);
+		}
 		json_identity(&w, "sandbox", s, true);
-		jsonw_uint_field(&w, "exit_code", (unsigned)status);
+		if (k == 0)
+			jsonw_uint_field(&w, "exit_code", (unsigned)status);
 		jsonw_name(&w, "signal");
 		if (!exec_failed && info->si_code != CLD_EXITED)
 			jsonw_uint(&w, (unsigned)info->si_status);
@@ -330,8 +386,11 @@ static void print_exec_result(const struct sandbox_exec *x, int status,
 			jsonw_uint_field(&w, bpfence_class_name(i),
 					 after->audited[i] - x->before.audited[i]);
 		jsonw_end_object(&w);
-		jsonw_end_object(&w);
-		fputc('\n', stderr);
+		if (k == 0) {
+			jsonw_end_object(&w);
+			fputc('\n', stderr);
+		}
+#undef w
 	}
 }
 
@@ -411,6 +470,25 @@ static int sb_exec(int argc, char **argv)
 		bpfence_report("usage", "sandbox exec needs a command after -- (see --help)");
 		goto out;
 	}
+	if (remote_wanted() && cli.answer_fd < 0) {
+		struct remote q;
+
+		remote_begin(&q, "exec");
+		jsonw_string_field(&q.w, "sandbox", which);
+		if (timeout_ms)
+			jsonw_int_field(&q.w, "timeout_ms", timeout_ms);
+		if (workdir)
+			jsonw_string_field(&q.w, "workdir", workdir);
+		remote_env(&q, &x.inv.env);
+		jsonw_name(&q.w, "argv");
+		jsonw_start_array(&q.w);
+		for (int i = optind; i < argc; i++)
+			jsonw_string(&q.w, argv[i]);
+		jsonw_end_array(&q.w);
+		status = remote_call(&q);
+		goto out;
+	}
+	x.inv.hangup_fd = cli.answer_fd;
 	if (require_root() ||
 	    sandbox_exec_start(&x, which, argv + optind, workdir, &exec_failed, &code))
 		goto out;
@@ -509,6 +587,31 @@ static int sb_cp(int argc, char **argv)
 		bpfence_report("usage", "exactly one of SRC and DST must be ID|NAME:PATH");
 		return EXIT_USAGE;
 	}
+	if (remote_wanted() && cli.answer_fd < 0) {
+		/* The host side is opened here, as the caller: the daemon never names a host path. */
+		const char *host = in_dst ? argv[optind] : argv[optind + 1];
+		struct remote q;
+		int fd = -1;
+
+		if (strcmp(host, "-")) {
+			fd = in_dst ? open(host, O_RDONLY | O_CLOEXEC) :
+				      open(host, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+			if (fd < 0) {
+				bpfence_report("cannot copy", "%s: %s", host, strerror(errno));
+				return EXIT_REFUSED;
+			}
+		}
+		remote_begin(&q, in_dst ? "cp-in" : "cp-out");
+		if (fd >= 0)
+			remote_fd(&q, in_dst ? "stdin" : "stdout", fd);
+		jsonw_string_field(&q.w, "sandbox", in_dst ? which_dst : which_src);
+		jsonw_string_field(&q.w, "path", in_dst ? pdst : psrc);
+		jsonw_uint_field(&q.w, "max", max);
+		c = remote_call(&q);
+		if (c && fd >= 0 && !in_dst)
+			unlink(host);
+		return c;
+	}
 	if (require_root())
 		return EXIT_BPFENCE;
 	sandbox_reap();
@@ -552,10 +655,20 @@ static int sb_ls(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
+	if (remote_wanted() && cli.answer_fd < 0) {
+		struct remote q;
+
+		remote_begin(&q, "ls");
+		return remote_call(&q);
+	}
 	if (require_root())
 		return EXIT_BPFENCE;
 	sandbox_reap();
 	maps_open = !maps_if_loaded(&maps);
+	if (cli.answer_fd >= 0) {
+		jsonw_name(&cli.answer, "sandboxes");
+		jsonw_start_array(&cli.answer);
+	}
 	n = scandir(SB_DIR, &list, NULL, alphasort);
 	if (cli.json) {
 		jsonw_init(&w, stdout);
@@ -573,8 +686,13 @@ static int sb_ls(int argc, char **argv)
 		long procs;
 
 		if (!sandbox_valid_id(list[i]->d_name) || sandbox_state(list[i]->d_name) != SB_LIVE ||
-		    sandbox_meta_read(list[i]->d_name, &s))
+		    sandbox_meta_read(list[i]->d_name, &s) || !sandbox_visible(&s))
 			continue;
+		if (cli.answer_fd >= 0) {
+			jsonw_start_object(&cli.answer);
+			json_identity(&cli.answer, "id", &s, true);
+			jsonw_end_object(&cli.answer);
+		}
 		busy = sandbox_busy(s.id);
 		age = now - s.created_ms;
 		idle = busy ? -1 : now - sandbox_last_activity(s.id, s.created_ms);
@@ -630,6 +748,8 @@ static int sb_ls(int argc, char **argv)
 			       denied);
 		}
 	}
+	if (cli.answer_fd >= 0)
+		jsonw_end_array(&cli.answer);
 	if (cli.json) {
 		jsonw_end_array(&w);
 		putchar('\n');
@@ -674,6 +794,22 @@ static int sb_terminate_cmd(int argc, char **argv)
 	if (argc <= first) {
 		bpfence_report("usage", "sandbox terminate needs ID|NAME (see --help)");
 		return EXIT_USAGE;
+	}
+	if (remote_wanted() && cli.answer_fd < 0) {
+		/* One request a sandbox; the worst status wins. */
+		for (int i = 1; i < argc; i++) {
+			struct remote q;
+			int r;
+
+			if (!strcmp(argv[i], "--json"))
+				continue;
+			remote_begin(&q, "terminate");
+			jsonw_string_field(&q.w, "sandbox", argv[i]);
+			r = remote_call(&q);
+			if (r > status)
+				status = r;
+		}
+		return status;
 	}
 	if (require_root())
 		return EXIT_BPFENCE;

@@ -38,6 +38,7 @@
 #include "libbpfence.h"
 #include "metrics.h"
 #include "sandbox.h"
+#include "service.h"
 #include "stats.h"
 #include "syslog_out.h"
 
@@ -53,7 +54,7 @@
 #define CANARY_WAIT_MS 5000 /* a canary child that has not answered by then: not proven */
 
 /* epoll data of the loop's sources; the metrics listener and its connections come last */
-enum { SRC_RINGBUF = 1, SRC_SYSLOG = 2, SRC_CANARY = 3, SRC_HTTP = 16 };
+enum { SRC_RINGBUF = 1, SRC_SYSLOG = 2, SRC_CANARY = 3, SRC_HTTP = 16, SRC_SERVICE = 1 << 20 };
 
 static volatile sig_atomic_t reopen, stop;
 
@@ -78,6 +79,7 @@ struct daemon {
 	bool serve_metrics;
 	struct syslog_out sys;
 	bool to_syslog;
+	struct service svc; /* the socket (loader/service.c); svc.fd -1 without one */
 	int health_interval_s;
 	struct canary_check canary; /* the check in flight, if checking */
 	bool checking;
@@ -429,6 +431,35 @@ static void health_first(struct daemon *d)
 
 /* The host's state for a scrape, read at most once per SCRAPE_STATE_MS: a flood of scrapes
  * costs map walks once a second, not once a request. */
+/* Every request on the socket, accepted or refused: who asked (as the kernel says), what, and
+ * the refusal's reason. The uid and pid are SO_PEERCRED's; nothing the caller wrote is a key. */
+static void record_request(void *ctx, const struct service_outcome *o)
+{
+	struct daemon *d = ctx;
+	struct json_writer w;
+	char buf[DAEMON_RECORD_MAX];
+
+	record_begin(&w, buf, sizeof(buf), "request");
+	jsonw_uint_field(&w, "uid", o->peer->uid);
+	jsonw_uint_field(&w, "gid", o->peer->gid);
+	jsonw_int_field(&w, "caller_pid", o->peer->pid);
+	jsonw_name(&w, "op");
+	if (o->op)
+		jsonw_string(&w, o->op);
+	else
+		jsonw_null(&w);
+	if (o->policy && o->policy[0])
+		jsonw_string_field(&w, "policy", o->policy);
+	if (o->sandbox && o->sandbox[0])
+		jsonw_string_field(&w, "sandbox", o->sandbox);
+	jsonw_bool_field(&w, "accepted", !o->refused);
+	if (o->refused)
+		jsonw_string_field(&w, "reason", o->refused);
+	else
+		jsonw_int_field(&w, "worker", o->worker);
+	record_end(d, &w, o->refused ? LOG_NOTICE : LOG_INFO);
+}
+
 static int render_metrics(void *ctx, FILE *out)
 {
 	struct daemon *d = ctx;
@@ -441,7 +472,7 @@ static int render_metrics(void *ctx, FILE *out)
 		s->ringbuf_dropped = drops_read(&d->m, &drops) ? -1 : (long long)drops;
 		s->invocations_running = map_count(d->m.policies);
 		s->tagged_cgroups = map_count(d->m.tags);
-		s->sandboxes_running = sandbox_count_live();
+		s->sandboxes_running = sandbox_count_live(-1);
 		s->have_stats = !stats_read(&s->stats);
 		d->state_ms = now;
 	}
@@ -451,7 +482,7 @@ static int render_metrics(void *ctx, FILE *out)
 static const char help[] =
 	"Usage: bpfenced [--log FILE|-] [--metrics [ADDR:]PORT] [--syslog]\n"
 	"                [--syslog-facility NAME] [--syslog-rate N] [--health-interval SECS]\n"
-	"                [--debug]\n"
+	"                [--config FILE] [--socket PATH | --no-socket] [--debug]\n"
 	"       bpfenced --version\n"
 	"Load and pin bpfence if needed, then write every denial as one JSON line to FILE\n"
 	"(default " DEFAULT_LOG ", '-' for stdout). SIGHUP reopens the log, SIGTERM drains\n"
@@ -467,6 +498,11 @@ static const char help[] =
 	"1000);\n"
 	"                         the rest are counted (metrics, \"syslog_drops\" records)\n"
 	"  --health-interval SECS pins and live canary checked every SECS (default 10)\n"
+	"  --config FILE          who may ask what through the socket (default\n"
+	"                         " SERVICE_CONFIG ", bpfenced.conf(5))\n"
+	"  --socket PATH          listen there instead of the configuration's [socket] path\n"
+	"                         (default " SERVICE_SOCKET ", root:bpfence 0660)\n"
+	"  --no-socket            do not listen: only root can start restricted functions\n"
 	"\n"
 	"Exit status: 0 after SIGTERM, 2 on bad arguments, 125 when this kernel cannot enforce,\n"
 	"the log cannot be written, or the metrics address or syslog socket cannot be used\n"
@@ -475,7 +511,7 @@ static const char help[] =
 	"  bpfenced --metrics 9477 --syslog\n";
 
 enum { OPT_LOG = 0x100, OPT_METRICS, OPT_SYSLOG, OPT_FACILITY, OPT_RATE, OPT_HEALTH, OPT_DEBUG,
-       OPT_VERSION };
+       OPT_VERSION, OPT_CONFIG, OPT_SOCKET, OPT_NO_SOCKET };
 
 static int parse_count(const char *s, long min, long max, long *out)
 {
@@ -497,12 +533,16 @@ int main(int argc, char **argv)
 					      { "health-interval", required_argument, NULL,
 						OPT_HEALTH },
 					      { "debug", no_argument, NULL, OPT_DEBUG },
+					      { "config", required_argument, NULL, OPT_CONFIG },
+					      { "socket", required_argument, NULL, OPT_SOCKET },
+					      { "no-socket", no_argument, NULL, OPT_NO_SOCKET },
 					      { "help", no_argument, NULL, 'h' },
 					      { "version", no_argument, NULL, OPT_VERSION },
 					      {} };
 	static struct daemon d = { .log_path = DEFAULT_LOG, .health_interval_s = HEALTH_INTERVAL_S,
 				   .check_lock = -1 };
-	const char *metrics_addr = NULL;
+	const char *metrics_addr = NULL, *config = NULL, *socket_path = NULL;
+	bool serve_socket = true;
 	int facility = LOG_AUTHPRIV;
 	long rate = SYSLOG_RATE_DEFAULT, v;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -557,6 +597,20 @@ int main(int argc, char **argv)
 		case OPT_DEBUG:
 			bpfence_set_debug(true);
 			break;
+		case OPT_CONFIG:
+			config = optarg;
+			break;
+		case OPT_SOCKET:
+			if (optarg[0] != '/' || strlen(optarg) >= 100) {
+				fprintf(stderr, "bpfenced: usage: --socket: an absolute path shorter "
+						"than 100, not '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			socket_path = optarg;
+			break;
+		case OPT_NO_SOCKET:
+			serve_socket = false;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -573,6 +627,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	bpfence_set_debug(false);
+	d.svc.fd = -1;
+	if (serve_socket && service_config_load(config ? config : SERVICE_CONFIG, config != NULL,
+						&d.svc.cfg, why, sizeof(why))) {
+		fprintf(stderr, "bpfenced: --config: %s\n", why);
+		return EXIT_USAGE;
+	}
+	if (socket_path)
+		snprintf(d.svc.cfg.socket, sizeof(d.svc.cfg.socket), "%s", socket_path);
 
 	r = bpfence_probe(why, sizeof(why));
 	if (!r)
@@ -619,6 +681,25 @@ int main(int argc, char **argv)
 		}
 		d.serve_metrics = true;
 	}
+	if (serve_socket) {
+		why[0] = 0;
+		d.svc.record = record_request;
+		d.svc.ctx = &d;
+		if (service_listen(&d.svc, d.epfd, SRC_SERVICE, why, sizeof(why))) {
+			fprintf(stderr, "bpfenced: socket: %s\n", why);
+			return EXIT_BPFENCE;
+		}
+		if (why[0])
+			fprintf(stderr, "bpfenced: socket: %s\n", why);
+		if (socket_path && !d.svc.path[0])
+			fprintf(stderr, "bpfenced: socket: serving the socket systemd passed; "
+					"--socket %s is not used\n", socket_path);
+	} else if (getenv("LISTEN_FDS") && getenv("LISTEN_PID") &&
+		   atol(getenv("LISTEN_PID")) == (long)getpid()) {
+		fprintf(stderr, "bpfenced: socket: --no-socket: the socket systemd passed is "
+				"closed; callers get ECONNREFUSED\n");
+		close(3);
+	}
 
 	d.offset = boot_to_realtime_offset();
 	r = attach_ringbuf(&d);
@@ -638,6 +719,11 @@ int main(int argc, char **argv)
 	jsonw_string_field(&w, "version", BPFENCE_VERSION);
 	if (metrics_addr)
 		jsonw_string_field(&w, "metrics", metrics_addr);
+	jsonw_name(&w, "socket");
+	if (d.svc.fd >= 0)
+		jsonw_string(&w, d.svc.path[0] ? d.svc.path : "(systemd)");
+	else
+		jsonw_null(&w);
 	record_end(&d, &w, LOG_INFO);
 
 	while (!stop) {
@@ -663,6 +749,8 @@ int main(int argc, char **argv)
 				syslog_flush(&d.sys);
 			} else if (evs[i].data.u64 == SRC_CANARY) {
 				health_finish(&d, false);
+			} else if (service_owns(&d.svc, evs[i].data.u64)) {
+				service_ready(&d.svc, evs[i].data.u64, evs[i].events, now);
 			} else if (d.serve_metrics) {
 				http_ready(&d.http, evs[i].data.u64, evs[i].events, now);
 			}
@@ -672,6 +760,7 @@ int main(int argc, char **argv)
 		if (now >= next_tick) {
 			if (d.serve_metrics)
 				http_expire(&d.http, now);
+			service_expire(&d.svc, now);
 			report_syslog_drops(&d);
 			next_tick = now + 1000;
 		}
@@ -708,6 +797,7 @@ int main(int argc, char **argv)
 	jsonw_uint_field(&w, "delivered", d.delivered);
 	jsonw_uint_field(&w, "drops_total", d.drops_seen);
 	record_end(&d, &w, LOG_INFO);
+	service_close(&d.svc);
 	ring_buffer__free(d.rb);
 	bpfence_maps_close(&d.m);
 	if (d.serve_metrics)

@@ -44,7 +44,7 @@ void invocation_init(struct invocation *inv)
 {
 	memset(inv, 0, sizeof(*inv));
 	inv->lim.pids_max = INVOCATION_PIDS_MAX;
-	inv->cgfd = inv->pidfd = inv->errfd = inv->sigfd = -1;
+	inv->cgfd = inv->pidfd = inv->errfd = inv->sigfd = inv->hangup_fd = -1;
 }
 
 /* A directory option as an absolute path with no symlink left: what the policy's variable names. */
@@ -76,6 +76,36 @@ int invocation_options(struct invocation *inv, const char *user, const char *sou
 	if (directory_option("bad --source", source, inv->source) ||
 	    directory_option("bad --scratch", scratch, inv->scratch))
 		return -1;
+	return 0;
+}
+
+int invocation_source_fd(struct invocation *inv, int fd)
+{
+	struct stat st;
+	char link[64];
+	ssize_t len;
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fstat(fd, &st)) {
+		bpfence_report("bad --source", "descriptor %d: %s", fd, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		bpfence_report("bad --source", "descriptor %d: not a directory", fd);
+		return -1;
+	}
+	/* O_PATH needs no read permission on the directory itself: not proof enough. */
+	if ((fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY) {
+		bpfence_report("bad --source",
+			       "descriptor %d was not opened for reading (open it O_RDONLY | "
+			       "O_DIRECTORY, not O_PATH)",
+			       fd);
+		return -1;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, inv->source_shown, sizeof(inv->source_shown) - 1);
+	inv->source_shown[len > 0 ? len : 0] = 0;
+	snprintf(inv->source, sizeof(inv->source), "%s", link);
 	return 0;
 }
 
@@ -443,8 +473,10 @@ void invocation_wait(struct invocation *inv, long timeout_ms, enum invocation_wa
 
 	memset(res, 0, sizeof(*res));
 	for (;;) {
-		struct pollfd pf[2] = { { .fd = inv->pidfd, .events = POLLIN },
-					{ .fd = inv->sigfd, .events = POLLIN } };
+		struct pollfd pf[3] = { { .fd = inv->pidfd, .events = POLLIN },
+					{ .fd = inv->sigfd, .events = POLLIN },
+					{ .fd = res->hangup ? -1 : inv->hangup_fd,
+					  .events = POLLRDHUP } };
 		double left = deadline < 0 ? -1 : deadline - bpfence_mono_ms();
 
 		if (deadline >= 0 && left <= 0) {
@@ -457,11 +489,20 @@ void invocation_wait(struct invocation *inv, long timeout_ms, enum invocation_wa
 			deadline = -1;
 			continue;
 		}
-		if (poll(pf, 2, left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left) < 0 &&
+		if (poll(pf, 3, left < 0 ? -1 : left > INT_MAX ? INT_MAX : (int)left) < 0 &&
 		    errno != EINTR)
 			break;
 		if (pf[0].revents)
 			break;
+		if (pf[2].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			/* The caller died or closed its connection: its function goes with it. */
+			res->hangup = true;
+			if (mode == INVOCATION_WAIT_RUN)
+				break;
+			kill(-inv->pid, SIGKILL);
+			kill(inv->pid, SIGKILL);
+			continue;
+		}
 		if (pf[1].revents) {
 			struct signalfd_siginfo si;
 

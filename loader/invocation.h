@@ -59,6 +59,9 @@ struct invocation {
 	struct launch l;               /* what each command becomes */
 	struct env env;                /* --env first (getenv takes the first: it wins) */
 	char source[PATH_MAX];         /* ${source}, "" if none */
+	char source_shown[PATH_MAX];   /* the path BPFENCE_SOURCE shows, if not source itself
+					* (a source passed as a descriptor: source is its
+					* /proc/self/fd link) */
 	char scratch[PATH_MAX];        /* ${scratch}, HOME and TMPDIR */
 	char storage[PATH_MAX];        /* the tmpfs mount point */
 
@@ -76,6 +79,7 @@ struct invocation {
 
 	/* the running command (invocation_start .. invocation_wait) */
 	int cgfd, pidfd, errfd, sigfd;
+	int hangup_fd; /* a connection whose hangup ends the wait (bpfenced's caller), or -1 */
 	pid_t pid;
 	double started_ms;
 };
@@ -87,6 +91,12 @@ void invocation_init(struct invocation *inv);
  * user resolved to ids, the directories to absolute paths. -1 if one is bad (reported). */
 int invocation_options(struct invocation *inv, const char *user, const char *source,
 		       const char *scratch);
+
+/* --source as a directory the caller opened (bpfenced's socket): fd must be a directory opened
+ * for reading (not O_PATH: the caller proves it could read it), kept open until the policy is
+ * installed. ${source} is then that very directory, reached through /proc/self/fd, never by a
+ * path this process resolves again with its own privileges. -1 if unfit (reported). */
+int invocation_source_fd(struct invocation *inv, int fd);
 
 enum invocation_begin_flags {
 	INVOCATION_AUDIT = 1 << 0,      /* mode = audit whatever the policy says */
@@ -140,6 +150,7 @@ enum invocation_wait_mode {
 };
 struct invocation_result {
 	bool timed_out;
+	bool hangup;    /* inv->hangup_fd's peer went: the caller is gone */
 	int signal;     /* the signal that stopped bpfence (INVOCATION_WAIT_RUN) */
 	int forwarded;  /* the last signal passed on (INVOCATION_WAIT_EXEC) */
 	long duration_ms;

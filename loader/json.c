@@ -780,3 +780,48 @@ int jsonw_object(struct json_writer *w, const struct json_object *o)
 	jsonw_end_object(w);
 	return ret;
 }
+
+int json_get_strings(const struct json_object *o, const char *key, size_t max, char ***out,
+		     size_t *n)
+{
+	const struct json_field *f = json_get(o, key);
+	struct reader r;
+	char **v = NULL, *mem;
+	size_t count = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (!f)
+		return -ENOENT;
+	if (f->type != JSON_NESTED || o->text[f->raw] != '[')
+		return -EINVAL;
+	/* One block: max + 1 pointers, then the decoded strings (never longer than their text). */
+	v = calloc(1, (max + 1) * sizeof(char *) + f->raw_len + 1);
+	if (!v)
+		return -ENOMEM;
+	mem = (char *)(v + max + 1);
+	r = (struct reader){ .start = o->text, .p = o->text + f->raw + 1, .out = mem };
+	skip_ws(&r);
+	if (*r.p == ']')
+		goto done;
+	for (;;) {
+		skip_ws(&r);
+		if (*r.p != '"' || count >= max || parse_string(&r, &v[count], true)) {
+			free(v);
+			return -EINVAL;
+		}
+		count++;
+		skip_ws(&r);
+		if (*r.p == ']')
+			break;
+		if (*r.p != ',') {
+			free(v);
+			return -EINVAL;
+		}
+		r.p++;
+	}
+done:
+	*out = v;
+	*n = count;
+	return 0;
+}

@@ -103,6 +103,11 @@ const char *json_get_str(const struct json_object *o, const char *key);
  * config.json: one level at a time). -ENOENT if absent, -EINVAL if not an object. sub keeps
  * its own copy of the text. */
 int json_get_object(const struct json_object *o, const char *key, struct json_object *sub);
+/* The member `key`, an array of at most max strings, decoded: *out a NULL-terminated array in
+ * one allocation (free it), *n its length. -ENOENT if absent, -EINVAL if not an array of
+ * strings or longer than max, -ENOMEM. */
+int json_get_strings(const struct json_object *o, const char *key, size_t max, char ***out,
+		     size_t *n);
 /* Write a parsed object again with the writer (bpfence audit --json): members in their order,
  * strings re-escaped, numbers as written, nested values walked. What comes out is valid JSON
  * whatever bytes the text held. 0, or -ENOMEM. */

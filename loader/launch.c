@@ -161,6 +161,9 @@ static void __attribute__((noreturn)) child(const struct launch *l, int errfd)
 	/* Back to the signal mask bpfence was started with. */
 	if (sigprocmask(SIG_SETMASK, &l->sigmask, NULL))
 		goto fail;
+	/* A worker of bpfenced ignores SIGPIPE (its caller may go); the function must not
+	 * inherit that (exec keeps ignored signals ignored). */
+	signal(SIGPIPE, SIG_DFL);
 	if (setsid() < 0)
 		goto fail;
 	/* Every inherited fd but stdio goes: leaked descriptors are ways out (pinned maps, the

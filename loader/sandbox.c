@@ -598,7 +598,9 @@ int sandbox_create(struct sandbox *s, struct invocation *inv)
 	s->drop = inv->l.drop;
 	s->uid = inv->l.uid;
 	s->gid = inv->l.gid;
-	snprintf(s->source, sizeof(s->source), "%s", inv->source);
+	s->owner = sandbox_caller() > 0 ? (unsigned int)sandbox_caller() : 0;
+	snprintf(s->source, sizeof(s->source), "%s",
+		 inv->source_shown[0] ? inv->source_shown : inv->source);
 	sandbox_storage(inv->storage, sizeof(inv->storage), s->id, NULL);
 	if (invocation_storage(inv))
 		goto out;

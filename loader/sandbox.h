@@ -44,11 +44,18 @@ struct sandbox {
 	unsigned long long disk_max, disk_inodes;
 	bool drop;
 	unsigned int uid, gid;
+	unsigned int owner; /* the uid that created it (through bpfenced's socket); root: 0 */
 };
 
 enum sandbox_state { SB_UNKNOWN, SB_CREATING, SB_LIVE, SB_ENDING, SB_ENDED };
 
 /* --- state (loader/sandbox_state.c) --- */
+
+/* This process acts for uid caller (bpfenced's worker; -1: for root, as always): lookups find
+ * only its sandboxes, creates record it as their owner, sandbox_visible hides the others. */
+void sandbox_set_caller(long long caller);
+long long sandbox_caller(void);
+bool sandbox_visible(const struct sandbox *s);
 
 /* SB_DIR/ID[/file] and SB_STORAGE/ID[/sub]. */
 void sandbox_path(char *buf, size_t n, const char *id, const char *file);
@@ -60,8 +67,9 @@ int sandbox_meta_read(const char *id, struct sandbox *s);
 bool sandbox_valid_name(const char *n);
 bool sandbox_valid_id(const char *id);
 enum sandbox_state sandbox_state(const char *id);
-/* Sandboxes live now (created, not ending or ended): a count, or -errno. */
-long long sandbox_count_live(void);
+/* Sandboxes live now (created, not ending or ended), of every owner (owner < 0) or of one (being
+ * created included): a count, or -errno. */
+long long sandbox_count_live(long long owner);
 /* The reason a sandbox ended ("terminated", "timeout", "idle") into buf. */
 void sandbox_end_reason(const char *id, char *buf, size_t n);
 /* ID or NAME to a sandbox. 0 with *s filled (live), or reports and returns -1: unknown, still

@@ -50,6 +50,23 @@ bool sandbox_has(const char *id, const char *file)
 
 /* --- meta: key=value lines --- */
 
+static long long sb_caller = -1;
+
+void sandbox_set_caller(long long caller)
+{
+	sb_caller = caller;
+}
+
+long long sandbox_caller(void)
+{
+	return sb_caller;
+}
+
+bool sandbox_visible(const struct sandbox *s)
+{
+	return sb_caller <= 0 || s->owner == sb_caller;
+}
+
 int sandbox_meta_write(const struct sandbox *s)
 {
 	char path[PATH_MAX], *text = NULL;
@@ -61,10 +78,12 @@ int sandbox_meta_write(const struct sandbox *s)
 		return -ENOMEM;
 	fprintf(f, "id=%s\nname=%s\npolicy_file=%s\npolicy_name=%s\ncgroup=%s\ncgid=%llu\n"
 		   "source=%s\ncreated_ms=%lld\ntimeout_ms=%lld\nidle_ms=%lld\npids_max=%lld\n"
-		   "memory_max=%lld\ndisk_max=%llu\ndisk_inodes=%llu\ndrop=%d\nuid=%u\ngid=%u\n",
+		   "memory_max=%lld\ndisk_max=%llu\ndisk_inodes=%llu\ndrop=%d\nuid=%u\ngid=%u\n"
+		   "owner=%u\n",
 		s->id, s->name, s->policy_file, s->policy_name, s->cgroup,
 		(unsigned long long)s->cgid, s->source, s->created_ms, s->timeout_ms, s->idle_ms,
-		s->pids_max, s->memory_max, s->disk_max, s->disk_inodes, s->drop, s->uid, s->gid);
+		s->pids_max, s->memory_max, s->disk_max, s->disk_inodes, s->drop, s->uid, s->gid,
+		s->owner);
 	if (fclose(f))
 		return -ENOMEM;
 	sandbox_path(path, sizeof(path), s->id, "meta");
@@ -112,6 +131,7 @@ int sandbox_meta_read(const char *id, struct sandbox *s)
 		NUM(drop);
 		UNUM(uid);
 		UNUM(gid);
+		UNUM(owner);
 #undef STR
 #undef NUM
 #undef UNUM
@@ -230,6 +250,10 @@ int sandbox_lookup(const char *arg, struct sandbox *s, bool quiet_ended)
 		if (quiet_ended) {
 			sandbox_meta_read(id, s);
 			snprintf(s->id, sizeof(s->id), "%s", id);
+			if (!sandbox_visible(s)) {
+				bpfence_report("not your sandbox", "%s belongs to another user", arg);
+				return -1;
+			}
 			return 1;
 		}
 		sandbox_end_reason(id, reason, sizeof(reason));
@@ -240,6 +264,10 @@ int sandbox_lookup(const char *arg, struct sandbox *s, bool quiet_ended)
 	}
 	if (sandbox_meta_read(id, s)) {
 		bpfence_report("sandbox state is damaged", "%s/%s/meta", SB_DIR, id);
+		return -1;
+	}
+	if (!sandbox_visible(s)) {
+		bpfence_report("not your sandbox", "%s belongs to another user", arg);
 		return -1;
 	}
 	return 0;
@@ -422,16 +450,21 @@ long sandbox_procs(const struct sandbox *s)
 	}
 }
 
-long long sandbox_count_live(void)
+long long sandbox_count_live(long long owner)
 {
 	DIR *d = opendir(SB_DIR);
 	struct dirent *de;
+	struct sandbox s;
 	long long n = 0;
 
 	if (!d)
 		return errno == ENOENT ? 0 : -errno;
+	/* A create in progress counts for its owner too: two at once must not pass a bound. */
 	while ((de = readdir(d)))
-		if (sandbox_state(de->d_name) == SB_LIVE)
+		if (owner < 0 ? sandbox_state(de->d_name) == SB_LIVE :
+				(sandbox_state(de->d_name) == SB_LIVE ||
+				 sandbox_state(de->d_name) == SB_CREATING) &&
+					!sandbox_meta_read(de->d_name, &s) && s.owner == owner)
 			n++;
 	closedir(d);
 	return n;

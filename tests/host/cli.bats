@@ -165,15 +165,28 @@ assert "file_open" in s["reason"], s["reason"]'
 	[ "$status" -eq 0 ]
 }
 
-@test "run and load as non-root are refused with a clear reason (exit 125)" {
+@test "as non-root: run and sandbox without a reachable bpfenced, and load, are refused with a clear reason (exit 125)" {
 	# A copy nobody can reach whatever the permissions of the checkout's parents are.
 	dir=$(mktemp -d /tmp/bft-host-XXXXXX)
 	chmod 755 "$dir"
 	cp "$BPFENCE" "$REPO/policies/function.policy" "$dir/"
-	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$dir/bpfence" run --policy "$dir/function.policy" -- true
+	# Not root: run and sandbox go through bpfenced's socket; none there is said, never
+	# run unenforced.
+	BPFENCE_SOCKET=$dir/none run --separate-stderr setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$dir/bpfence" run --policy function -- true
 	[ "$status" -eq 125 ]
-	[ "$stderr" = "bpfence: permission denied: bpfence must run as root (it loads BPF-LSM programs and manages cgroups)" ]
+	[ "$stderr" = "bpfence: cannot reach bpfenced: $dir/none: No such file or directory (not root, and bpfenced is not running)" ]
+	BPFENCE_SOCKET=$dir/none run --separate-stderr setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$dir/bpfence" sandbox create --policy function
+	[ "$status" -eq 125 ]
+	[[ "$stderr" == "bpfence: cannot reach bpfenced: $dir/none: "* ]]
+	# A socket the caller may not connect to.
+	python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$dir/sock"
+	chmod 600 "$dir/sock"
+	BPFENCE_SOCKET=$dir/sock run --separate-stderr setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$dir/bpfence" run --policy function -- true
+	[ "$status" -eq 125 ]
+	[ "$stderr" = "bpfence: cannot reach bpfenced: $dir/sock: Permission denied (not root, and not in the socket's group)" ]
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$dir/bpfence" load
 	rm -rf "$dir"
 	[ "$status" -eq 125 ]

@@ -4,9 +4,11 @@
 # against the binaries, so that none of them can drift: every command of `bpfence --help`, every
 # subcommand of its usage lines and every long option of each command's --help is in bpfence(8)
 # and offered by the completion; bpfenced's options are in bpfenced(8); every section and key
-# of the policy parser is in bpfence.policy(5) and in policies/README.md's key table. The lists
-# are asked of the binaries (the parser's tables through its own "expected ..." messages), never
-# written down a second time here. No root, BPF or VM needed.
+# of the policy parser is in bpfence.policy(5) and in policies/README.md's key table; every
+# section and key of bpfenced.conf(5) is one bpfenced's parser knows, and the shipped
+# tools/config/bpfenced.conf is accepted and says what the page says. The lists are asked of
+# the binaries (the parsers' tables through their own messages), never written down a second
+# time here. No root, BPF or VM needed.
 
 load helpers
 
@@ -230,6 +232,98 @@ policy_keys() {
 				fail_loudly "policies/README.md: no table row for [$sec] $key"
 		done
 	done
+}
+
+# bpfenced's configuration parser (loader/service_config.c), asked through bpfenced itself: it
+# reads --config before it loads anything and stops at the first error, "bpfenced: --config:
+# FILE:LINE:COLUMN: why", exit 2. Each file checked here ends in a key no parser knows, so
+# bpfenced never gets further (the timeout only guards against a parser that would let it), and
+# reaching that last line proves every line before it was accepted.
+CONF_END=no_such_key_in_any_section
+conf_check() {
+	local f="$BATS_TEST_TMPDIR/check.conf"
+	{ cat; printf '[limits]\n%s = 1\n' "$CONF_END"; } >"$f"
+	conf_lines=$(wc -l <"$f")
+	run --separate-stderr timeout 20 "$BPFENCED" --config "$f" --log /dev/null
+	[ "$status" -eq 2 ] || fail_loudly "bpfenced --config: exit $status: $stderr"
+	conf_error=${stderr#"bpfenced: --config: $f:"}
+}
+conf_accepted() {
+	conf_check
+	[ "$conf_error" = "$conf_lines:1: unknown key '$CONF_END' in [limits]" ]
+}
+# The sections of bpfenced.conf(5) (.SS [section]) and their keys (.B[I] "key = ..." entries;
+# the entries whose key is a placeholder, NAME or CALLER, are .IB and not listed).
+conf_man_keys() {
+	man_text "$MAN/bpfenced.conf.5" | awk '
+		/^\.S[SH] / { sec = ($1 == ".SS") ? $2 : ""; if (sec != "" && !(sec in seen)) { seen[sec]; print sec } next }
+		sec != "" && /^\.BI? "[a-z_]+ = / { split($2, k, "\""); print sec, k[2] }'
+}
+# The sections whose keys are names of the administrator's (.IB NAME " = " ...: [policies]).
+conf_man_placeholders() {
+	man_text "$MAN/bpfenced.conf.5" | awk '/^\.S[SH] / { sec = ($1 == ".SS") ? $2 : ""; next }
+		sec != "" && /^\.IB [A-Z]+ " = "/ { print sec }' | sort -u
+}
+# The keys of the shipped file, "[section] key value" (the value's first word), but for names in
+# a section of such names (function = bpfence).
+conf_shipped_keys() {
+	awk -v names="$(conf_man_placeholders | tr '\n' ' ')" -v literal="$(conf_man_keys | tr ' \n' '=,')" '
+		/^\[/ { sec = $1; next }
+		/^[a-z_]+ += / {
+			if (index(" " names, " " sec " ") && !index("," literal, "," sec "=" $1 ",")) next
+			print sec, $1, $3
+		}' "$REPO/tools/config/bpfenced.conf"
+}
+# The shipped file, with a group that exists here for its bpfence (made by the package).
+shipped_conf() {
+	if getent group bpfence >/dev/null; then
+		cat "$REPO/tools/config/bpfenced.conf"
+	else
+		sed 's/^\(function = \)bpfence$/\10/' "$REPO/tools/config/bpfenced.conf"
+	fi
+}
+
+@test "docs: bpfenced's parser accepts the shipped bpfenced.conf, and refuses an unknown section or key (the checks below are not empty)" {
+	conf_accepted < <(shipped_conf) || fail_loudly "tools/config/bpfenced.conf: line $conf_error"
+	[ "$(conf_man_keys | grep -c ' ')" -ge 12 ]
+	[ "$(conf_man_placeholders | tr '\n' ' ')" = "[policies] [users] " ]
+	[ "$(conf_shipped_keys | wc -l)" -ge 12 ]
+	conf_check < <(printf '[socket]\nowner = x\n')
+	[ "$conf_error" = "2:1: unknown key 'owner' in [socket]" ]
+	conf_check < <(printf '[no_such_section]\n')
+	[[ "$conf_error" == "1:2: unknown section [no_such_section] "* ]]
+	# The shipped file holds every literal key of the page, with its default.
+	[ "$(conf_man_keys | grep ' ' | sort)" = "$(conf_shipped_keys | cut -d' ' -f1,2 | sort)" ]
+}
+
+@test "docs: every section and key of bpfenced.conf(5) is one bpfenced's parser knows" {
+	# The sections: the parser names them in its message for an unknown one.
+	conf_check < <(printf '[no_such_section]\n')
+	sections=$(sed -n 's/.*unknown section.*(\(.*\))$/\1/p' <<<"$conf_error" | tr -d ',' | tr ' ' '\n')
+	[ -n "$sections" ]
+	[ "$(conf_man_keys | grep -v ' ' | tr -d '[]' | sort)" = "$(sort <<<"$sections")" ] ||
+		fail_loudly "bpfenced.conf(5)'s .SS sections differ from the parser's: $sections"
+	# The keys: any answer but "unknown key" (a value it refuses, or the end) is a known key.
+	while read -r sec key; do
+		[ -n "$key" ] || continue
+		conf_check < <(printf '%s\n%s = 1\n' "$sec" "$key")
+		if [[ "$conf_error" == "2:"*"unknown key '$key'"* ]]; then
+			fail_loudly "bpfenced.conf(5): $sec $key: the parser does not know it"
+		fi
+	done < <(conf_man_keys)
+}
+
+@test "docs: bpfenced.conf(5) gives each key of the shipped file the default the file has" {
+	while read -r sec key value; do
+		text=$(man_text "$MAN/bpfenced.conf.5" | awk -v h=".SS $sec" -v k="$key = " '
+			/^\.S[SH] / { on = ($0 == h); entry = 0; next }
+			on && /^\.(TP|PP)/ { entry = 0; next }
+			on && /^\.BI? "/ { entry = (index($0, "\"" k) > 0); next }
+			on && entry' | tr '\n' ' ')
+		[ -n "$text" ] || fail_loudly "bpfenced.conf(5): no entry for $sec $key"
+		grep -q "(default $value[,;)]" <<<"$text" ||
+			fail_loudly "bpfenced.conf(5): $sec $key: the shipped default is $value, the page says: $text"
+	done < <(conf_shipped_keys)
 }
 
 @test "docs: the man pages format without a warning" {

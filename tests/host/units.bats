@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-only
 # The systemd units of tools/systemd, as `make install` renders them: systemd-analyze accepts
-# every one, the slice cannot start untagged, and bpfence-tag-slice tags the right cgroup. No
+# every one, the slice cannot start untagged, bpfence-tag-slice tags the right cgroup, and
+# bpfenced.socket is the socket of bpfenced.conf, handed to the daemon, which outlives it. No
 # running systemd is needed (or used): systemd-analyze verify loads the units in a manager of
 # its own, builds a start transaction for each, and checks ExecStart= binaries exist.
 
@@ -17,9 +18,10 @@ teardown() {
 	[ -z "${CG_MADE:-}" ] || rmdir "$CG_MADE" "$(dirname "$CG_MADE")" 2>/dev/null || true
 }
 
-# Every unit the tree ships, by its installed name: tools/systemd/*.{service,slice}.in.
+# Every unit the tree ships, by its installed name: tools/systemd/*.{service,socket,slice}.in.
 shipped_units() {
-	for f in "$REPO"/tools/systemd/*.service.in "$REPO"/tools/systemd/*.slice.in; do
+	for f in "$REPO"/tools/systemd/*.service.in "$REPO"/tools/systemd/*.socket.in \
+		"$REPO"/tools/systemd/*.slice.in; do
 		basename "$f" .in
 	done
 }
@@ -85,6 +87,40 @@ unit_values() {
 	broken bpfenced.service 's|^ExecStart=[^ ]*|&-missing|'
 	broken bpfence-slice.service 's/^Before=bpfence.slice/After=bpfence.slice/'
 	broken bpfence.slice 's/^Requires=bpfence-slice.service/Requires=bpfence-slise.service/'
+	broken bpfenced.socket 's/^SocketMode=/SocketMod=/'
+	broken bpfenced.socket 's|^ExecStartPre=/usr/bin/install|&-missing|'
+}
+
+# A key of tools/config/bpfenced.conf (the shipped defaults): "[section] key = value # ...".
+conf_value() {
+	awk -v sec="[$1]" -v key="$2" '/^\[/ { in_sec = ($1 == sec); next }
+		in_sec && $1 == key && $2 == "=" { print $3; exit }' "$REPO/tools/config/bpfenced.conf"
+}
+
+@test "bpfenced.socket: the configuration's socket, root:bpfence 0660 in a directory others can pass, for bpfenced.service" {
+	s="$UNITS/bpfenced.socket"
+	[ "$(unit_values "$s" Socket ListenStream)" = "$(conf_value socket path)" ]
+	[ "$(unit_values "$s" Socket ListenStream)" = /run/bpfence/bpfenced.sock ]
+	[ "$(unit_values "$s" Socket SocketUser)" = root ]
+	[ "$(unit_values "$s" Socket SocketGroup)" = "$(conf_value socket group)" ]
+	[ "$(unit_values "$s" Socket SocketMode)" = 0660 ]
+	[ "$(unit_values "$s" Socket DirectoryMode)" = 0755 ]
+	# Made 0755 even when a bpfence command made it 0700 before the unit started.
+	[ "$(unit_values "$s" Socket ExecStartPre | tr '\n' ' ')" = "/usr/bin/install -d -m 0755 /run/bpfence " ]
+	[ "$(unit_values "$s" Socket Service)" = bpfenced.service ]
+	[ "$(unit_values "$s" Install WantedBy)" = sockets.target ]
+	# bpfenced's default is the same socket.
+	"$REPO/.output/bpfenced" --help | grep -q "(default $(conf_value socket path), root:$(conf_value socket group) 0660)"
+}
+
+@test "bpfenced.service gets the socket without depending on it, and a restart leaves the workers running" {
+	s="$UNITS/bpfenced.service"
+	[ "$(unit_values "$s" Service Sockets)" = bpfenced.socket ]
+	# Sockets= implies Wants= and After=; nothing may make the daemon need the socket.
+	if unit_values "$s" Unit Requires | grep -q . || unit_values "$s" Unit BindsTo | grep -q .; then
+		fail_loudly "bpfenced.service must not require the socket unit"
+	fi
+	[ "$(unit_values "$s" Service KillMode)" = process ]
 }
 
 @test "bpfence.slice cannot start before bpfence-slice.service has tagged it" {
