@@ -124,7 +124,7 @@ int remote_call(struct remote *r)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = socket_path();
-	char answer[8192], *nl;
+	char answer[64 * 1024], *nl;
 	size_t len = 0, col = 0;
 	struct json_object o;
 	const struct json_field *code;

@@ -98,6 +98,7 @@ int service_listen(struct service *s, int epfd, uint64_t src, char *why, size_t 
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = src };
 	struct group *gr;
+	gid_t gid = (gid_t)-1;
 	struct stat st;
 	mode_t old;
 
@@ -167,8 +168,21 @@ int service_listen(struct service *s, int epfd, uint64_t src, char *why, size_t 
 			return -1;
 		}
 		umask(old);
+		/* The group by name, or by number (as [policies] takes them). */
 		gr = getgrnam(s->cfg.group);
-		if (gr && (chown(s->path, 0, gr->gr_gid) || chmod(s->path, 0660))) {
+		if (gr) {
+			gid = gr->gr_gid;
+		} else {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(s->cfg.group, &end, 10);
+			if (s->cfg.group[0] >= '0' && s->cfg.group[0] <= '9' && !*end && !errno &&
+			    v < (gid_t)-1)
+				gid = (gid_t)v;
+		}
+		if (gid != (gid_t)-1 && (chown(s->path, 0, gid) || chmod(s->path, 0660))) {
 			snprintf(why, n, "%s: %s", s->path, strerror(errno));
 			return -1;
 		}
@@ -180,7 +194,7 @@ int service_listen(struct service *s, int epfd, uint64_t src, char *why, size_t 
 			snprintf(why, n, "listen %s: %s", s->path, strerror(errno));
 			return -1;
 		}
-		if (!gr)
+		if (gid == (gid_t)-1)
 			snprintf(why, n, "group '%s' does not exist: %s is root's alone (0600)",
 				 s->cfg.group, s->path);
 	}
@@ -262,6 +276,57 @@ static void conn_refuse(struct service *s, struct service_conn *c, const struct 
 	conn_close(s, c);
 }
 
+static int cmp_uid(const void *a, const void *b)
+{
+	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every slot is taken: one uid holding open connections it never completes (a flood) must not
+ * lock the others out. If some uid holds more slots than uid (the newcomer) by two or more, its
+ * oldest connection is dropped, with the reason, and the slot is the newcomer's; otherwise NULL
+ * (the newcomer is refused: it is among the heaviest holders itself). Connections being read
+ * are a few milliseconds' work for an honest caller, so only a caller that holds them is hurt.
+ */
+static struct service_conn *make_room(struct service *s, uid_t uid)
+{
+	struct service_conn *victim = NULL;
+	unsigned int mine = 0, most = 0, k = 0;
+	size_t n = s->cfg.connections;
+	uid_t heavy = uid, *uids = malloc(n * sizeof(*uids));
+	char why[160];
+
+	if (!uids)
+		return NULL;
+	/* Sorted, each uid's slots are a run: n log n, not n squared, under a flood. */
+	for (size_t i = 0; i < n; i++)
+		uids[i] = s->conns[i].peer.uid;
+	qsort(uids, n, sizeof(*uids), cmp_uid);
+	for (size_t i = 0; i < n; i++) {
+		k = i && uids[i] == uids[i - 1] ? k + 1 : 1;
+		if (uids[i] == uid)
+			mine = k;
+		if (k > most) {
+			most = k;
+			heavy = uids[i];
+		}
+	}
+	free(uids);
+	if (mine + 2 > most)
+		return NULL;
+	for (size_t i = 0; i < s->cfg.connections; i++)
+		if (s->conns[i].peer.uid == heavy &&
+		    (!victim || s->conns[i].deadline < victim->deadline))
+			victim = &s->conns[i];
+	snprintf(why, sizeof(why),
+		 "busy: dropped, uid %u holds %u of the %u connections being read (connections)",
+		 (unsigned int)heavy, most, s->cfg.connections);
+	conn_refuse(s, victim, NULL, why);
+	return victim;
+}
+
 static void accept_one(struct service *s, int fd, long long now)
 {
 	struct request_peer p = {};
@@ -281,21 +346,23 @@ static void accept_one(struct service *s, int fd, long long now)
 	len = sizeof(p.groups);
 	if (!getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, p.groups, &len))
 		p.ngroups = len / sizeof(gid_t);
-	for (size_t i = 0; i < s->cfg.connections && !c; i++)
-		if (s->conns[i].fd < 0)
-			c = &s->conns[i];
-	if (!c) {
-		snprintf(why, sizeof(why), "busy: %u connections are being read (connections)",
-			 s->cfg.connections);
+	if (in_progress(s, p.uid) >= s->cfg.requests_per_uid) {
+		snprintf(why, sizeof(why),
+			 "uid %u has %u requests in progress (requests_per_uid in bpfenced.conf)",
+			 (unsigned int)p.uid, s->cfg.requests_per_uid);
 		answer_refusal(fd, why);
 		outcome(s, &p, NULL, why, 0);
 		close(fd);
 		return;
 	}
-	if (in_progress(s, p.uid) >= s->cfg.requests_per_uid) {
-		snprintf(why, sizeof(why),
-			 "uid %u has %u requests in progress (requests_per_uid in bpfenced.conf)",
-			 (unsigned int)p.uid, s->cfg.requests_per_uid);
+	for (size_t i = 0; i < s->cfg.connections && !c; i++)
+		if (s->conns[i].fd < 0)
+			c = &s->conns[i];
+	if (!c)
+		c = make_room(s, p.uid);
+	if (!c) {
+		snprintf(why, sizeof(why), "busy: %u connections are being read (connections)",
+			 s->cfg.connections);
 		answer_refusal(fd, why);
 		outcome(s, &p, NULL, why, 0);
 		close(fd);

@@ -64,18 +64,19 @@ static bool name_char(char ch)
 	       ch == '_' || ch == '-' || ch == '.';
 }
 
-/* [policies] NAME = GROUP...: names or numbers, or "*". */
-static int add_policy(struct cfg_parser *ps, const char *key, char *val, size_t vcol)
+/* [policies] NAME = GROUP...: names or numbers, or "*". kcol, vcol: the key's and the value's
+ * columns. */
+static int add_policy(struct cfg_parser *ps, const char *key, size_t kcol, char *val, size_t vcol)
 {
 	struct service_config *c = ps->c;
 	struct service_policy *p, *grown;
 	char *save = NULL;
 
 	if (strlen(key) >= SERVICE_NAME_MAX || key[0] == '.')
-		return cfg_fail(ps, 1, "bad policy name '%s'", key);
+		return cfg_fail(ps, kcol, "bad policy name '%s'", key);
 	for (size_t i = 0; i < c->npolicies; i++)
 		if (!strcmp(c->policies[i].name, key))
-			return cfg_fail(ps, 1, "policy '%s' listed twice", key);
+			return cfg_fail(ps, kcol, "policy '%s' listed twice", key);
 	grown = realloc(c->policies, (c->npolicies + 1) * sizeof(*p));
 	if (!grown)
 		return cfg_fail(ps, 1, "out of memory");
@@ -109,7 +110,8 @@ static int add_policy(struct cfg_parser *ps, const char *key, char *val, size_t 
 }
 
 /* [users] CALLER = USER[:GROUP]. */
-static int add_user(struct cfg_parser *ps, const char *key, const char *val, size_t vcol)
+static int add_user(struct cfg_parser *ps, const char *key, size_t kcol, const char *val,
+		    size_t vcol)
 {
 	struct service_config *c = ps->c;
 	struct service_user u = {}, *grown;
@@ -124,7 +126,7 @@ static int add_user(struct cfg_parser *ps, const char *key, const char *val, siz
 	} else if (!policy_parse_number(key, false, 0, (uid_t)-2, &id)) {
 		u.caller = (uid_t)id;
 	} else {
-		return cfg_fail(ps, 1, "no such user '%s'", key);
+		return cfg_fail(ps, kcol, "no such user '%s'", key);
 	}
 	if (launch_user(&l, val))
 		return cfg_fail(ps, vcol, "no such user or group '%s'", val);
@@ -135,7 +137,7 @@ static int add_user(struct cfg_parser *ps, const char *key, const char *val, siz
 	u.gid = l.gid;
 	for (size_t i = 0; i < c->nusers; i++)
 		if (c->users[i].any == u.any && (u.any || c->users[i].caller == u.caller))
-			return cfg_fail(ps, 1, "caller '%s' listed twice", key);
+			return cfg_fail(ps, kcol, "caller '%s' listed twice", key);
 	grown = realloc(c->users, (c->nusers + 1) * sizeof(u));
 	if (!grown)
 		return cfg_fail(ps, 1, "out of memory");
@@ -167,7 +169,8 @@ static const struct limit_key {
 	{ "connections", false, 1, 4096, offsetof(struct service_config, connections), UINT },
 };
 
-static int set_limit(struct cfg_parser *ps, const char *key, const char *val, size_t vcol)
+static int set_limit(struct cfg_parser *ps, const char *key, size_t kcol, const char *val,
+		     size_t vcol)
 {
 	for (size_t i = 0; i < sizeof(limit_keys) / sizeof(limit_keys[0]); i++) {
 		const struct limit_key *k = &limit_keys[i];
@@ -187,7 +190,7 @@ static int set_limit(struct cfg_parser *ps, const char *key, const char *val, si
 			*(unsigned int *)at = (unsigned int)v;
 		return 0;
 	}
-	return cfg_fail(ps, 1, "unknown key '%s' in [limits]", key);
+	return cfg_fail(ps, kcol, "unknown key '%s' in [limits]", key);
 }
 
 static int parse_line(struct cfg_parser *ps, char *s, enum section *sec)
@@ -259,17 +262,11 @@ static int parse_line(struct cfg_parser *ps, char *s, enum section *sec)
 			snprintf(ps->c->policy_dir, sizeof(ps->c->policy_dir), "%s", val);
 			return 0;
 		}
-		if (add_policy(ps, key, val, (size_t)(val - s) + 1))
-			return -1;
-		return 0;
+		return add_policy(ps, key, (size_t)(key - s) + 1, val, (size_t)(val - s) + 1);
 	case SEC_USERS:
-		return add_user(ps, key, val, (size_t)(val - s) + 1);
+		return add_user(ps, key, (size_t)(key - s) + 1, val, (size_t)(val - s) + 1);
 	case SEC_LIMITS:
-		if (set_limit(ps, key, val, (size_t)(val - s) + 1)) {
-			/* set_limit names column 1 for an unknown key: point at the key. */
-			return -1;
-		}
-		return 0;
+		return set_limit(ps, key, (size_t)(key - s) + 1, val, (size_t)(val - s) + 1);
 	}
 	return 0;
 }
