@@ -68,7 +68,7 @@ BINS := $(OUTPUT)/bpfence $(OUTPUT)/bpfenced
 # VM by tests/vm/corpus.bats).
 CORPUS_BINS := $(patsubst tests/vm/corpus/%.c,$(OUTPUT)/tests/corpus/%,$(wildcard tests/vm/corpus/*.c))
 TEST_BINS := $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/test_metrics \
-	$(OUTPUT)/tests/probe \
+	$(OUTPUT)/tests/test_request $(OUTPUT)/tests/probe \
 	$(OUTPUT)/tests/jsonq $(OUTPUT)/bpfence-bench $(OUTPUT)/bpfence-attack $(CORPUS_BINS)
 
 # The kernels every change is proven on (make test), and the whole matrix (make test-matrix):
@@ -148,6 +148,11 @@ $(OUTPUT)/tests/test_metrics: $(OUTPUT)/tests/unit/test_metrics.o $(OUTPUT)/libb
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
 
+$(OUTPUT)/tests/test_request: $(OUTPUT)/tests/unit/test_request.o $(OUTPUT)/libbpfence.a
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(USER_LDLIBS) -o $@
+
 # The suites' JSON reader (tests/helpers/jsonq.c): the library's parser, without an interpreter
 # start per query.
 $(OUTPUT)/tests/jsonq: $(OUTPUT)/tests/helpers/jsonq.o $(OUTPUT)/libbpfence.a
@@ -180,10 +185,12 @@ $(OUTPUT)/bpfence-attack: tests/attack/attack.c | $(DEPS_STAMP)
 # uses both cores in bursts), so nothing was saved.
 test: test-host test-fuzz test-asan test-vm
 
-test-unit: $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/test_metrics
+test-unit: $(OUTPUT)/tests/test_policy $(OUTPUT)/tests/test_dns $(OUTPUT)/tests/test_metrics \
+		$(OUTPUT)/tests/test_request
 	$(Q)$(OUTPUT)/tests/test_policy tests/data/policies .
 	$(Q)$(OUTPUT)/tests/test_dns
 	$(Q)$(OUTPUT)/tests/test_metrics docs/metrics.md
+	$(Q)$(OUTPUT)/tests/test_request policies
 
 test-host: all test-unit
 	$(Q)tools/deps $(TEST_PKGS)
@@ -313,4 +320,5 @@ include tests/fuzz/fuzz.mk
 # Header dependencies from -MMD, named object by object (.output/vm holds a *.d directory).
 -include $(wildcard $(OUTPUT)/bpfence.bpf.d $(patsubst %.o,%.d,$(LIB_OBJS) $(CLI_OBJS) \
 	$(OUTPUT)/loader/bpfenced.o $(OUTPUT)/tests/unit/test_policy.o \
-	$(OUTPUT)/tests/unit/test_dns.o $(OUTPUT)/tests/unit/test_metrics.o $(BENCH_OBJS)))
+	$(OUTPUT)/tests/unit/test_dns.o $(OUTPUT)/tests/unit/test_metrics.o \
+	$(OUTPUT)/tests/unit/test_request.o $(BENCH_OBJS)))

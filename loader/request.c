@@ -93,6 +93,10 @@ static int __attribute__((format(printf, 3, 4))) refuse(char *why, size_t n, con
 	va_start(ap, fmt);
 	vsnprintf(why, n, fmt, ap);
 	va_end(ap);
+	/* One line whatever a quoted member held: control characters become '?'. */
+	for (char *c = why; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	return -1;
 }
 
@@ -292,7 +296,7 @@ static int parse_fds(const struct json_object *o, size_t nfds, struct request *r
 	int r = json_get_strings(o, "fds", RFD_MAX, &v, &count);
 
 	if (r == -ENOENT)
-		count = 0, v = NULL;
+		count = 0, v = NULL, r = 0; /* none passed: a request without fds */
 	else if (r)
 		return refuse(why, n, "'fds' must be an array of at most %d names", RFD_MAX);
 	for (size_t i = 0; i < count && !r; i++) {
