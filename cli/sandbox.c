@@ -900,6 +900,10 @@ static void sandbox_usage(FILE *f)
 		   "runs it and tries again.\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(sandbox_commands) / sizeof(sandbox_commands[0]); i++)
 		fprintf(f, "  %-10s %s\n", sandbox_commands[i].name, sandbox_commands[i].help);
+	fprintf(f, "\nNot root: create, exec, cp, ls and terminate go to bpfenced's socket\n"
+		   "(BPFENCE_SOCKET, default /run/bpfence/bpfenced.sock); --policy is then one of\n"
+		   "the administrator's policy names (bpfenced.conf(5)), and a sandbox is its\n"
+		   "creator's alone.\n");
 	fprintf(f, "\nEvery command takes --help. Example:\n"
 		   "  id=$(bpfence sandbox create --policy policies/function.policy)\n"
 		   "  bpfence sandbox exec \"$id\" -- sh -c 'echo hi > f; cat f'\n"

@@ -118,14 +118,23 @@ $(ASAN_OUT)/test_metrics: $(ASAN_OUT)/tests/unit/test_metrics.o $(ASAN_LIB_OBJS)
 	$(call msg,ASAN-LD,$@)
 	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ $(USER_LDLIBS) -o $@
 
+# Requests on bpfenced's socket come from any member of its group: the request and
+# configuration parsers' unit tests, with their hostile requests, under the sanitizers too.
+$(ASAN_OUT)/test_request: $(ASAN_OUT)/tests/unit/test_request.o $(ASAN_LIB_OBJS)
+	$(call msg,ASAN-LD,$@)
+	$(Q)$(ASAN_CC) $(ASAN_CFLAGS) $^ $(USER_LDLIBS) -o $@
+
 # The host bats suite runs the CLI named by BPFENCE (tests/host/helpers.bash). The bats exit
 # status is kept across the tee; any sanitizer log fails the target even if every test passed.
-test-asan: $(ASAN_OUT)/bpfence $(ASAN_OUT)/test_policy $(ASAN_OUT)/test_dns $(ASAN_OUT)/test_metrics
+test-asan: $(ASAN_OUT)/bpfence $(ASAN_OUT)/test_policy $(ASAN_OUT)/test_dns $(ASAN_OUT)/test_metrics \
+		$(ASAN_OUT)/test_request
 	$(Q)rm -rf $(ASAN_LOGS) && mkdir -p $(ASAN_LOGS) && chmod 1777 $(ASAN_LOGS)
 	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_policy tests/data/policies . || \
 		{ cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
 	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_dns || { cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
 	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_metrics docs/metrics.md || \
+		{ cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
+	$(Q)$(ASAN_ENV) $(ASAN_OUT)/test_request policies || \
 		{ cat $(ASAN_LOGS)/* 2>/dev/null; exit 1; }
 	$(Q)tools/deps bats
 	$(Q)grep -q 'BPFENCE="$${BPFENCE:-' tests/host/helpers.bash || \
