@@ -18,7 +18,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -97,7 +96,6 @@ int service_listen(struct service *s, int epfd, uint64_t src, char *why, size_t 
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = src };
-	struct group *gr;
 	gid_t gid = (gid_t)-1;
 	struct stat st;
 	mode_t old;
@@ -168,20 +166,8 @@ int service_listen(struct service *s, int epfd, uint64_t src, char *why, size_t 
 			return -1;
 		}
 		umask(old);
-		/* The group by name, or by number (as [policies] takes them). */
-		gr = getgrnam(s->cfg.group);
-		if (gr) {
-			gid = gr->gr_gid;
-		} else {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(s->cfg.group, &end, 10);
-			if (s->cfg.group[0] >= '0' && s->cfg.group[0] <= '9' && !*end && !errno &&
-			    v < (gid_t)-1)
-				gid = (gid_t)v;
-		}
+		if (service_group(s->cfg.group, &gid))
+			gid = (gid_t)-1;
 		if (gid != (gid_t)-1 && (chown(s->path, 0, gid) || chmod(s->path, 0660))) {
 			snprintf(why, n, "%s: %s", s->path, strerror(errno));
 			return -1;
@@ -276,6 +262,15 @@ static void conn_refuse(struct service *s, struct service_conn *c, const struct 
 	conn_close(s, c);
 }
 
+/* A connection refused before it had a slot: nothing of it to free but the socket. */
+static void refuse_unread(struct service *s, int fd, const struct request_peer *p,
+			  const char *why)
+{
+	answer_refusal(fd, why);
+	outcome(s, p, NULL, why, 0);
+	close(fd);
+}
+
 static int cmp_uid(const void *a, const void *b)
 {
 	uid_t x = *(const uid_t *)a, y = *(const uid_t *)b;
@@ -350,9 +345,7 @@ static void accept_one(struct service *s, int fd, long long now)
 		snprintf(why, sizeof(why),
 			 "uid %u has %u requests in progress (requests_per_uid in bpfenced.conf)",
 			 (unsigned int)p.uid, s->cfg.requests_per_uid);
-		answer_refusal(fd, why);
-		outcome(s, &p, NULL, why, 0);
-		close(fd);
+		refuse_unread(s, fd, &p, why);
 		return;
 	}
 	for (size_t i = 0; i < s->cfg.connections && !c; i++)
@@ -363,9 +356,7 @@ static void accept_one(struct service *s, int fd, long long now)
 	if (!c) {
 		snprintf(why, sizeof(why), "busy: %u connections are being read (connections)",
 			 s->cfg.connections);
-		answer_refusal(fd, why);
-		outcome(s, &p, NULL, why, 0);
-		close(fd);
+		refuse_unread(s, fd, &p, why);
 		return;
 	}
 	c->buf = malloc(REQUEST_MAX);

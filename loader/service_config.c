@@ -64,6 +64,22 @@ static bool name_char(char ch)
 	       ch == '_' || ch == '-' || ch == '.';
 }
 
+
+int service_group(const char *name, gid_t *gid)
+{
+	struct group *gr = getgrnam(name);
+	unsigned long long id;
+
+	if (gr) {
+		*gid = gr->gr_gid;
+		return 0;
+	}
+	if (policy_parse_number(name, false, 0, (gid_t)-2, &id))
+		return -1;
+	*gid = (gid_t)id;
+	return 0;
+}
+
 /* [policies] NAME = GROUP...: names or numbers, or "*". kcol, vcol: the key's and the value's
  * columns. */
 static int add_policy(struct cfg_parser *ps, const char *key, size_t kcol, char *val, size_t vcol)
@@ -85,9 +101,6 @@ static int add_policy(struct cfg_parser *ps, const char *key, size_t kcol, char 
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", key);
 	for (char *g = strtok_r(val, " \t", &save); g; g = strtok_r(NULL, " \t", &save)) {
-		struct group *gr;
-		unsigned long long id;
-
 		if (!strcmp(g, "*")) {
 			p->anyone = true;
 			continue;
@@ -95,13 +108,9 @@ static int add_policy(struct cfg_parser *ps, const char *key, size_t kcol, char 
 		if (p->ngids >= SERVICE_GROUPS_MAX)
 			return cfg_fail(ps, vcol + (size_t)(g - val), "more than %d groups",
 					SERVICE_GROUPS_MAX);
-		gr = getgrnam(g);
-		if (gr)
-			p->gids[p->ngids++] = gr->gr_gid;
-		else if (!policy_parse_number(g, false, 0, (gid_t)-2, &id))
-			p->gids[p->ngids++] = (gid_t)id;
-		else
+		if (service_group(g, &p->gids[p->ngids]))
 			return cfg_fail(ps, vcol + (size_t)(g - val), "no such group '%s'", g);
+		p->ngids++;
 	}
 	if (!p->anyone && !p->ngids)
 		return cfg_fail(ps, vcol, "policy '%s' names no group (a group, or *)", key);

@@ -55,5 +55,8 @@ struct service_config {
 int service_config_load(const char *file, bool must_exist, struct service_config *c, char *why,
 			size_t n);
 void service_config_free(struct service_config *c);
+/* A group by name, else by number (0 to 4294967294): 0 with *gid, or -1. The socket's group
+ * and [policies] lines take groups the same way. */
+int service_group(const char *name, gid_t *gid);
 
 #endif
